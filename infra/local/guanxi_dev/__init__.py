@@ -1,0 +1,1 @@
+"""Local development and test tooling: private PostgreSQL, Redis, SMTP catcher and a process supervisor."""

@@ -1,0 +1,1 @@
+"""The JSON API: every CRM domain, OpenAPI at /api/schema."""

@@ -1,0 +1,52 @@
+"""The API application: ``uvicorn guanxi_api.app:create_app --factory``."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from guanxi.db.engine import dispose_engine
+from guanxi.logging import configure_logging
+from guanxi.redis import close_redis
+from guanxi_api.controllers.health import HealthController
+from guanxi_api.controllers.identity import AuthController, MeController
+from guanxi_api.controllers.pipeline import PipelineController
+from guanxi_api.dependencies import provide_db
+from guanxi_api.middleware import request_logging
+from guanxi_api.problems import EXCEPTION_HANDLERS
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Guanxi CRM API",
+        version="1.0.0",
+        description="The JSON API of Guanxi CRM. Errors are RFC 9457 problem+json.",
+        path="/api/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="A session token (gxs_…) from /api/v1/auth/login"),
+            "cookie": SecurityScheme(type="apiKey", name="gx_session", security_scheme_in="cookie",
+                                     description="Browser session; writes need the X-CSRF-Token header"),
+        }),
+        security=[{"bearer": []}, {"cookie": []}],
+    )
+
+
+def create_app() -> Litestar:
+    configure_logging("api")
+    return Litestar(
+        route_handlers=[HealthController, AuthController, MeController, PipelineController],
+        dependencies={"db": Provide(provide_db)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_logging],
+        openapi_config=openapi_config(),
+        on_shutdown=[dispose_engine, close_redis],
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,
+    )

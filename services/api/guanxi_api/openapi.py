@@ -1,0 +1,24 @@
+"""Shared OpenAPI response declarations, so every route documents the problems it can answer."""
+
+from __future__ import annotations
+
+from litestar.openapi.datastructures import ResponseSpec
+
+from guanxi_api.problems import Problem
+
+_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "Not signed in, or the session has ended",
+    403: "Not allowed (or the CSRF check failed)",
+    404: "Not found",
+    409: "Conflict with existing data",
+    422: "Invalid fields; `errors` names each one",
+    429: "Rate limited; see Retry-After",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(Problem, description=_DESCRIPTIONS[status], media_type="application/problem+json")
+        for status in statuses
+    }

@@ -1,0 +1,22 @@
+"""The Dramatiq broker every actor is declared on (Redis), set up once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware.asyncio import AsyncIO
+
+from guanxi.config import get_settings
+
+
+@lru_cache
+def get_broker() -> RedisBroker:
+    broker = RedisBroker(url=get_settings().redis_url, socket_connect_timeout=2, socket_timeout=5)
+    broker.add_middleware(AsyncIO())
+    dramatiq.set_broker(broker)
+    return broker
+
+
+get_broker()

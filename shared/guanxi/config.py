@@ -1,0 +1,59 @@
+"""Every setting comes from the environment, with defaults that are safe for development."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    env: Literal["development", "test", "production"] = Field("development", alias="GUANXI_ENV")
+    database_url: str = Field("postgresql+asyncpg://guanxi@127.0.0.1:5432/guanxi", alias="DATABASE_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    secret_key: str = Field(DEV_SECRET, alias="GUANXI_SECRET_KEY")
+    public_url: str = Field("http://127.0.0.1:8000", alias="GUANXI_PUBLIC_URL")
+    api_url: str = Field("http://127.0.0.1:8001", alias="GUANXI_API_URL")
+    log_json: bool | None = Field(None, alias="GUANXI_LOG_JSON")
+    log_level: str = Field("INFO", alias="GUANXI_LOG_LEVEL")
+
+    smtp_host: str = Field("127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(1025, alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, alias="SMTP_STARTTLS")
+    mail_from: str = Field("Guanxi CRM <no-reply@guanxi.local>", alias="GUANXI_MAIL_FROM")
+
+    db_pool_size: int = Field(10, alias="GUANXI_DB_POOL_SIZE")
+    session_days: int = Field(14, alias="GUANXI_SESSION_DAYS")
+    login_attempts_per_window: int = Field(10, alias="GUANXI_LOGIN_ATTEMPTS")
+    login_window_seconds: int = Field(900, alias="GUANXI_LOGIN_WINDOW_SECONDS")
+    signups_per_ip_per_hour: int = Field(30, alias="GUANXI_SIGNUPS_PER_IP_PER_HOUR")
+    tenant_migrate_concurrency: int = Field(8, alias="GUANXI_TENANT_MIGRATE_CONCURRENCY")
+    argon2_time_cost: int = Field(2, alias="GUANXI_ARGON2_TIME_COST")
+    argon2_memory_kib: int = Field(19456, alias="GUANXI_ARGON2_MEMORY_KIB")
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("GUANXI_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,72 @@
+"""Input and output shapes of the identity API (msgspec: fast, and named fields in every error)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+
+class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    company_name: str
+    name: str
+    email: str
+    password: str
+    locale: str = "en"
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+
+
+class UserOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    name: str
+    locale: str
+    email_verified: bool
+
+
+class WorkspaceOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    role: str
+    locale: str
+    status: str
+
+
+class SessionOut(msgspec.Struct):
+    """A new session. Browsers get it as cookies too; API clients send ``Authorization: Bearer``."""
+
+    token: str
+    csrf_token: str
+    expires_at: dt.datetime
+    user: UserOut
+    workspace: WorkspaceOut | None
+
+
+class MeOut(msgspec.Struct):
+    user: UserOut
+    workspace: WorkspaceOut | None
+    workspaces: list[WorkspaceOut]
+    csrf_token: str
+
+
+class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    locale: str | None = None
+
+
+class WorkspaceCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    locale: str = "en"
+
+
+class WorkspaceSwitch(msgspec.Struct, forbid_unknown_fields=True):
+    workspace_id: uuid.UUID
+
+
+class VerifyEmailRequest(msgspec.Struct, forbid_unknown_fields=True):
+    token: str

@@ -1,0 +1,239 @@
+"""Sign-up, sign-in, sessions and workspaces of a user. No HTTP here, and no commit: the edge commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi import ratelimit, signing
+from guanxi.config import get_settings
+from guanxi.db.base import new_id, utcnow
+from guanxi.db.tenancy import TenantScope
+from guanxi.domain.identity import repository, validation
+from guanxi.domain.identity.models import AuthSession, Membership, User
+from guanxi.domain.identity.passwords import hash_password, verify_password
+from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.tenancy.models import Tenant
+from guanxi.domain.tenancy.service import provision_workspace
+from guanxi.errors import DomainError, FieldError, conflict, forbidden, not_authenticated, validation_error
+
+log = structlog.get_logger("identity")
+
+VERIFY_PURPOSE = "verify-email"
+VERIFY_MAX_AGE = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class SignupInput:
+    company_name: str
+    name: str
+    email: str
+    password: str
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is calling, and in which workspace: built only from a valid session."""
+
+    user: User
+    session_token_hash: str
+    csrf_token: str
+    tenant: Tenant | None
+    role: str | None
+
+    @property
+    def scope(self) -> TenantScope:
+        if self.tenant is None:
+            raise DomainError(detail="Choose a workspace first.", status=409, type="no-workspace",
+                              title="No workspace selected")
+        return TenantScope(
+            tenant_id=self.tenant.id, schema=self.tenant.schema_name, user_id=self.user.id, role=self.role
+        )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _validate_signup(data: SignupInput) -> SignupInput:
+    errors: list[FieldError] = []
+    company, error = validation.clean_text("company_name", data.company_name)
+    errors += [error] if error else []
+    name, error = validation.clean_text("name", data.name)
+    errors += [error] if error else []
+    email, error = validation.normalise_email(data.email)
+    errors += [error] if error else []
+    if error := validation.check_password(data.password, related=[email, name, company]):
+        errors.append(error)
+    if error := validation.check_locale(data.locale):
+        errors.append(error)
+    if errors:
+        raise validation_error(*errors)
+    return SignupInput(company_name=company, name=name, email=email, password=data.password, locale=data.locale)
+
+
+def email_taken() -> DomainError:
+    return conflict("email", "An account with this email already exists. Sign in instead.", "email-taken")
+
+
+async def signup(
+    session: AsyncSession, data: SignupInput, *, client_ip: str, user_agent: str | None
+) -> tuple[User, Tenant, IssuedSession]:
+    """Create the workspace, its schema, the owner and a session: all or nothing (one transaction)."""
+    settings = get_settings()
+    data = _validate_signup(data)
+    await ratelimit.enforce(
+        f"signup:{client_ip}", settings.signups_per_ip_per_hour, 3600, "Too many sign-ups from this address."
+    )
+    if await repository.email_exists(session, data.email):
+        raise email_taken()
+    user = User(id=new_id(), email=data.email, name=data.name, locale=data.locale,
+                password_hash=await hash_password(data.password))
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent sign-up won the race for this address
+        raise email_taken() from error
+    tenant, _ = await provision_workspace(session, name=data.company_name, locale=data.locale, owner_id=user.id)
+    session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role="owner"))
+    await enqueue(session, "email.send_welcome", {"user_id": str(user.id)}, tenant_id=tenant.id)
+    issued = await _open_session(session, user.id, tenant.id, user_agent)
+    log.info("signup.completed", tenant_id=str(tenant.id), user_id=str(user.id))
+    return user, tenant, issued
+
+
+async def _open_session(
+    session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None, user_agent: str | None
+) -> IssuedSession:
+    token = "gxs_" + secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    expires = utcnow() + dt.timedelta(days=get_settings().session_days)
+    session.add(
+        AuthSession(token_hash=hash_token(token), user_id=user_id, tenant_id=tenant_id, csrf_token=csrf,
+                    expires_at=expires, user_agent=(user_agent or "")[:300] or None)
+    )
+    await session.flush()
+    return IssuedSession(token=token, csrf_token=csrf, expires_at=expires)
+
+
+def invalid_credentials() -> DomainError:
+    return DomainError(detail="Email or password is incorrect.", status=401, type="invalid-credentials",
+                       title="Sign-in failed")
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, *, client_ip: str, user_agent: str | None
+) -> tuple[User, IssuedSession]:
+    """Sign in. Failures never tell whether the address exists, and are limited per address and IP."""
+    settings = get_settings()
+    address = email.strip().lower()[:254]
+    keys = (f"login:{client_ip}:{address}", f"login-ip:{client_ip}")
+    limits = (settings.login_attempts_per_window, settings.login_attempts_per_window * 5)
+    for key, limit in zip(keys, limits, strict=True):
+        if retry := await ratelimit.is_blocked(key, limit):
+            raise DomainError(detail="Too many failed sign-ins. Try again later.", status=429,
+                              type="rate-limited", title="Too many requests", headers={"Retry-After": str(retry)})
+    user = await repository.user_by_email(session, address) if len(password) <= 1024 else None
+    if user is None or not await verify_password(user.password_hash, password[:1024]):
+        for key in keys:
+            await ratelimit.hit(key, 1, settings.login_window_seconds)
+        log.info("login.failed")
+        raise invalid_credentials()
+    await ratelimit.reset(keys[0])
+    memberships = await repository.memberships_of(session, user.id)
+    tenant_id = memberships[0][1].id if memberships else None
+    issued = await _open_session(session, user.id, tenant_id, user_agent)
+    log.info("login.succeeded", user_id=str(user.id))
+    return user, issued
+
+
+async def authenticate(session: AsyncSession, token: str) -> AuthContext:
+    found = await repository.session_with_user(session, hash_token(token), utcnow())
+    if found is None:
+        raise not_authenticated("Your session has ended. Sign in again.")
+    auth_session, user = found
+    tenant: Tenant | None = None
+    role: str | None = None
+    if auth_session.tenant_id is not None:
+        member = await repository.membership(session, user.id, auth_session.tenant_id)
+        if member is not None:
+            role, tenant = member[0].role, member[1]
+    return AuthContext(user=user, session_token_hash=auth_session.token_hash,
+                       csrf_token=auth_session.csrf_token, tenant=tenant, role=role)
+
+
+async def logout(session: AsyncSession, auth: AuthContext) -> None:
+    await repository.delete_session(session, auth.session_token_hash)
+
+
+async def switch_workspace(session: AsyncSession, auth: AuthContext, tenant_id: uuid.UUID) -> Tenant:
+    member = await repository.membership(session, auth.user.id, tenant_id)
+    if member is None:
+        raise forbidden("You are not a member of that workspace.")
+    record = await session.get(AuthSession, auth.session_token_hash)
+    if record is not None:
+        record.tenant_id = tenant_id
+    return member[1]
+
+
+async def create_workspace(session: AsyncSession, auth: AuthContext, name: str, locale: str) -> Tenant:
+    """A signed-in user opens another workspace of their own (and switches to it)."""
+    company, error = validation.clean_text("name", name)
+    errors = [e for e in (error, validation.check_locale(locale)) if e]
+    if errors:
+        raise validation_error(*errors)
+    tenant, _ = await provision_workspace(session, name=company, locale=locale, owner_id=auth.user.id)
+    session.add(Membership(id=new_id(), user_id=auth.user.id, tenant_id=tenant.id, role="owner"))
+    await session.flush()
+    return await switch_workspace(session, auth, tenant.id)
+
+
+async def update_profile(session: AsyncSession, auth: AuthContext, *, name: str | None, locale: str | None) -> User:
+    user = await session.get(User, auth.user.id)
+    assert user is not None
+    errors: list[FieldError] = []
+    if name is not None:
+        cleaned, error = validation.clean_text("name", name)
+        errors += [error] if error else []
+        user.name = cleaned
+    if locale is not None:
+        if error := validation.check_locale(locale):
+            errors.append(error)
+        user.locale = locale
+    if errors:
+        raise validation_error(*errors)
+    return user
+
+
+def email_verification_token(user_id: uuid.UUID) -> str:
+    return signing.sign(VERIFY_PURPOSE, str(user_id), max_age_seconds=VERIFY_MAX_AGE)
+
+
+async def verify_email(session: AsyncSession, token: str) -> User:
+    value = signing.unsign(VERIFY_PURPOSE, token)
+    user = None
+    if value is not None:
+        try:
+            user = await session.get(User, uuid.UUID(value))
+        except ValueError:
+            user = None
+    if user is None:
+        raise validation_error(FieldError("token", "is invalid or has expired", "invalid_token"))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user

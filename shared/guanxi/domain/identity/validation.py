@@ -1,0 +1,55 @@
+"""Input rules for identity data; each failure names its field."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from zxcvbn import zxcvbn
+
+from guanxi import locales
+from guanxi.domain.identity.passwords import MAX_LENGTH, MIN_LENGTH
+from guanxi.errors import FieldError
+
+NAME_MAX = 200
+
+
+def clean_text(field: str, value: str, *, max_length: int = NAME_MAX) -> tuple[str, FieldError | None]:
+    """Trim and NFC-normalise; refuse empty, too long, or control characters."""
+    cleaned = unicodedata.normalize("NFC", value).strip()
+    if not cleaned:
+        return cleaned, FieldError(field, "must not be empty", "required")
+    if len(cleaned) > max_length:
+        return cleaned, FieldError(field, f"must be at most {max_length} characters", "too_long")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        return cleaned, FieldError(field, "must not contain control characters", "invalid")
+    return cleaned, None
+
+
+def normalise_email(value: str) -> tuple[str, FieldError | None]:
+    if len(value) > 254:
+        return value, FieldError("email", "must be at most 254 characters", "too_long")
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        return value, FieldError("email", str(error), "invalid_email")
+    return result.normalized.lower(), None
+
+
+def check_password(password: str, *, related: list[str]) -> FieldError | None:
+    if len(password) < MIN_LENGTH:
+        return FieldError("password", f"must be at least {MIN_LENGTH} characters", "too_short")
+    if len(password) > MAX_LENGTH:
+        return FieldError("password", f"must be at most {MAX_LENGTH} characters", "too_long")
+    # zxcvbn estimates how fast the password falls to a guessing attack, knowing the user's own data.
+    strength = zxcvbn(password, user_inputs=[r for r in related if r])
+    if strength["score"] < 2:
+        hint = strength["feedback"].get("warning") or "add more words or characters"
+        return FieldError("password", f"is too easy to guess: {hint}", "weak_password")
+    return None
+
+
+def check_locale(locale: str) -> FieldError | None:
+    if locale not in locales.SUPPORTED:
+        return FieldError("locale", f"must be one of {', '.join(locales.SUPPORTED)}", "invalid_choice")
+    return None

@@ -1,0 +1,22 @@
+"""Imports every model so that both metadata objects are complete (Alembic, create-all in tests)."""
+
+from guanxi.domain.email.models import EmailDelivery
+from guanxi.domain.grading.models import GradeBand, GradingCriterion
+from guanxi.domain.identity.models import AuthSession, Membership, User
+from guanxi.domain.outbox.models import OutboxMessage
+from guanxi.domain.pipeline.models import Pipeline, PipelineStage
+from guanxi.domain.tenancy.models import Tenant, WorkspaceSettings
+
+__all__ = [
+    "AuthSession",
+    "EmailDelivery",
+    "GradeBand",
+    "GradingCriterion",
+    "Membership",
+    "OutboxMessage",
+    "Pipeline",
+    "PipelineStage",
+    "Tenant",
+    "User",
+    "WorkspaceSettings",
+]
