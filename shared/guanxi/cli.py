@@ -77,8 +77,10 @@ def _migrate_tenants(concurrency: int | None, only: list[uuid.UUID] | None) -> N
         if outcome == "failed":
             click.echo(f"  FAILED {schema}: {report.failed[schema]}", err=True)
         if report.done % step["every"] == 0 or report.done == report.total:
-            click.echo(f"  {report.done}/{report.total} tenants ({report.upgraded} upgraded, "
-                       f"{report.already_current} current, {len(report.failed)} failed)")
+            click.echo(
+                f"  {report.done}/{report.total} tenants ({report.upgraded} upgraded, "
+                f"{report.already_current} current, {len(report.failed)} failed)"
+            )
 
     async def go() -> MigrationReport:
         engine = get_engine()
@@ -86,8 +88,10 @@ def _migrate_tenants(concurrency: int | None, only: list[uuid.UUID] | None) -> N
 
     step["every"] = 100
     report = run_async(go)
-    click.echo(f"tenant schemas at {history.head}: {report.upgraded} upgraded, {report.already_current} "
-               f"already current, {len(report.failed)} failed, in {report.seconds:.1f}s")
+    click.echo(
+        f"tenant schemas at {history.head}: {report.upgraded} upgraded, {report.already_current} "
+        f"already current, {len(report.failed)} failed, in {report.seconds:.1f}s"
+    )
     if report.failed:
         sys.exit(1)
 
@@ -105,8 +109,9 @@ def tenants_list() -> None:
             return list(await session.scalars(select(Tenant).order_by(Tenant.created_at)))
 
     for tenant in run_async(go):
-        click.echo(f"{tenant.id}  {tenant.schema_name}  {tenant.status:<9} {tenant.schema_revision or '-':<8} "
-                   f"{tenant.name}")
+        click.echo(
+            f"{tenant.id}  {tenant.schema_name}  {tenant.status:<9} {tenant.schema_revision or '-':<8} {tenant.name}"
+        )
 
 
 @main.command("demo")

@@ -16,9 +16,15 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
             return DEMO_EMAIL, DEMO_PASSWORD, False
         await signup(
             session,
-            SignupInput(company_name="上海华强电子有限公司", name="张伟", email=DEMO_EMAIL,
-                        password=DEMO_PASSWORD, locale="zh-Hans"),
-            client_ip="demo", user_agent="guanxi demo",
+            SignupInput(
+                company_name="上海华强电子有限公司",
+                name="张伟",
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                locale="zh-Hans",
+            ),
+            client_ip="demo",
+            user_agent="guanxi demo",
         )
         await session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD, True

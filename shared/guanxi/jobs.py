@@ -46,12 +46,15 @@ def tenant_job(
                 raise
             finally:
                 structlog.contextvars.unbind_contextvars("job", "job_id", "tenant_id")
-            log.info("job.completed", job=name, job_id=job_id, tenant_id=tenant_id,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            log.info(
+                "job.completed",
+                job=name,
+                job_id=job_id,
+                tenant_id=tenant_id,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
 
         run.__name__ = function.__name__
-        return dramatiq.actor(
-            run, actor_name=name, queue_name=queue, time_limit=time_limit_ms, max_retries=max_retries
-        )
+        return dramatiq.actor(run, actor_name=name, queue_name=queue, time_limit=time_limit_ms, max_retries=max_retries)
 
     return decorate

@@ -11,9 +11,7 @@ from guanxi.config import get_settings
 
 @lru_cache
 def get_redis() -> Redis:
-    return Redis.from_url(
-        get_settings().redis_url, socket_connect_timeout=2, socket_timeout=2, decode_responses=True
-    )
+    return Redis.from_url(get_settings().redis_url, socket_connect_timeout=2, socket_timeout=2, decode_responses=True)
 
 
 async def close_redis() -> None:

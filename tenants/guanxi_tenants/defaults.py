@@ -33,27 +33,60 @@ class BandDefault(TypedDict):
 PIPELINE_NAME = {"en": "Sales", "zh-Hans": "销售流程", "zh-Hant": "銷售流程"}
 
 PIPELINE_STAGES: list[StageDefault] = [
-    {"key": "qualify", "name": {"en": "Qualification", "zh-Hans": "初步接洽", "zh-Hant": "初步接洽"},
-     "probability": Decimal(10), "outcome": "open"},
-    {"key": "needs", "name": {"en": "Needs analysis", "zh-Hans": "需求确认", "zh-Hant": "需求確認"},
-     "probability": Decimal(30), "outcome": "open"},
-    {"key": "proposal", "name": {"en": "Proposal / quote", "zh-Hans": "方案报价", "zh-Hant": "方案報價"},
-     "probability": Decimal(50), "outcome": "open"},
-    {"key": "negotiation", "name": {"en": "Negotiation", "zh-Hans": "谈判审核", "zh-Hant": "談判審核"},
-     "probability": Decimal(75), "outcome": "open"},
-    {"key": "won", "name": {"en": "Won", "zh-Hans": "赢单", "zh-Hant": "贏單"},
-     "probability": Decimal(100), "outcome": "won"},
-    {"key": "lost", "name": {"en": "Lost", "zh-Hans": "输单", "zh-Hant": "輸單"},
-     "probability": Decimal(0), "outcome": "lost"},
+    {
+        "key": "qualify",
+        "name": {"en": "Qualification", "zh-Hans": "初步接洽", "zh-Hant": "初步接洽"},
+        "probability": Decimal(10),
+        "outcome": "open",
+    },
+    {
+        "key": "needs",
+        "name": {"en": "Needs analysis", "zh-Hans": "需求确认", "zh-Hant": "需求確認"},
+        "probability": Decimal(30),
+        "outcome": "open",
+    },
+    {
+        "key": "proposal",
+        "name": {"en": "Proposal / quote", "zh-Hans": "方案报价", "zh-Hant": "方案報價"},
+        "probability": Decimal(50),
+        "outcome": "open",
+    },
+    {
+        "key": "negotiation",
+        "name": {"en": "Negotiation", "zh-Hans": "谈判审核", "zh-Hant": "談判審核"},
+        "probability": Decimal(75),
+        "outcome": "open",
+    },
+    {
+        "key": "won",
+        "name": {"en": "Won", "zh-Hans": "赢单", "zh-Hant": "贏單"},
+        "probability": Decimal(100),
+        "outcome": "won",
+    },
+    {
+        "key": "lost",
+        "name": {"en": "Lost", "zh-Hans": "输单", "zh-Hant": "輸單"},
+        "probability": Decimal(0),
+        "outcome": "lost",
+    },
 ]
 
 GRADING_CRITERIA: list[CriterionDefault] = [
-    {"key": "credit", "name": {"en": "Credit standing", "zh-Hans": "信用状况", "zh-Hant": "信用狀況"},
-     "weight": Decimal(10)},
-    {"key": "order_amount", "name": {"en": "Order amount", "zh-Hans": "下单金额", "zh-Hant": "下單金額"},
-     "weight": Decimal(30)},
-    {"key": "profit", "name": {"en": "Profit contribution", "zh-Hans": "利润贡献", "zh-Hant": "利潤貢獻"},
-     "weight": Decimal(60)},
+    {
+        "key": "credit",
+        "name": {"en": "Credit standing", "zh-Hans": "信用状况", "zh-Hant": "信用狀況"},
+        "weight": Decimal(10),
+    },
+    {
+        "key": "order_amount",
+        "name": {"en": "Order amount", "zh-Hans": "下单金额", "zh-Hant": "下單金額"},
+        "weight": Decimal(30),
+    },
+    {
+        "key": "profit",
+        "name": {"en": "Profit contribution", "zh-Hans": "利润贡献", "zh-Hant": "利潤貢獻"},
+        "weight": Decimal(60),
+    },
 ]
 
 GRADE_BANDS: list[BandDefault] = [

@@ -138,14 +138,26 @@ class PgRunner:
         os.chmod(self.data, 0o700)
         # A UTF-8 collation is what lets pg_trgm make trigrams of Chinese text.
         self.run(
-            "initdb", "-D", str(self.data), "-U", PG_SUPERUSER, "--auth=trust", "-E", "UTF8",
-            "--locale-provider=builtin", "--locale=C.UTF-8", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            PG_SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale-provider=builtin",
+            "--locale=C.UTF-8",
+            "--no-instructions",
         )
 
     def start(self, port: int, *, fast: bool = False) -> None:
         options = [
-            f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.data}",
-            "-c max_connections=300", "-c shared_buffers=256MB",
+            f"-p {port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.data}",
+            "-c max_connections=300",
+            "-c shared_buffers=256MB",
         ]
         if fast:
             # Test runs trade durability for speed; the data is thrown away anyway.
@@ -217,9 +229,21 @@ def redis_binary() -> Path:
 def start_redis(port: int, folder: Path, *, persist: bool = True) -> subprocess.Popen[bytes]:
     folder.mkdir(parents=True, exist_ok=True)
     args = [
-        str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-        "--save", "", "--appendonly", "yes" if persist else "no", "--protected-mode", "no",
-        "--databases", "64",
+        str(redis_binary()),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(folder),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if persist else "no",
+        "--protected-mode",
+        "no",
+        "--databases",
+        "64",
     ]
     process = subprocess.Popen(
         args, stdout=(folder / "redis.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True

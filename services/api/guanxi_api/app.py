@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from guanxi.asgi import request_logging
+from guanxi.db.engine import dispose_engine
+from guanxi.logging import configure_logging
+from guanxi.redis import close_redis
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from guanxi.db.engine import dispose_engine
-from guanxi.logging import configure_logging
-from guanxi.redis import close_redis
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.dependencies import provide_db
-from guanxi_api.middleware import request_logging
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -28,12 +28,19 @@ def openapi_config() -> OpenAPIConfig:
         description="The JSON API of Guanxi CRM. Errors are RFC 9457 problem+json.",
         path="/api/schema",
         render_plugins=[ScalarRenderPlugin()],
-        components=Components(security_schemes={
-            "bearer": SecurityScheme(type="http", scheme="bearer",
-                                     description="A session token (gxs_…) from /api/v1/auth/login"),
-            "cookie": SecurityScheme(type="apiKey", name="gx_session", security_scheme_in="cookie",
-                                     description="Browser session; writes need the X-CSRF-Token header"),
-        }),
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http", scheme="bearer", description="A session token (gxs_…) from /api/v1/auth/login"
+                ),
+                "cookie": SecurityScheme(
+                    type="apiKey",
+                    name="gx_session",
+                    security_scheme_in="cookie",
+                    description="Browser session; writes need the X-CSRF-Token header",
+                ),
+            }
+        ),
         security=[{"bearer": []}, {"cookie": []}],
     )
 

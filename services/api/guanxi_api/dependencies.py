@@ -6,12 +6,12 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import structlog
-from litestar import Request
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from guanxi.db.engine import get_sessionmaker
 from guanxi.domain.identity.service import AuthContext, authenticate
 from guanxi.errors import DomainError, not_authenticated
+from litestar import Request
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -31,7 +31,7 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def provide_auth(request: Request[Any, Any, Any], db: AsyncSession) -> AuthContext:
+async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> AuthContext:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     from_cookie = False
@@ -45,8 +45,12 @@ async def provide_auth(request: Request[Any, Any, Any], db: AsyncSession) -> Aut
     if from_cookie and request.method not in SAFE_METHODS:
         # A cookie is sent by the browser on its own; only our pages know the session's CSRF token.
         if request.headers.get(CSRF_HEADER) != auth.csrf_token:
-            raise DomainError(detail="Missing or wrong X-CSRF-Token header.", status=403, type="csrf-failed",
-                              title="CSRF check failed")
+            raise DomainError(
+                detail="Missing or wrong X-CSRF-Token header.",
+                status=403,
+                type="csrf-failed",
+                title="CSRF check failed",
+            )
     structlog.contextvars.bind_contextvars(
         user_id=str(auth.user.id), tenant_id=str(auth.tenant.id) if auth.tenant else None
     )

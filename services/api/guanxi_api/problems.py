@@ -7,11 +7,10 @@ from typing import Any
 
 import msgspec
 import structlog
-from litestar import MediaType, Request, Response
+from guanxi.errors import PROBLEM_BASE, DomainError
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-
-from guanxi.errors import PROBLEM_BASE, DomainError
 
 log = structlog.get_logger("api")
 
@@ -48,8 +47,9 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[FieldProblem] = []
 
 
-def problem_response(request: Request[Any, Any, Any], problem: Problem,
-                     headers: dict[str, str] | None = None) -> Response[Problem]:
+def problem_response(
+    request: Request[Any, Any, Any], problem: Problem, headers: dict[str, str] | None = None
+) -> Response[Problem]:
     problem.instance = request.url.path
     return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -57,8 +57,13 @@ def problem_response(request: Request[Any, Any, Any], problem: Problem,
 def handle_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
     return problem_response(
         request,
-        Problem(type=error.type_uri, title=error.title, status=error.status, detail=error.detail,
-                errors=[FieldProblem(e.field, e.message, e.code) for e in error.errors]),
+        Problem(
+            type=error.type_uri,
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+            errors=[FieldProblem(e.field, e.message, e.code) for e in error.errors],
+        ),
         error.headers,
     )
 
@@ -74,15 +79,26 @@ def _field_errors(error: ValidationException) -> list[FieldProblem]:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "is invalid"))
-        field = item.get("key") or ""
+        field = str(item.get("key") or "")
         for pattern, code in ((_MISSING, "required"), (_UNKNOWN, "unknown_field"), (_LOCATION, "invalid")):
             if match := pattern.search(message):
-                field = field or match.group(1)
+                field = match.group(1) or field
                 problems.append(FieldProblem(field or "body", _LOCATION.sub("", message).strip(" -"), code))
                 break
         else:
-            problems.append(FieldProblem(str(field or item.get("source") or "body"), message, "invalid"))
-    return problems
+            problems.append(FieldProblem(field or "body", message, "invalid"))
+    # The whole body is called "data" by the framework; the client knows it as the body.
+    return [FieldProblem("body" if p.field == "data" else p.field, p.message, p.code) for p in problems]
+
+
+def _is_malformed_body(error: BaseException) -> bool:
+    """The body could not be decoded at all (as opposed to decoded into the wrong shape)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, msgspec.DecodeError) and not isinstance(cause, msgspec.ValidationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
@@ -90,16 +106,16 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
     kind, title = TYPES.get(status, ("http-error", "Error"))
     detail = error.detail
     errors: list[FieldProblem] = []
-    if isinstance(error, ValidationException):
+    if status == 400 and _is_malformed_body(error):
+        status, kind, title = 400, "malformed-body", "The body is not valid JSON"
+        errors = [FieldProblem("body", "is not valid JSON", "malformed")]
+    elif isinstance(error, ValidationException):
         errors = _field_errors(error)
-        if any(e.code in ("required", "unknown_field", "invalid") for e in errors) or not errors:
-            status, (kind, title) = 422, TYPES[422]
-        if "JSON" in detail or "decode" in detail.lower() or "malformed" in detail.lower():
-            status, (kind, title) = 400, ("malformed-body", "The body is not valid JSON")
-            errors = errors or [FieldProblem("body", "is not valid JSON", "malformed")]
+        status, (kind, title) = 422, TYPES[422]
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or detail
     return problem_response(
-        request, Problem(type=PROBLEM_BASE + kind, title=title, status=status, detail=detail, errors=errors),
+        request,
+        Problem(type=PROBLEM_BASE + kind, title=title, status=status, detail=detail, errors=errors),
         dict(error.headers or {}),
     )
 
@@ -109,8 +125,12 @@ def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Resp
     kind, title = TYPES[500]
     return problem_response(
         request,
-        Problem(type=PROBLEM_BASE + kind, title=title, status=HTTP_500_INTERNAL_SERVER_ERROR,
-                detail="Something went wrong on our side. It has been logged."),
+        Problem(
+            type=PROBLEM_BASE + kind,
+            title=title,
+            status=HTTP_500_INTERNAL_SERVER_ERROR,
+            detail="Something went wrong on our side. It has been logged.",
+        ),
     )
 
 
@@ -119,5 +139,3 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }
-
-MEDIA = MediaType  # re-exported for controllers that declare problem responses

@@ -1,0 +1,1 @@
+"""The worker fleet: Dramatiq actors on Redis, and the one scheduler process."""

@@ -16,12 +16,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from guanxi_tenants import MIGRATIONS as TENANT_MIGRATIONS
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guanxi.db.base import PLATFORM_SCHEMA, PlatformBase
 from guanxi.db.tenancy import validate_schema_name
-from guanxi_tenants import MIGRATIONS as TENANT_MIGRATIONS
 
 PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Response, get
-
 from guanxi.health import readiness
+from litestar import Controller, Response, get
 
 
 class HealthOut(msgspec.Struct):
@@ -23,5 +22,4 @@ class HealthController(Controller):
     async def ready(self) -> Response[HealthOut]:
         checks = await readiness()
         ok = all(checks.values())
-        return Response(HealthOut(status="ok" if ok else "unavailable", checks=checks),
-                        status_code=200 if ok else 503)
+        return Response(HealthOut(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)

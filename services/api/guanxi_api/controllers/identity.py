@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.datastructures import Cookie
-from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from guanxi.config import get_settings
 from guanxi.domain.identity import repository
 from guanxi.domain.identity import service as identity
@@ -26,6 +21,12 @@ from guanxi.domain.identity.schemas import (
     WorkspaceSwitch,
 )
 from guanxi.domain.tenancy.models import Tenant
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from guanxi_api.dependencies import SESSION_COOKIE, client_ip, provide_auth
 from guanxi_api.openapi import problems
 
@@ -33,23 +34,41 @@ AUTH = {"auth": Provide(provide_auth)}
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, name=user.name, locale=user.locale,
-                   email_verified=user.email_verified_at is not None)
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        locale=user.locale,
+        email_verified=user.email_verified_at is not None,
+    )
 
 
 def workspace_out(tenant: Tenant, role: str) -> WorkspaceOut:
     return WorkspaceOut(id=tenant.id, name=tenant.name, role=role, locale=tenant.locale, status=tenant.status)
 
 
-def session_response(issued: identity.IssuedSession, user: User, workspace: WorkspaceOut | None,
-                     status_code: int) -> Response[SessionOut]:
+def session_response(
+    issued: identity.IssuedSession, user: User, workspace: WorkspaceOut | None, status_code: int
+) -> Response[SessionOut]:
     secure = get_settings().secure_cookies
-    body = SessionOut(token=issued.token, csrf_token=issued.csrf_token, expires_at=issued.expires_at,
-                      user=user_out(user), workspace=workspace)
+    body = SessionOut(
+        token=issued.token,
+        csrf_token=issued.csrf_token,
+        expires_at=issued.expires_at,
+        user=user_out(user),
+        workspace=workspace,
+    )
     max_age = int(get_settings().session_days * 86400)
     cookies = [
-        Cookie(key=SESSION_COOKIE, value=issued.token, httponly=True, samesite="lax", secure=secure,
-               max_age=max_age, path="/"),
+        Cookie(
+            key=SESSION_COOKIE,
+            value=issued.token,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            max_age=max_age,
+            path="/",
+        ),
     ]
     return Response(body, status_code=status_code, cookies=cookies)
 
@@ -58,41 +77,64 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["identity"]
 
-    @post("/signup", status_code=201, summary="Create a company workspace and its owner",
-          responses=problems(400, 409, 422, 429))
-    async def signup(self, request: Request[Any, Any, Any], data: SignupRequest, db: AsyncSession
-                     ) -> Response[SessionOut]:
+    @post(
+        "/signup",
+        status_code=201,
+        summary="Create a company workspace and its owner",
+        responses=problems(400, 409, 422, 429),
+    )
+    async def signup(
+        self, request: Request[Any, Any, Any], data: JSONBody[SignupRequest], db: NamedDependency[AsyncSession]
+    ) -> Response[SessionOut]:
         user, tenant, issued = await identity.signup(
-            db, identity.SignupInput(company_name=data.company_name, name=data.name, email=data.email,
-                                     password=data.password, locale=data.locale),
-            client_ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+            db,
+            identity.SignupInput(
+                company_name=data.company_name,
+                name=data.name,
+                email=data.email,
+                password=data.password,
+                locale=data.locale,
+            ),
+            client_ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
         )
         await db.commit()
         return session_response(issued, user, workspace_out(tenant, "owner"), 201)
 
-    @post("/auth/login", status_code=200, summary="Sign in with email and password",
-          responses=problems(400, 401, 422, 429))
-    async def login(self, request: Request[Any, Any, Any], data: LoginRequest, db: AsyncSession
-                    ) -> Response[SessionOut]:
-        user, issued = await identity.login(db, data.email, data.password, client_ip=client_ip(request),
-                                            user_agent=request.headers.get("user-agent"))
+    @post(
+        "/auth/login",
+        status_code=200,
+        summary="Sign in with email and password",
+        responses=problems(400, 401, 422, 429),
+    )
+    async def login(
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], db: NamedDependency[AsyncSession]
+    ) -> Response[SessionOut]:
+        user, issued = await identity.login(
+            db, data.email, data.password, client_ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
         await db.commit()
         memberships = await repository.memberships_of(db, user.id)
         workspace = workspace_out(memberships[0][1], memberships[0][0].role) if memberships else None
         return session_response(issued, user, workspace, 200)
 
-    @post("/auth/logout", status_code=204, dependencies=AUTH, summary="End this session",
-          responses=problems(401, 403))
-    async def logout(self, auth: identity.AuthContext, db: AsyncSession) -> Response[None]:
+    @post("/auth/logout", status_code=204, dependencies=AUTH, summary="End this session", responses=problems(401, 403))
+    async def logout(
+        self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]
+    ) -> Response[None]:
         await identity.logout(db, auth)
         await db.commit()
         response: Response[None] = Response(None, status_code=204)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @post("/auth/verify-email", status_code=200, summary="Confirm an email address from the welcome mail",
-          responses=problems(400, 422))
-    async def verify_email(self, data: VerifyEmailRequest, db: AsyncSession) -> UserOut:
+    @post(
+        "/auth/verify-email",
+        status_code=200,
+        summary="Confirm an email address from the welcome mail",
+        responses=problems(400, 422),
+    )
+    async def verify_email(self, data: JSONBody[VerifyEmailRequest], db: NamedDependency[AsyncSession]) -> UserOut:
         user = await identity.verify_email(db, data.token)
         await db.commit()
         return user_out(user)
@@ -103,9 +145,8 @@ class MeController(Controller):
     tags = ["identity"]
     dependencies = AUTH
 
-    @get("/me", summary="The signed-in user, the current workspace and all of theirs",
-         responses=problems(401))
-    async def me(self, auth: identity.AuthContext, db: AsyncSession) -> MeOut:
+    @get("/me", summary="The signed-in user, the current workspace and all of theirs", responses=problems(401))
+    async def me(self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]) -> MeOut:
         memberships = await repository.memberships_of(db, auth.user.id)
         return MeOut(
             user=user_out(auth.user),
@@ -115,26 +156,50 @@ class MeController(Controller):
         )
 
     @patch("/me", summary="Change your name or language", responses=problems(400, 401, 403, 422))
-    async def update_me(self, auth: identity.AuthContext, data: ProfileUpdate, db: AsyncSession) -> UserOut:
+    async def update_me(
+        self,
+        auth: NamedDependency[identity.AuthContext],
+        data: JSONBody[ProfileUpdate],
+        db: NamedDependency[AsyncSession],
+    ) -> UserOut:
         user = await identity.update_profile(db, auth, name=data.name, locale=data.locale)
         await db.commit()
         return user_out(user)
 
     @get("/workspaces", summary="Workspaces you belong to", responses=problems(401))
-    async def workspaces(self, auth: identity.AuthContext, db: AsyncSession) -> list[WorkspaceOut]:
+    async def workspaces(
+        self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]
+    ) -> list[WorkspaceOut]:
         return [workspace_out(t, m.role) for m, t in await repository.memberships_of(db, auth.user.id)]
 
-    @post("/workspaces", status_code=201, summary="Open another workspace and switch to it",
-          responses=problems(400, 401, 403, 422))
-    async def create_workspace(self, auth: identity.AuthContext, data: WorkspaceCreate, db: AsyncSession
-                               ) -> WorkspaceOut:
+    @post(
+        "/workspaces",
+        status_code=201,
+        summary="Open another workspace and switch to it",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def create_workspace(
+        self,
+        auth: NamedDependency[identity.AuthContext],
+        data: JSONBody[WorkspaceCreate],
+        db: NamedDependency[AsyncSession],
+    ) -> WorkspaceOut:
         tenant = await identity.create_workspace(db, auth, data.name, data.locale)
         await db.commit()
         return workspace_out(tenant, "owner")
 
-    @post("/workspaces/switch", status_code=200, summary="Make another of your workspaces the current one",
-          responses=problems(400, 401, 403, 422))
-    async def switch(self, auth: identity.AuthContext, data: WorkspaceSwitch, db: AsyncSession) -> WorkspaceOut:
+    @post(
+        "/workspaces/switch",
+        status_code=200,
+        summary="Make another of your workspaces the current one",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def switch(
+        self,
+        auth: NamedDependency[identity.AuthContext],
+        data: JSONBody[WorkspaceSwitch],
+        db: NamedDependency[AsyncSession],
+    ) -> WorkspaceOut:
         tenant = await identity.switch_workspace(db, auth, data.workspace_id)
         await db.commit()
         member = await repository.membership(db, auth.user.id, tenant.id)

@@ -55,8 +55,7 @@ def _smtp_send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, to: str,
-                template: str) -> bool:
+async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, to: str, template: str) -> bool:
     """Take the job; False when it was sent already or another delivery is sending it right now."""
     result = await session.execute(
         text(
@@ -71,8 +70,9 @@ async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID |
     return result.first() is not None
 
 
-async def send_once(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, email: Email,
-                    template: str) -> bool:
+async def send_once(
+    session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, email: Email, template: str
+) -> bool:
     """Send ``email`` unless this job already did; commits its own claim so retries can see it."""
     if not await claim(session, job_id, tenant_id, email.to, template):
         return False

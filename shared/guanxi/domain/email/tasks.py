@@ -28,7 +28,11 @@ async def send_welcome(job: JobContext, user_id: str) -> None:
             return
         link = f"{settings.public_url}/verify?token={email_verification_token(user.id)}"
         subject, text, html = render(
-            "welcome", user.locale, name=user.name, company=tenant.name, verify_url=link,
+            "welcome",
+            user.locale,
+            name=user.name,
+            company=tenant.name,
+            verify_url=link,
             login_url=f"{settings.public_url}/login",
         )
         sent = await send_once(session, job.job_id, tenant.id, Email(user.email, subject, text, html), "welcome")

@@ -18,7 +18,9 @@ MAX_LENGTH = 128  # argon2 would hash megabytes happily; a limit keeps login che
 def hasher() -> PasswordHasher:
     settings = get_settings()
     return PasswordHasher(
-        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1,
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=1,
         type=Type.ID,
     )
 

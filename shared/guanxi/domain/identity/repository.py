@@ -26,7 +26,7 @@ async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[tupl
         .where(Membership.user_id == user_id)
         .order_by(Membership.created_at, Membership.id)
     )
-    return [(m, t) for m, t in result.tuples()]
+    return [(m, t) for m, t in result.all()]
 
 
 async def membership(
@@ -37,7 +37,7 @@ async def membership(
         .join(Tenant, Tenant.id == Membership.tenant_id)
         .where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
     )
-    row = result.tuples().first()
+    row = result.first()
     return (row[0], row[1]) if row else None
 
 
@@ -49,7 +49,7 @@ async def session_with_user(
         .join(User, User.id == AuthSession.user_id)
         .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
     )
-    row = result.tuples().first()
+    row = result.first()
     return (row[0], row[1]) if row else None
 
 

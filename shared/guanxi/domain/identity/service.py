@@ -59,8 +59,9 @@ class AuthContext:
     @property
     def scope(self) -> TenantScope:
         if self.tenant is None:
-            raise DomainError(detail="Choose a workspace first.", status=409, type="no-workspace",
-                              title="No workspace selected")
+            raise DomainError(
+                detail="Choose a workspace first.", status=409, type="no-workspace", title="No workspace selected"
+            )
         return TenantScope(
             tenant_id=self.tenant.id, schema=self.tenant.schema_name, user_id=self.user.id, role=self.role
         )
@@ -102,8 +103,13 @@ async def signup(
     )
     if await repository.email_exists(session, data.email):
         raise email_taken()
-    user = User(id=new_id(), email=data.email, name=data.name, locale=data.locale,
-                password_hash=await hash_password(data.password))
+    user = User(
+        id=new_id(),
+        email=data.email,
+        name=data.name,
+        locale=data.locale,
+        password_hash=await hash_password(data.password),
+    )
     session.add(user)
     try:
         await session.flush()
@@ -124,16 +130,23 @@ async def _open_session(
     csrf = secrets.token_urlsafe(24)
     expires = utcnow() + dt.timedelta(days=get_settings().session_days)
     session.add(
-        AuthSession(token_hash=hash_token(token), user_id=user_id, tenant_id=tenant_id, csrf_token=csrf,
-                    expires_at=expires, user_agent=(user_agent or "")[:300] or None)
+        AuthSession(
+            token_hash=hash_token(token),
+            user_id=user_id,
+            tenant_id=tenant_id,
+            csrf_token=csrf,
+            expires_at=expires,
+            user_agent=(user_agent or "")[:300] or None,
+        )
     )
     await session.flush()
     return IssuedSession(token=token, csrf_token=csrf, expires_at=expires)
 
 
 def invalid_credentials() -> DomainError:
-    return DomainError(detail="Email or password is incorrect.", status=401, type="invalid-credentials",
-                       title="Sign-in failed")
+    return DomainError(
+        detail="Email or password is incorrect.", status=401, type="invalid-credentials", title="Sign-in failed"
+    )
 
 
 async def login(
@@ -146,8 +159,13 @@ async def login(
     limits = (settings.login_attempts_per_window, settings.login_attempts_per_window * 5)
     for key, limit in zip(keys, limits, strict=True):
         if retry := await ratelimit.is_blocked(key, limit):
-            raise DomainError(detail="Too many failed sign-ins. Try again later.", status=429,
-                              type="rate-limited", title="Too many requests", headers={"Retry-After": str(retry)})
+            raise DomainError(
+                detail="Too many failed sign-ins. Try again later.",
+                status=429,
+                type="rate-limited",
+                title="Too many requests",
+                headers={"Retry-After": str(retry)},
+            )
     user = await repository.user_by_email(session, address) if len(password) <= 1024 else None
     if user is None or not await verify_password(user.password_hash, password[:1024]):
         for key in keys:
@@ -173,8 +191,13 @@ async def authenticate(session: AsyncSession, token: str) -> AuthContext:
         member = await repository.membership(session, user.id, auth_session.tenant_id)
         if member is not None:
             role, tenant = member[0].role, member[1]
-    return AuthContext(user=user, session_token_hash=auth_session.token_hash,
-                       csrf_token=auth_session.csrf_token, tenant=tenant, role=role)
+    return AuthContext(
+        user=user,
+        session_token_hash=auth_session.token_hash,
+        csrf_token=auth_session.csrf_token,
+        tenant=tenant,
+        role=role,
+    )
 
 
 async def logout(session: AsyncSession, auth: AuthContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -42,7 +43,8 @@ def check_password(password: str, *, related: list[str]) -> FieldError | None:
     if len(password) > MAX_LENGTH:
         return FieldError("password", f"must be at most {MAX_LENGTH} characters", "too_long")
     # zxcvbn estimates how fast the password falls to a guessing attack, knowing the user's own data.
-    strength = zxcvbn(password, user_inputs=[r for r in related if r])
+    words = {part for text in related if text for part in [text, *re.split(r"[\s@._-]+", text)] if len(part) > 2}
+    strength = zxcvbn(password, user_inputs=sorted(words))
     if strength["score"] < 2:
         hint = strength["feedback"].get("warning") or "add more words or characters"
         return FieldError("password", f"is too easy to guess: {hint}", "weak_password")

@@ -15,9 +15,7 @@ class OutboxMessage(IdMixin, PlatformBase):
     """A job that a committed change asked for; the relay hands it to the broker."""
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_pending", "available_at", postgresql_where=text("sent_at IS NULL")),
-    )
+    __table_args__ = (Index("ix_outbox_pending", "available_at", postgresql_where=text("sent_at IS NULL")),)
 
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     queue: Mapped[str] = mapped_column(String(60), default="default")

@@ -32,7 +32,11 @@ def to_message(row: OutboxMessage) -> Message[Any]:
     if row.tenant_id is not None:
         kwargs["tenant_id"] = str(row.tenant_id)
     return Message(
-        queue_name=row.queue, actor_name=row.actor, args=(), kwargs=kwargs, options={},
+        queue_name=row.queue,
+        actor_name=row.actor,
+        args=(),
+        kwargs=kwargs,
+        options={},
         message_id=str(row.id),
     )
 
@@ -60,15 +64,14 @@ async def relay_once(
                 delay = min(2 ** min(row.attempts, 6), MAX_BACKOFF_SECONDS)
                 await session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r.id for r in rows[rows.index(row):]]))
+                    .where(OutboxMessage.id.in_([r.id for r in rows[rows.index(row) :]]))
                     .values(
                         attempts=OutboxMessage.attempts + 1,
                         last_error=f"{type(error).__name__}: {error}"[:2000],
                         available_at=utcnow() + dt.timedelta(seconds=delay),
                     )
                 )
-                log.warning("outbox.broker_unavailable", error=str(error), pending=len(rows) - sent,
-                            retry_in_s=delay)
+                log.warning("outbox.broker_unavailable", error=str(error), pending=len(rows) - sent, retry_in_s=delay)
                 break
             row.sent_at = utcnow()
             sent += 1

@@ -15,4 +15,4 @@ async def default_pipeline_stages(session: AsyncSession, scope: TenantScope) -> 
         .order_by(PipelineStage.position),
         execution_options=scoped(scope),
     )
-    return [(p, s) for p, s in result.tuples()]
+    return [(p, s) for p, s in result.all()]

@@ -69,9 +69,9 @@ async def migrate_all_tenants(
                         outcome = "upgraded"
                         report.upgraded += 1
                     await connection.execute(
-                        update(Tenant).where(Tenant.id == tenant_id).values(
-                            schema_revision=history.head, migration_error=None, migrated_at=utcnow()
-                        )
+                        update(Tenant)
+                        .where(Tenant.id == tenant_id)
+                        .values(schema_revision=history.head, migration_error=None, migrated_at=utcnow())
                     )
             except Exception as error:
                 outcome = "failed"
@@ -87,6 +87,12 @@ async def migrate_all_tenants(
 
     await asyncio.gather(*(migrate_one(tenant_id, schema) for tenant_id, schema in tenants))
     report.seconds = time.perf_counter() - started
-    log.info("tenancy.migrated", total=report.total, upgraded=report.upgraded,
-             current=report.already_current, failed=len(report.failed), seconds=round(report.seconds, 2))
+    log.info(
+        "tenancy.migrated",
+        total=report.total,
+        upgraded=report.upgraded,
+        current=report.already_current,
+        failed=len(report.failed),
+        seconds=round(report.seconds, 2),
+    )
     return report

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from guanxi_tenants import defaults
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +11,6 @@ from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.grading.models import GradeBand, GradingCriterion
 from guanxi.domain.pipeline.models import Pipeline, PipelineStage
 from guanxi.domain.tenancy.models import Tenant, WorkspaceSettings
-from guanxi_tenants import defaults
 
 
 async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
@@ -22,23 +22,28 @@ async def active_tenants(session: AsyncSession) -> list[Tenant]:
     return list(result)
 
 
-async def seed_workspace_defaults(
-    session: AsyncSession, scope: TenantScope, *, company_name: str, locale: str
-) -> None:
+async def seed_workspace_defaults(session: AsyncSession, scope: TenantScope, *, company_name: str, locale: str) -> None:
     """Insert the workspace defaults from ``tenants/`` into the tenant's schema, in four statements."""
     options = scoped(scope)
     owner = scope.user_id
     pipeline_id = new_id()
     await session.execute(
         insert(WorkspaceSettings).values(
-            id=new_id(), company_name=company_name, locale=locale, owner_id=owner, created_by=owner,
-            currency=defaults.CURRENCY.get(locale, "USD"), timezone=defaults.TIMEZONE.get(locale, "UTC"),
+            id=new_id(),
+            company_name=company_name,
+            locale=locale,
+            owner_id=owner,
+            created_by=owner,
+            currency=defaults.CURRENCY.get(locale, "USD"),
+            timezone=defaults.TIMEZONE.get(locale, "UTC"),
         ),
         execution_options=options,
     )
     await session.execute(
         insert(Pipeline).values(
-            id=pipeline_id, name=defaults.localized(defaults.PIPELINE_NAME, locale), is_default=True,
+            id=pipeline_id,
+            name=defaults.localized(defaults.PIPELINE_NAME, locale),
+            is_default=True,
             created_by=owner,
         ),
         execution_options=options,
@@ -46,9 +51,16 @@ async def seed_workspace_defaults(
     await session.execute(
         insert(PipelineStage),
         [
-            {"id": new_id(), "pipeline_id": pipeline_id, "key": stage["key"], "position": position,
-             "name": defaults.localized(stage["name"], locale), "probability": stage["probability"],
-             "outcome": stage["outcome"], "created_by": owner}
+            {
+                "id": new_id(),
+                "pipeline_id": pipeline_id,
+                "key": stage["key"],
+                "position": position,
+                "name": defaults.localized(stage["name"], locale),
+                "probability": stage["probability"],
+                "outcome": stage["outcome"],
+                "created_by": owner,
+            }
             for position, stage in enumerate(defaults.PIPELINE_STAGES, start=1)
         ],
         execution_options=options,
@@ -56,8 +68,13 @@ async def seed_workspace_defaults(
     await session.execute(
         insert(GradingCriterion),
         [
-            {"id": new_id(), "key": c["key"], "name": defaults.localized(c["name"], locale),
-             "weight": c["weight"], "created_by": owner}
+            {
+                "id": new_id(),
+                "key": c["key"],
+                "name": defaults.localized(c["name"], locale),
+                "weight": c["weight"],
+                "created_by": owner,
+            }
             for c in defaults.GRADING_CRITERIA
         ],
         execution_options=options,
@@ -65,9 +82,14 @@ async def seed_workspace_defaults(
     await session.execute(
         insert(GradeBand),
         [
-            {"id": new_id(), "grade": band["grade"], "position": position, "created_by": owner,
-             "share_percent": band["share_percent"],
-             "complaint_response_days": band["complaint_response_days"]}
+            {
+                "id": new_id(),
+                "grade": band["grade"],
+                "position": position,
+                "created_by": owner,
+                "share_percent": band["share_percent"],
+                "complaint_response_days": band["complaint_response_days"],
+            }
             for position, band in enumerate(defaults.GRADE_BANDS, start=1)
         ],
         execution_options=options,

@@ -24,8 +24,13 @@ async def provision_workspace(
     tenant_id = new_id()
     schema = schema_for(tenant_id)
     tenant = Tenant(
-        id=tenant_id, name=name, schema_name=schema, locale=locale, status="active",
-        schema_revision=tenant_history().head, migrated_at=utcnow(),
+        id=tenant_id,
+        name=name,
+        schema_name=schema,
+        locale=locale,
+        status="active",
+        schema_revision=tenant_history().head,
+        migrated_at=utcnow(),
     )
     session.add(tenant)
     await session.flush()
@@ -42,6 +47,7 @@ async def scope_for_job(session: AsyncSession, tenant_id: uuid.UUID) -> TenantSc
     if tenant is None:
         raise not_found("Workspace")
     if tenant.status != "active":
-        raise DomainError(detail="This workspace is suspended.", status=423, type="workspace-suspended",
-                          title="Workspace suspended")
+        raise DomainError(
+            detail="This workspace is suspended.", status=423, type="workspace-suspended", title="Workspace suspended"
+        )
     return TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)

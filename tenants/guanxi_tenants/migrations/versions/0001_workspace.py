@@ -44,8 +44,9 @@ def upgrade() -> None:
     op.create_table(
         "pipeline_stages",
         *record_columns(),
-        sa.Column("pipeline_id", pg.UUID(as_uuid=True), sa.ForeignKey("pipelines.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "pipeline_id", pg.UUID(as_uuid=True), sa.ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("key", sa.String(40), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),

@@ -56,10 +56,10 @@ def upgrade() -> None:
     op.create_table(
         "memberships",
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
-        sa.Column("user_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE"),
-                  nullable=False),
-        sa.Column("tenant_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.tenants.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column("user_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "tenant_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.tenants.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("role", sa.String(20), nullable=False),
         *timestamps(),
         sa.UniqueConstraint("user_id", "tenant_id", name="uq_memberships_user_id_tenant_id"),
@@ -69,8 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column("user_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column("user_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("tenant_id", pg.UUID(as_uuid=True), sa.ForeignKey(f"{S}.tenants.id", ondelete="CASCADE")),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -93,8 +92,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text),
         schema=S,
     )
-    op.create_index("ix_outbox_pending", "outbox", ["available_at"], schema=S,
-                    postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending", "outbox", ["available_at"], schema=S, postgresql_where=sa.text("sent_at IS NULL")
+    )
     op.create_table(
         "email_deliveries",
         sa.Column("job_id", pg.UUID(as_uuid=True), primary_key=True),

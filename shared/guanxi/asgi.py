@@ -1,4 +1,5 @@
-"""One log event per request, with request id, tenant and user bound for everything logged inside."""
+"""ASGI middleware every service uses: one log event per request, with request id, tenant and user
+bound for everything logged inside it."""
 
 from __future__ import annotations
 
@@ -37,8 +38,13 @@ def request_logging(app: ASGIApp) -> ASGIApp:
         finally:
             path = scope["path"]
             if path not in ("/health", "/ready"):
-                log.info("http.request", method=scope["method"], path=path, status=status,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 1))
+                log.info(
+                    "http.request",
+                    method=scope["method"],
+                    path=path,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
             structlog.contextvars.unbind_contextvars("request_id", "tenant_id", "user_id")
 
     return middleware

@@ -1,0 +1,12 @@
+"""Worker entry point: ``dramatiq guanxi_worker.main``. Imports every domain's actors."""
+
+from guanxi.logging import configure_logging
+
+configure_logging("worker")
+
+from guanxi.broker import get_broker  # noqa: E402
+from guanxi.domain.email import tasks as email_tasks  # noqa: E402,F401
+from guanxi_worker.heartbeat import Heartbeat  # noqa: E402
+
+broker = get_broker()
+broker.add_middleware(Heartbeat())

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import bearer, signed_up
+
+
+async def login(client: Any, email: str, password: str) -> Any:
+    return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+async def test_login_with_right_password_opens_a_session_in_the_first_workspace(client: Any) -> None:
+    account = await signed_up(client)
+    response = await login(client, account["user"]["email"].upper(), account["password"])
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["workspace"]["id"] == account["workspace"]["id"]
+    me = await client.get("/api/v1/me", headers=bearer(body))
+    assert me.json()["user"]["id"] == account["user"]["id"]
+
+
+async def test_wrong_password_and_unknown_email_fail_the_same_way(client: Any) -> None:
+    account = await signed_up(client)
+    wrong = await login(client, account["user"]["email"], "not the password at all")
+    unknown = await login(client, "nobody.here@example.com", "not the password at all")
+
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert wrong.json()["type"] == unknown.json()["type"]
+
+
+async def test_repeated_failed_logins_are_rate_limited_even_with_the_right_password(client: Any) -> None:
+    account = await signed_up(client)
+    statuses = [(await login(client, account["user"]["email"], f"wrong guess {i}")).status_code for i in range(10)]
+    blocked = await login(client, account["user"]["email"], account["password"])
+
+    assert statuses == [401] * 10
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+
+
+async def test_unknown_emails_are_rate_limited_too(client: Any) -> None:
+    statuses = [(await login(client, "ghost@example.com", "whatever password")).status_code for _ in range(11)]
+    assert statuses[-1] == 429
+
+
+async def test_logout_ends_the_session(client: Any) -> None:
+    account = await signed_up(client)
+    assert (await client.post("/api/v1/auth/logout", headers=bearer(account))).status_code == 204
+    after = await client.get("/api/v1/me", headers=bearer(account))
+    assert after.status_code == 401
+    assert after.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_me_without_credentials_is_401(client: Any) -> None:
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["type"].endswith("/not-authenticated")
+
+
+async def test_cookie_session_writes_need_the_csrf_header(client: Any) -> None:
+    account = await signed_up(client)
+    cookies = {"gx_session": account["token"]}
+    client.cookies.clear()
+    refused = await client.patch("/api/v1/me", json={"name": "Cookie"}, cookies=cookies)
+    allowed = await client.patch(
+        "/api/v1/me", json={"name": "Cookie"}, cookies=cookies, headers={"X-CSRF-Token": account["csrf_token"]}
+    )
+    read = await client.get("/api/v1/me", cookies=cookies)
+    client.cookies.clear()
+
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/csrf-failed")
+    assert allowed.status_code == 200
+    assert read.status_code == 200
+
+
+async def test_email_verification_link_marks_the_address_verified(client: Any) -> None:
+    from guanxi.domain.identity.service import email_verification_token
+
+    account = await signed_up(client)
+    import uuid
+
+    token = email_verification_token(uuid.UUID(account["user"]["id"]))
+    response = await client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert response.status_code == 200
+    assert response.json()["email_verified"] is True
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert (await client.post("/api/v1/auth/verify-email", json={"token": tampered})).status_code == 422
+
+
+async def test_every_response_carries_a_request_id(client: Any) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "trace-abc-12345"})
+    assert response.headers["X-Request-ID"] == "trace-abc-12345"
+    generated = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert generated.headers["X-Request-ID"] != "bad id with spaces"
