@@ -9,7 +9,6 @@ from typing import Any
 import dramatiq
 import redis
 import structlog
-
 from guanxi.config import get_settings
 from guanxi.health import heartbeat_key
 

@@ -12,7 +12,6 @@ import signal
 from typing import Any
 
 import structlog
-
 from guanxi.logging import configure_logging
 
 configure_logging("scheduler")

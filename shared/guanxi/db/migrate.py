@@ -50,16 +50,10 @@ def run_platform_env(context: EnvironmentContext) -> None:
 
 
 def run_tenant_env(context: EnvironmentContext) -> None:
-    if context.is_offline_mode():
-        context.configure(dialect_name="postgresql", literal_binds=True, transactional_ddl=False)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    connection = context.config.attributes.get("connection")
-    schema = context.config.attributes.get("schema")
-    if connection is None or schema is None:
-        raise RuntimeError("run tenant migrations with `python -m guanxi tenants migrate`")
-    context.configure(connection=connection, version_table_schema=validate_schema_name(schema))
+    """Tenant migrations are only ever rendered to SQL here (see TenantHistory), then executed per tenant."""
+    if not context.is_offline_mode():
+        raise RuntimeError("apply tenant migrations with `python -m guanxi tenants migrate`")
+    context.configure(dialect_name="postgresql", literal_binds=True, transactional_ddl=False)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -84,7 +78,14 @@ async def upgrade_platform(engine: AsyncEngine) -> None:
 
 
 class TenantHistory:
-    """The tenant migration history at one location (the real one, or a copy in a benchmark)."""
+    """The tenant migration history at one location (the real one, or a copy in a benchmark).
+
+    Migrations are rendered to SQL once per starting revision (Alembic's offline mode) and that SQL is
+    executed in each tenant's schema. This keeps upgrades of many tenants truly concurrent on one event
+    loop (Alembic's online mode works through process-global proxies) and makes a new workspace one
+    round trip. The price: a tenant migration must be expressible as SQL (DDL, ``op.execute``,
+    ``op.bulk_insert``), not Python that reads rows and branches on them.
+    """
 
     def __init__(self, location: Path = TENANT_MIGRATIONS) -> None:
         self.location = location
@@ -93,21 +94,20 @@ class TenantHistory:
         if head is None:
             raise RuntimeError(f"no tenant migrations in {location}")
         self.head: str = head
+        self._sql: dict[str | None, str] = {}
 
-    def upgrade(self, connection: Connection, schema: str) -> None:
-        """Upgrade one tenant schema to head inside the caller's transaction."""
-        validate_schema_name(schema)
-        connection.execute(text(f'SET LOCAL search_path TO "{schema}", public'))
-        config = alembic_config(self.location)
-        config.attributes.update(connection=connection, schema=schema)
-        command.upgrade(config, "head")
-        connection.execute(text("SET LOCAL search_path TO DEFAULT"))
+    def sql_from(self, revision: str | None) -> str:
+        """SQL that takes a schema from ``revision`` (None: an empty schema) to head, version stamp included."""
+        if revision not in self._sql:
+            buffer = io.StringIO()
+            target = "head" if revision is None else f"{revision}:head"
+            command.upgrade(alembic_config(self.location, buffer), target, sql=True)
+            self._sql[revision] = buffer.getvalue()
+        return self._sql[revision]
 
-    def template_sql(self) -> str:
-        """The whole history as one SQL script, version stamp included, for new workspaces."""
-        buffer = io.StringIO()
-        command.upgrade(alembic_config(self.location, buffer), "head", sql=True)
-        return buffer.getvalue()
+    async def upgrade(self, connection: AsyncConnection, schema: str, revision: str | None) -> None:
+        """Upgrade one tenant schema from ``revision`` to head inside the caller's transaction."""
+        await run_in_schema(connection, schema, self.sql_from(revision))
 
 
 @lru_cache
@@ -115,19 +115,20 @@ def tenant_history() -> TenantHistory:
     return TenantHistory()
 
 
-@lru_cache
-def workspace_template_sql() -> str:
-    return tenant_history().template_sql()
+async def run_in_schema(connection: AsyncConnection, schema: str, sql: str) -> None:
+    """Execute a multi-statement script with ``search_path`` set to one tenant schema."""
+    validate_schema_name(schema)
+    await connection.execute(text(f'SET LOCAL search_path TO "{schema}", public'))
+    raw: Any = await connection.get_raw_connection()
+    await raw.driver_connection.execute(sql)
+    await connection.execute(text("SET LOCAL search_path TO DEFAULT"))
 
 
 async def create_tenant_schema(connection: AsyncConnection, schema: str) -> None:
     """Create a tenant schema at head inside the caller's transaction (rolled back with it)."""
     validate_schema_name(schema)
     await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await connection.execute(text(f'SET LOCAL search_path TO "{schema}", public'))
-    raw: Any = await connection.get_raw_connection()
-    await raw.driver_connection.execute(workspace_template_sql())
-    await connection.execute(text("SET LOCAL search_path TO DEFAULT"))
+    await tenant_history().upgrade(connection, schema, None)
 
 
 async def schema_revision(connection: AsyncConnection, schema: str) -> str | None:

@@ -5,7 +5,6 @@ schema, by ``python -m guanxi tenants migrate`` (every tenant) or into the works
 """
 
 from alembic import context
-
 from guanxi.db.migrate import run_tenant_env
 
 run_tenant_env(context)

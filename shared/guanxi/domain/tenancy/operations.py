@@ -62,10 +62,11 @@ async def migrate_all_tenants(
             outcome = "current"
             try:
                 async with engine.begin() as connection:
-                    if await schema_revision(connection, schema) == history.head:
+                    revision = await schema_revision(connection, schema)
+                    if revision == history.head:
                         report.already_current += 1
                     else:
-                        await connection.run_sync(history.upgrade, schema)
+                        await history.upgrade(connection, schema, revision)
                         outcome = "upgraded"
                         report.upgraded += 1
                     await connection.execute(

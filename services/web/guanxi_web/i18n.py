@@ -1,0 +1,102 @@
+"""Languages of the UI: Babel catalogs compiled in memory at startup, the active locale per request.
+
+English is the source language (the msgids). The active locale lives in a context variable that the
+locale middleware sets for each request, so ``_()`` works the same in controllers and templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from contextvars import ContextVar
+from decimal import Decimal
+from pathlib import Path
+
+from babel.dates import format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from guanxi import locales
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+LOCALE_COOKIE = "gx_locale"
+LOCALE_COOKIE_MAX_AGE = 365 * 86400
+
+Catalogs = Mapping[str, NullTranslations]
+
+_ENGLISH = NullTranslations()
+_active: ContextVar[tuple[str, NullTranslations]] = ContextVar("guanxi_web_locale", default=("en", _ENGLISH))
+
+
+def catalog_dir(locale: str) -> str:
+    """``zh-Hans`` -> ``zh_Hans``: the folder name Babel's tools use."""
+    return locale.replace("-", "_")
+
+
+def load_catalogs(directory: Path = TRANSLATIONS_DIR) -> dict[str, NullTranslations]:
+    """Compile every ``messages.po`` into a gettext catalog in memory (no ``.mo`` files on disk)."""
+    catalogs: dict[str, NullTranslations] = {"en": _ENGLISH}
+    for locale in locales.SUPPORTED:
+        if locale == "en":
+            continue
+        po_path = directory / catalog_dir(locale) / "LC_MESSAGES" / "messages.po"
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=catalog_dir(locale))
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        catalogs[locale] = Translations(fp=compiled)
+    return catalogs
+
+
+def activate(locale: str, catalogs: Catalogs) -> None:
+    if locale not in catalogs:
+        locale = locales.DEFAULT
+    _active.set((locale, catalogs[locale]))
+
+
+def current_locale() -> str:
+    return _active.get()[0]
+
+
+def babel_locale() -> str:
+    return locales.babel_code(current_locale())
+
+
+def gettext(message: str) -> str:
+    return _active.get()[1].gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _active.get()[1].ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    return message
+
+
+def choose_locale(cookie: str | None, user_locale: str | None, accept_language: str | None) -> str:
+    """The cookie wins, then the signed-in user's own setting, then what the browser asks for."""
+    for candidate in (cookie, user_locale):
+        if candidate in locales.SUPPORTED:
+            return candidate
+    return locales.negotiate(accept_language)
+
+
+def percent(value: Decimal | float, *, of: int = 100) -> str:
+    """``Decimal("75")`` -> "75%" in every locale's own way of writing it."""
+    return format_percent(Decimal(value) / of, locale=babel_locale())
+
+
+def number(value: Decimal | float) -> str:
+    return format_decimal(value, locale=babel_locale())
+
+
+def duration(seconds: int) -> str:
+    """A wait such as "15 minutes" / "15分钟", rounded the way people say it."""
+    return format_timedelta(dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=babel_locale())
