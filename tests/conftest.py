@@ -39,7 +39,6 @@ TEST_DATABASE = f"guanxi_test_{WORKER}"
 os.environ["DATABASE_URL"] = SERVER_URL.rsplit("/", 1)[0] + f"/{TEST_DATABASE}"
 os.environ["REDIS_URL"] = REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{1 + WORKER_NUMBER}"
 os.environ["GUANXI_ENV"] = "test"
-os.environ.setdefault("GUANXI_LOG_LEVEL", "WARNING")
 
 
 def admin_dsn() -> str:

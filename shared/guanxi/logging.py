@@ -40,7 +40,7 @@ def configure_logging(service: str) -> None:
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=settings.env != "test",  # tests capture logs by reconfiguring
     )
     # Libraries that log through the standard library end up in the same stream and format.
     handler = logging.StreamHandler(sys.stderr)

@@ -64,18 +64,19 @@ def free_port_near(start: int, taken: set[int]) -> int:
     return port
 
 
-def allocated_ports() -> dict[str, int]:
-    """Ports for this checkout: derived from its path once, then remembered in the data folder."""
-    record = data_dir() / "ports.json"
+def allocated_ports(root: Path = ROOT, folder: Path | None = None) -> dict[str, int]:
+    """Ports for a checkout: derived from its path once, then remembered in its data folder."""
+    record = (folder or data_dir()) / "ports.json"
     if record.exists():
         ports = json.loads(record.read_text())
         if all(name in ports for name in PORT_NAMES):
             return {name: int(ports[name]) for name in PORT_NAMES}
-    digest = int(hashlib.sha256(str(ROOT).encode()).hexdigest(), 16)
+    digest = int(hashlib.sha256(str(root).encode()).hexdigest(), 16)
     base = 20000 + (digest % 2000) * 10
     ports: dict[str, int] = {}
     for offset, name in enumerate(PORT_NAMES):
         ports[name] = free_port_near(base + offset, set(ports.values()))
+    record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(ports, indent=2))
     return ports
 

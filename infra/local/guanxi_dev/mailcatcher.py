@@ -100,7 +100,8 @@ def web_app(store: MailStore) -> Any:
     async def index() -> str:
         rows = "".join(
             f"<tr><td>{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(m.received_at))}</td>"
-            f"<td>{escape(', '.join(m.recipients))}</td><td><a href='/messages/{m.id}'>{escape(m.subject)}</a></td></tr>"
+            f"<td>{escape(', '.join(m.recipients))}</td>"
+            f"<td><a href='/messages/{m.id}'>{escape(m.subject)}</a></td></tr>"
             for m in store.all()
         )
         return page.format(f"<table>{rows}</table>" if rows else "<p>No mail yet.</p>")

@@ -42,15 +42,11 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
     else:
         raise not_authenticated()
     auth = await authenticate(db, token)
-    if from_cookie and request.method not in SAFE_METHODS:
-        # A cookie is sent by the browser on its own; only our pages know the session's CSRF token.
-        if request.headers.get(CSRF_HEADER) != auth.csrf_token:
-            raise DomainError(
-                detail="Missing or wrong X-CSRF-Token header.",
-                status=403,
-                type="csrf-failed",
-                title="CSRF check failed",
-            )
+    # A cookie is sent by the browser on its own; only our pages know the session's CSRF token.
+    if from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != auth.csrf_token:
+        raise DomainError(
+            detail="Missing or wrong X-CSRF-Token header.", status=403, type="csrf-failed", title="CSRF check failed"
+        )
     structlog.contextvars.bind_contextvars(
         user_id=str(auth.user.id), tenant_id=str(auth.tenant.id) if auth.tenant else None
     )

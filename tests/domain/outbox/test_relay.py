@@ -85,6 +85,10 @@ async def test_job_committed_while_redis_is_down_is_sent_once_redis_is_back(
         welcome = await wait_for_mail(store, lambda m: account["user"]["email"] in m.recipients)
     finally:
         stop_worker(worker)
+    worker_log = (tmp_path / "worker.log").read_text()
+    completed = [line for line in worker_log.splitlines() if "job.completed" in line]
+    assert completed and f"tenant_id={account['workspace']['id']}" in completed[0]
+    assert "job=email.send_welcome" in completed[0]
     assert "王芳" in welcome.text
     assert "/verify?token=" in welcome.text
     assert welcome.subject.startswith("欢迎")

@@ -62,7 +62,8 @@ async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID |
             "INSERT INTO platform.email_deliveries (job_id, tenant_id, recipient, template, status) "
             "VALUES (:job_id, :tenant_id, :to, :template, 'sending') "
             "ON CONFLICT (job_id) DO UPDATE SET claimed_at = now() "
-            f"WHERE email_deliveries.status = 'sending' AND email_deliveries.claimed_at < now() - interval '{STALE_CLAIM}' "
+            "WHERE email_deliveries.status = 'sending' "
+            f"AND email_deliveries.claimed_at < now() - interval '{STALE_CLAIM}' "
             "RETURNING job_id"
         ),
         {"job_id": job_id, "tenant_id": tenant_id, "to": to, "template": template},

@@ -1,0 +1,1 @@
+"""``make bench``: the performance targets of each capability, measured on real services."""

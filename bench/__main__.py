@@ -1,0 +1,87 @@
+"""Runs every benchmark against a dedicated database and writes docs/benchmarks.md.
+
+Benchmarks are not tests: nothing here fails because a machine is slow. Each prints its figures and
+the report records them with the method and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "docs" / "benchmarks.md"
+BENCH_DB = "guanxi_bench"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+async def fresh_database(server_url: str) -> str:
+    admin = server_url.replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        version = await connection.fetchval("SHOW server_version")
+    finally:
+        await connection.close()
+    os.environ["PG_VERSION"] = str(version)
+    return server_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--signups", type=int, default=200)
+    args = parser.parse_args()
+
+    server = os.environ["GUANXI_TEST_DATABASE_URL"]
+    os.environ["DATABASE_URL"] = asyncio.run(fresh_database(server))
+    os.environ["REDIS_URL"] = os.environ["GUANXI_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/40"
+    os.environ["GUANXI_ENV"] = "test"
+    os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
+    os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
+
+    from bench import memory, signup, tenants_migrate
+
+    subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
+    sections = [
+        signup.run(args.signups),
+        tenants_migrate.run(args.tenants),
+        memory.run(),
+    ]
+    text = (
+        "# Benchmarks\n\n"
+        "Produced by `make bench` (bench/); rerun it to refresh this page. Benchmarks are measurements, "
+        "not tests: a slow machine changes the figures, not the build.\n\n"
+        f"- Machine: {machine()}\n"
+        f"- PostgreSQL {os.environ.get('PG_VERSION')} and Valkey started by the project (`fsync=off` as in "
+        "tests), on the same machine as the services and the load generator.\n\n" + "\n\n".join(sections) + "\n"
+    )
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

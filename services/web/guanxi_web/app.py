@@ -1,0 +1,72 @@
+"""The browser UI: ``uvicorn guanxi_web.app:create_app --factory``.
+
+Server-rendered pages (Jinja2 + HTMX) over the JSON API; this service never touches the database.
+"""
+
+from __future__ import annotations
+
+import httpx
+from guanxi.asgi import request_logging
+from guanxi.config import Settings, get_settings
+from guanxi.logging import configure_logging
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from guanxi_web import i18n
+from guanxi_web.api_client import ApiClient
+from guanxi_web.controllers.auth import AuthController
+from guanxi_web.controllers.health import HealthController
+from guanxi_web.controllers.locale import LocaleController
+from guanxi_web.controllers.workspace import WorkspaceController
+from guanxi_web.dependencies import provide_api
+from guanxi_web.errors import EXCEPTION_HANDLERS
+from guanxi_web.middleware import LocaleMiddleware, security_headers
+from guanxi_web.rendering import HTMX_DIR, HTMX_PATH, STATIC_DIR, STATIC_PATH, template_engine
+
+CSRF_COOKIE = "gx_web_csrf"
+CSRF_HEADER = "X-CSRFToken"
+MAX_BODY_BYTES = 64 * 1024
+# Asset URLs carry a content hash (see rendering.static_url), so browsers may keep them for good.
+IMMUTABLE = CacheControlHeader(max_age=31536000, public=True)
+
+
+def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, settings: Settings | None = None) -> Litestar:
+    """Build the app. Tests pass ``api_transport`` (an ``httpx.MockTransport``) to stand in for the API."""
+    settings = settings or get_settings()
+    configure_logging("web")
+    catalogs = i18n.load_catalogs()
+    api = ApiClient(settings.api_url, transport=api_transport)
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            LocaleController,
+            WorkspaceController,
+            create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),
+            create_static_files_router(HTMX_PATH, [HTMX_DIR], name="htmx", cache_control=IMMUTABLE),
+        ],
+        dependencies={"api": Provide(provide_api)},
+        middleware=[request_logging, security_headers, DefineMiddleware(LocaleMiddleware, catalogs=catalogs)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_httponly=True,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH],
+        ),
+        template_config=TemplateConfig(instance=template_engine()),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[api.open],
+        on_shutdown=[api.close],
+        state=State({"api": api, "catalogs": catalogs}),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=None,
+        logging_config=None,
+    )

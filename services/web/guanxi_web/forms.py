@@ -1,0 +1,107 @@
+"""HTML forms: what the user typed (never the password), and the API's refusals shown field by field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from litestar.datastructures import FormMultiDict
+
+from guanxi_web import i18n
+from guanxi_web.api_client import ApiError, FieldProblem
+from guanxi_web.i18n import N_, _
+
+SECRET_FIELDS = frozenset({"password"})
+
+LOGIN_FIELDS = {"email": N_("Email"), "password": N_("Password")}
+SIGNUP_FIELDS = {
+    "company_name": N_("Company name"),
+    "name": N_("Your name"),
+    "email": N_("Work email"),
+    "password": N_("Password"),
+    "locale": N_("Language"),
+}
+WORKSPACE_FIELDS = {"name": N_("Workspace name"), "locale": N_("Language")}
+
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass
+class Form:
+    """One form's state between a failed submit and its re-rendering."""
+
+    fields: Mapping[str, str]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, fields: Mapping[str, str], data: FormMultiDict) -> tuple[Form, dict[str, str]]:
+        """The submitted values; the form keeps all but the secret ones for re-rendering."""
+        submitted = {name: str(data.get(name) or "") for name in fields}
+        kept = {name: value for name, value in submitted.items() if name not in SECRET_FIELDS}
+        return cls(fields, values=kept), submitted
+
+    def label(self, name: str) -> str:
+        return _(self.fields[name])
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name) or default
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.errors or self.summary)
+
+    def require(self, submitted: Mapping[str, str], *names: str) -> None:
+        for name in names:
+            if not submitted.get(name, "").strip():
+                self.errors.setdefault(name, []).append(_("This field is required."))
+
+    def refuse(self, error: ApiError) -> None:
+        """Put each of the API's field errors under its field; everything else in the summary."""
+        if error.status == 429:
+            wait = i18n.duration(error.retry_after or 60)
+            self.summary.append(_("Too many attempts. Please wait %(wait)s and try again.") % {"wait": wait})
+            return
+        if error.kind == "invalid-credentials":
+            self.summary.append(_("The email or password is incorrect."))
+            return
+        if error.status >= 500:
+            self.summary.append(_("We could not complete this right now. Please try again in a moment."))
+            return
+        for problem in error.field_errors:
+            if problem.field in self.fields:
+                self.errors.setdefault(problem.field, []).append(field_message(problem))
+            else:
+                self.summary.append(field_message(problem))
+        if not self.invalid:
+            self.summary.append(_("Something went wrong. Please check the form and try again."))
+
+    def unavailable(self) -> None:
+        self.summary.append(_("We could not complete this right now. Please try again in a moment."))
+
+
+def refusal_status(error: ApiError) -> int:
+    """A failed submit answers with the API's own 4xx status; trouble on the API's side is a 503."""
+    return error.status if 400 <= error.status < 500 else 503
+
+
+def field_message(problem: FieldProblem) -> str:
+    """The API explains in English; known codes are said again in the reader's language."""
+    limit = next(iter(_NUMBER.findall(problem.message)), None)
+    if problem.code == "required":
+        return _("This field is required.")
+    if problem.code == "too_short" and limit:
+        return _("Use at least %(count)s characters.") % {"count": limit}
+    if problem.code == "too_long" and limit:
+        return _("Use at most %(count)s characters.") % {"count": limit}
+    if problem.code == "invalid_email":
+        return _("Enter a valid email address, like name@company.com.")
+    if problem.code == "email-taken":
+        return _("An account with this email already exists. Sign in instead.")
+    if problem.code == "weak_password":
+        return _("This password is too easy to guess. Try a longer phrase of unrelated words.")
+    if problem.code == "invalid_choice":
+        return _("Choose one of the listed options.")
+    return problem.message[:1].upper() + problem.message[1:]

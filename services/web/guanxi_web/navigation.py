@@ -1,0 +1,83 @@
+"""The sidebar: every section the product has or will have, in the order users meet them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guanxi_web.i18n import N_
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    label: str
+    icon: str
+    summary: str
+    built: bool = False
+
+    @property
+    def href(self) -> str:
+        return "/home" if self.slug == "home" else f"/w/{self.slug}"
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("home", N_("Home"), "home", "", built=True),
+    Section(
+        "customers",
+        N_("Customers"),
+        "customers",
+        N_("Companies and contacts, graded A, B and C, with every call, visit and order on one timeline."),
+    ),
+    Section(
+        "leads",
+        N_("Leads & customer pool"),
+        "leads",
+        N_("Capture and qualify new leads, and share unclaimed customers in the customer pool so none is forgotten."),
+    ),
+    Section(
+        "deals",
+        N_("Deals"),
+        "deals",
+        N_("Follow every opportunity through your sales pipeline, on a board or in a list."),
+    ),
+    Section(
+        "quotes",
+        N_("Quotes & orders"),
+        "quotes",
+        N_("Turn deals into quotes and orders, and track payments as they arrive."),
+    ),
+    Section(
+        "approvals",
+        N_("Approvals"),
+        "approvals",
+        N_("Discounts, quotes and expenses waiting for a manager's sign-off, in one queue."),
+    ),
+    Section(
+        "activities",
+        N_("Activities & work reports"),
+        "activities",
+        N_("Tasks, calls and visits, plus the daily and weekly work reports your team hands in."),
+    ),
+    Section(
+        "cases",
+        N_("Service cases"),
+        "cases",
+        N_("Complaints and service requests, answered within the time each customer grade is promised."),
+    ),
+    Section(
+        "campaigns",
+        N_("Campaigns"),
+        "campaigns",
+        N_("Plan campaigns, reach the right customers, and see which leads each campaign brings in."),
+    ),
+    Section(
+        "reports", N_("Reports"), "reports", N_("Sales, pipeline and service figures, with a dashboard for every team.")
+    ),
+    Section(
+        "settings", N_("Settings"), "settings", N_("Users and roles, teams, pipelines, grading rules and billing.")
+    ),
+)
+
+BY_SLUG = {section.slug: section for section in SECTIONS}
+
+ROLE_LABELS = {"owner": N_("Owner"), "admin": N_("Administrator"), "member": N_("Member")}

@@ -1,0 +1,95 @@
+"""The Jinja2 environment, static asset URLs, and the one helper that renders an app page or its fragment."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import js_lib_htmx
+from guanxi import locales
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+
+from guanxi_web import i18n
+from guanxi_web.api_client import Me
+from guanxi_web.navigation import ROLE_LABELS, SECTIONS
+from guanxi_web.session import wants_fragment
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+# htmx is served from the installed package, never copied into the repository.
+HTMX_DIR = Path(js_lib_htmx.__file__).parent / "static" / "htmx"
+
+STATIC_PATH = "/static"
+HTMX_PATH = "/vendor/htmx"
+
+
+@cache
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    """A cache-busting URL: the file's content hash changes the URL whenever the file changes."""
+    return f"{STATIC_PATH}/{name}?v={_fingerprint(STATIC_DIR / name)}"
+
+
+def htmx_url() -> str:
+    return f"{HTMX_PATH}/htmx.min.js?v={_fingerprint(HTMX_DIR / 'htmx.min.js')}"
+
+
+def role_label(role: str) -> str:
+    return i18n.gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+def initial(name: str) -> str:
+    return (name.strip()[:1] or "?").upper()
+
+
+def template_engine() -> JinjaTemplateEngine:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    environment.globals.update(
+        current_locale=i18n.current_locale,
+        LANGUAGES=locales.LABELS,
+        SECTIONS=SECTIONS,
+        static_url=static_url,
+        htmx_url=htmx_url,
+        role_label=role_label,
+        initial=initial,
+    )
+    environment.filters.update(percent=i18n.percent, number=i18n.number)
+    return JinjaTemplateEngine.from_environment(environment)
+
+
+def app_page(
+    request: Request[Any, Any, Any],
+    fragment: str,
+    *,
+    me: Me,
+    title: str,
+    active: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """The page inside the app shell, or for an HTMX navigation only the fragment for the main area."""
+    layout = "layouts/fragment.html" if wants_fragment(request) else "layouts/app.html"
+    return Template(
+        layout,
+        status_code=status_code,
+        context={"fragment": fragment, "me": me, "title": title, "active": active, **context},
+    )
