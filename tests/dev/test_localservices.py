@@ -43,13 +43,13 @@ def test_postgres_runs_unprivileged_with_a_utf8_collation() -> None:
 
     from tests.conftest import plain_dsn
 
-    async def probe() -> tuple[str, str, str]:
+    async def probe() -> tuple[str, float, str]:
         connection = await asyncpg.connect(plain_dsn())
         try:
             collation = await connection.fetchval(
                 "SELECT datcollate FROM pg_database WHERE datname = current_database()"
             )
-            trigrams = await connection.fetchval("SELECT show_trgm('华强电子')::text")
+            trigrams = await connection.fetchval("SELECT word_similarity('华强', '上海华强电子有限公司')")
             folder = await connection.fetchval("SHOW data_directory")
             return collation, trigrams, folder
         finally:
@@ -57,7 +57,7 @@ def test_postgres_runs_unprivileged_with_a_utf8_collation() -> None:
 
     collation, trigrams, folder = asyncio.run(probe())
     assert "UTF" in collation.upper()
-    assert "华强" in trigrams, "pg_trgm made no trigrams of Chinese text"
+    assert trigrams > 0.5, "pg_trgm made no trigrams of Chinese text (a C collation does that)"
     if os.geteuid() == 0 and Path(folder).exists():
         # PostgreSQL refuses to run as root: the project runs it as an unprivileged system user.
         import pwd
