@@ -61,14 +61,16 @@ async def test_me_without_credentials_is_401(client: Any) -> None:
 
 async def test_cookie_session_writes_need_the_csrf_header(client: Any) -> None:
     account = await signed_up(client)
-    cookies = {"gx_session": account["token"]}
     client.cookies.clear()
-    refused = await client.patch("/api/v1/me", json={"name": "Cookie"}, cookies=cookies)
-    allowed = await client.patch(
-        "/api/v1/me", json={"name": "Cookie"}, cookies=cookies, headers={"X-CSRF-Token": account["csrf_token"]}
-    )
-    read = await client.get("/api/v1/me", cookies=cookies)
-    client.cookies.clear()
+    client.cookies.set("gx_session", account["token"])
+    try:
+        refused = await client.patch("/api/v1/me", json={"name": "Cookie"})
+        allowed = await client.patch(
+            "/api/v1/me", json={"name": "Cookie"}, headers={"X-CSRF-Token": account["csrf_token"]}
+        )
+        read = await client.get("/api/v1/me")
+    finally:
+        client.cookies.clear()
 
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("/csrf-failed")

@@ -1,0 +1,57 @@
+// Small behaviours on top of pages that already work without JavaScript.
+(function () {
+  "use strict";
+
+  var body = document.body;
+
+  function setNav(open) {
+    body.classList.toggle("nav-open", open);
+    document.querySelectorAll("[data-nav-open]").forEach(function (button) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    if (!open && location.hash === "#sidebar") {
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+  }
+
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.closest("[data-nav-open]")) {
+      event.preventDefault();
+      setNav(true);
+      return;
+    }
+    if (target.closest("[data-nav-close]")) {
+      event.preventDefault();
+      setNav(false);
+      return;
+    }
+    closeMenus(target.closest("details[data-menu]"));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details[data-menu][open]");
+    if (open) {
+      open.removeAttribute("open");
+      open.querySelector("summary").focus();
+    }
+    setNav(false);
+  });
+
+  // After an HTMX navigation: close the drawer and any menu, and move focus to the new content.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "main") {
+      setNav(false);
+      closeMenus(null);
+      event.detail.target.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+  });
+})();
