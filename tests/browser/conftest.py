@@ -1,0 +1,82 @@
+"""The whole product running as ``make run`` runs it (api, web, worker, scheduler, mail catcher) against
+this test worker's database, and a real headless Chromium driving it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from guanxi_dev.mailcatcher import MailStore
+from guanxi_dev.stack import Ports, Stack
+
+from tests.conftest import ARTIFACTS, WORKER
+from tests.services import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
+    running = Stack(
+        env={**os.environ, "GUANXI_LOG_LEVEL": "INFO"},
+        ports=ports,
+        mail_dir=tmp_path_factory.mktemp("mail"),
+        log_dir=ARTIFACTS / "logs" / WORKER,
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def mailbox(stack: Stack) -> MailStore:
+    return MailStore(stack.mail_dir)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    opened = await context.new_page()
+    yield opened
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        await screenshot(opened, f"FAILED-{request.node.name}")
+    await context.close()
+
+
+async def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
