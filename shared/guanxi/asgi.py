@@ -17,7 +17,7 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 def request_logging(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
@@ -40,7 +40,7 @@ def request_logging(app: ASGIApp) -> ASGIApp:
             if path not in ("/health", "/ready"):
                 log.info(
                     "http.request",
-                    method=scope["method"],
+                    method=scope.get("method"),
                     path=path,
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -13,7 +13,9 @@ from guanxi.config import get_settings
 
 @lru_cache
 def get_broker() -> RedisBroker:
-    broker = RedisBroker(url=get_settings().redis_url, socket_connect_timeout=2, socket_timeout=5)
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        url=get_settings().redis_url, socket_connect_timeout=2, socket_timeout=5
+    )
     broker.add_middleware(AsyncIO())
     dramatiq.set_broker(broker)
     return broker

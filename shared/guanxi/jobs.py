@@ -55,6 +55,7 @@ def tenant_job(
             )
 
         run.__name__ = function.__name__
-        return dramatiq.actor(run, actor_name=name, queue_name=queue, time_limit=time_limit_ms, max_retries=max_retries)
+        declare = dramatiq.actor(actor_name=name, queue_name=queue, time_limit=time_limit_ms, max_retries=max_retries)
+        return declare(run)
 
     return decorate

@@ -138,4 +138,5 @@ async def schema_revision(connection: AsyncConnection, schema: str) -> str | Non
     )
     if not exists:
         return None
-    return await connection.scalar(text(f'SELECT version_num FROM "{schema}".alembic_version'))
+    revision = await connection.scalar(text(f'SELECT version_num FROM "{schema}".alembic_version'))
+    return str(revision) if revision is not None else None

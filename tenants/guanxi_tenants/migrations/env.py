@@ -7,4 +7,4 @@ schema, by ``python -m guanxi tenants migrate`` (every tenant) or into the works
 from alembic import context
 from guanxi.db.migrate import run_tenant_env
 
-run_tenant_env(context)
+run_tenant_env(context)  # type: ignore[arg-type]

@@ -3,4 +3,4 @@
 from alembic import context
 from guanxi.db.migrate import run_platform_env
 
-run_platform_env(context)
+run_platform_env(context)  # type: ignore[arg-type]
