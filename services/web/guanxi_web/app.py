@@ -5,6 +5,8 @@ Server-rendered pages (Jinja2 + HTMX) over the JSON API; this service never touc
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 from guanxi.asgi import request_logging
 from guanxi.config import Settings, get_settings
@@ -25,7 +27,7 @@ from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
 from guanxi_web.errors import EXCEPTION_HANDLERS
-from guanxi_web.middleware import LocaleMiddleware, security_headers
+from guanxi_web.middleware import LocaleMiddleware, add_security_headers
 from guanxi_web.rendering import HTMX_DIR, HTMX_PATH, STATIC_DIR, STATIC_PATH, template_engine
 
 CSRF_COOKIE = "gx_web_csrf"
@@ -39,6 +41,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
     """Build the app. Tests pass ``api_transport`` (an ``httpx.MockTransport``) to stand in for the API."""
     settings = settings or get_settings()
     configure_logging("web")
+    # Every API call is already part of the request's own log event; httpx's line per call is noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     catalogs = i18n.load_catalogs()
     api = ApiClient(settings.api_url, transport=api_transport)
     return Litestar(
@@ -51,7 +55,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             create_static_files_router(HTMX_PATH, [HTMX_DIR], name="htmx", cache_control=IMMUTABLE),
         ],
         dependencies={"api": Provide(provide_api)},
-        middleware=[request_logging, security_headers, DefineMiddleware(LocaleMiddleware, catalogs=catalogs)],
+        middleware=[request_logging, DefineMiddleware(LocaleMiddleware, catalogs=catalogs)],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=CSRF_COOKIE,

@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from litestar import Request
+from litestar.di import NamedDependency
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiClient, Me
@@ -26,7 +27,7 @@ async def provide_api(request: Request[Any, Any, Any]) -> ApiCaller:
     )
 
 
-async def provide_me(request: Request[Any, Any, Any], api: ApiCaller) -> Me:
+async def provide_me(request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Me:
     """The signed-in user; their own language applies unless this browser chose one (the cookie)."""
     if not api.signed_in:
         raise NotSignedIn

@@ -10,9 +10,11 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
+from guanxi_web import i18n
 from guanxi_web.api_client import ApiError, ApiUnavailable
 from guanxi_web.dependencies import NotSignedIn
-from guanxi_web.i18n import _
+from guanxi_web.i18n import N_, _
+from guanxi_web.middleware import activate_request_locale
 from guanxi_web.session import current_path, end_session, is_htmx
 
 log = structlog.get_logger("web")
@@ -34,8 +36,13 @@ def to_sign_in(request: Request[Any, Any, Any], *, ended: bool) -> Response[Any]
 
 
 def error_page(request: Request[Any, Any, Any], status: int, title: str, message: str) -> Template:
-    """A full page for a plain request; for HTMX, the same card swapped into the main area."""
-    context = {"title": title, "message": message, "status": status}
+    """A full page for a plain request; for HTMX, the same card swapped into the main area.
+
+    ``title`` and ``message`` are msgids: they are translated here, once the language is known.
+    """
+    if not i18n.chosen():
+        activate_request_locale(request.scope, request.app.state.catalogs)
+    context = {"title": _(title), "message": _(message), "status": status}
     if is_htmx(request):
         return Template(
             "errors/_error.html",
@@ -55,7 +62,7 @@ def handle_api_error(request: Request[Any, Any, Any], error: ApiError) -> Respon
         log.info("session.ended_by_api")
         return to_sign_in(request, ended=True)
     if error.status == 403:
-        return error_page(request, 403, _("Not allowed"), _("You do not have access to this."))
+        return error_page(request, 403, N_("Not allowed"), N_("You do not have access to this."))
     if error.status == 404:
         return not_found(request)
     if error.status < 500:
@@ -65,7 +72,7 @@ def handle_api_error(request: Request[Any, Any, Any], error: ApiError) -> Respon
 
 def did_not_work(request: Request[Any, Any, Any], status: int) -> Template:
     return error_page(
-        request, status, _("That did not work"), _("The request could not be completed. Go back and try again.")
+        request, status, N_("That did not work"), N_("The request could not be completed. Go back and try again.")
     )
 
 
@@ -77,13 +84,15 @@ def unavailable(request: Request[Any, Any, Any]) -> Template:
     return error_page(
         request,
         503,
-        _("Temporarily unavailable"),
-        _("Guanxi cannot reach its data service right now. Please try again in a moment."),
+        N_("Temporarily unavailable"),
+        N_("Guanxi cannot reach its data service right now. Please try again in a moment."),
     )
 
 
 def not_found(request: Request[Any, Any, Any]) -> Template:
-    return error_page(request, 404, _("Page not found"), _("The page you are looking for does not exist or has moved."))
+    return error_page(
+        request, 404, N_("Page not found"), N_("The page you are looking for does not exist or has moved.")
+    )
 
 
 def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
@@ -93,7 +102,10 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
     if status == 403 and "CSRF" in str(error.detail):
         log.info("csrf.refused", path=request.url.path)
         return error_page(
-            request, 403, _("This form has expired"), _("For your security, reload the page and submit the form again.")
+            request,
+            403,
+            N_("This form has expired"),
+            N_("For your security, reload the page and submit the form again."),
         )
     if status < 500:
         return did_not_work(request, status)
@@ -105,8 +117,8 @@ def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Resp
     return error_page(
         request,
         500,
-        _("Something went wrong"),
-        _("An unexpected error occurred. It has been logged and we will look into it."),
+        N_("Something went wrong"),
+        N_("An unexpected error occurred. It has been logged and we will look into it."),
     )
 
 

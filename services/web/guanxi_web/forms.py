@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from guanxi import locales
 from litestar.datastructures import FormMultiDict
 
 from guanxi_web import i18n
@@ -52,6 +53,11 @@ class Form:
     @property
     def invalid(self) -> bool:
         return bool(self.errors or self.summary)
+
+    def keep_supported_locale(self, submitted: dict[str, str]) -> None:
+        """A language the product does not speak falls back to the page's own (tampered or stale form)."""
+        if submitted.get("locale") not in locales.SUPPORTED:
+            submitted["locale"] = self.values["locale"] = i18n.current_locale()
 
     def require(self, submitted: Mapping[str, str], *names: str) -> None:
         for name in names:

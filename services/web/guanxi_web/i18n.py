@@ -27,7 +27,8 @@ LOCALE_COOKIE_MAX_AGE = 365 * 86400
 Catalogs = Mapping[str, NullTranslations]
 
 _ENGLISH = NullTranslations()
-_active: ContextVar[tuple[str, NullTranslations]] = ContextVar("guanxi_web_locale", default=("en", _ENGLISH))
+# Unset until something chooses for the current request (each request runs in its own task/context).
+_active: ContextVar[tuple[str, NullTranslations] | None] = ContextVar("guanxi_web_locale", default=None)
 
 
 def catalog_dir(locale: str) -> str:
@@ -57,20 +58,29 @@ def activate(locale: str, catalogs: Catalogs) -> None:
     _active.set((locale, catalogs[locale]))
 
 
+def chosen() -> bool:
+    return _active.get() is not None
+
+
+def _current() -> tuple[str, NullTranslations]:
+    return _active.get() or (locales.DEFAULT, _ENGLISH)
+
+
 def current_locale() -> str:
-    return _active.get()[0]
+    return _current()[0]
 
 
 def babel_locale() -> str:
-    return locales.babel_code(current_locale())
+    code: str = locales.babel_code(current_locale())
+    return code
 
 
 def gettext(message: str) -> str:
-    return _active.get()[1].gettext(message)
+    return _current()[1].gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.get()[1].ngettext(singular, plural, n)
+    return _current()[1].ngettext(singular, plural, n)
 
 
 _ = gettext
@@ -83,9 +93,10 @@ def N_(message: str) -> str:
 def choose_locale(cookie: str | None, user_locale: str | None, accept_language: str | None) -> str:
     """The cookie wins, then the signed-in user's own setting, then what the browser asks for."""
     for candidate in (cookie, user_locale):
-        if candidate in locales.SUPPORTED:
+        if candidate is not None and candidate in locales.SUPPORTED:
             return candidate
-    return locales.negotiate(accept_language)
+    negotiated: str = locales.negotiate(accept_language)
+    return negotiated
 
 
 def percent(value: Decimal | float, *, of: int = 100) -> str:

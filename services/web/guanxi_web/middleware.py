@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from guanxi_web import i18n
@@ -21,11 +24,18 @@ SECURITY_HEADERS = {
 }
 
 
-class LocaleMiddleware:
-    """Picks the language before anything renders, error pages included (cookie, then Accept-Language).
+def activate_request_locale(scope: Scope, catalogs: i18n.Catalogs) -> None:
+    """The language as far as the request itself tells: the cookie, then Accept-Language."""
+    connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+    cookie = connection.cookies.get(i18n.LOCALE_COOKIE)
+    i18n.activate(i18n.choose_locale(cookie, None, connection.headers.get("accept-language")), catalogs)
 
-    The signed-in user's own setting is known only once the API has been asked; the ``me`` dependency
-    refines the choice then.
+
+class LocaleMiddleware:
+    """Picks the language before the handler runs; the ``me`` dependency refines it with the user's own.
+
+    Requests that match no route never reach route middleware; their error page picks the language
+    itself (``errors.error_page``).
     """
 
     def __init__(self, app: ASGIApp, catalogs: i18n.Catalogs) -> None:
@@ -33,28 +43,14 @@ class LocaleMiddleware:
         self.catalogs = catalogs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            connection: ASGIConnection[object, object, object, object] = ASGIConnection(scope)
-            locale = i18n.choose_locale(
-                connection.cookies.get(i18n.LOCALE_COOKIE), None, connection.headers.get("accept-language")
-            )
-            i18n.activate(locale, self.catalogs)
+        if scope["type"] == ScopeType.HTTP:
+            activate_request_locale(scope, self.catalogs)
         await self.app(scope, receive, send)
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook, so that every response has them, a 404 for an unknown path included."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value

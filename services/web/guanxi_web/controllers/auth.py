@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from guanxi import locales
 from guanxi.config import get_settings
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from guanxi_web import i18n
@@ -39,13 +40,13 @@ class AuthController(Controller):
         return Redirect("/home" if session_token(request) else "/login")
 
     @get("/login")
-    async def login_page(self, request: Request[Any, Any, Any], next: str | None = None) -> Response[Any]:
+    async def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response[Any]:
         if session_token(request):
             return Redirect(safe_next(next))
         return login_form(Form(LOGIN_FIELDS), safe_next(next))
 
     @post("/login")
-    async def login(self, request: Request[Any, Any, Any], api: ApiCaller) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
         data = await request.form()
         next_path = safe_next(str(data.get("next") or ""))
         form, submitted = Form.read(LOGIN_FIELDS, data)
@@ -71,10 +72,9 @@ class AuthController(Controller):
         return signup_form(Form(SIGNUP_FIELDS, values={"locale": i18n.current_locale()}))
 
     @post("/signup")
-    async def signup(self, request: Request[Any, Any, Any], api: ApiCaller) -> Response[Any]:
+    async def signup(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
         form, submitted = Form.read(SIGNUP_FIELDS, await request.form())
-        if submitted["locale"] not in locales.SUPPORTED:
-            submitted["locale"] = form.values["locale"] = i18n.current_locale()
+        form.keep_supported_locale(submitted)
         try:
             session = await api.signup(
                 company_name=submitted["company_name"],
@@ -104,7 +104,7 @@ class AuthController(Controller):
         return response
 
     @post("/logout")
-    async def logout(self, api: ApiCaller) -> Redirect:
+    async def logout(self, api: NamedDependency[ApiCaller]) -> Redirect:
         if api.signed_in:
             try:
                 await api.logout()
@@ -116,7 +116,9 @@ class AuthController(Controller):
         return response
 
     @get("/verify")
-    async def verify(self, request: Request[Any, Any, Any], api: ApiCaller, token: str = "") -> Template:
+    async def verify(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], token: FromQuery[str] = ""
+    ) -> Template:
         context: dict[str, Any] = {
             "verified": False,
             "signed_in": session_token(request) is not None,

@@ -8,6 +8,7 @@ import structlog
 from guanxi import locales
 from guanxi.config import get_settings
 from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
 
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable
 from guanxi_web.errors import did_not_work
@@ -20,7 +21,7 @@ class LocaleController(Controller):
     tags = ["locale"]
 
     @post("/locale")
-    async def switch_locale(self, request: Request[Any, Any, Any], api: ApiCaller) -> Response[Any]:
+    async def switch_locale(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
         data = await request.form()
         locale = str(data.get("locale") or "")
         if locale not in locales.SUPPORTED:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from guanxi import locales
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web import i18n
@@ -56,7 +56,9 @@ class WorkspaceController(Controller):
     dependencies = {"me": Provide(provide_me)}
 
     @get("/home")
-    async def home(self, request: Request[Any, Any, Any], api: ApiCaller, me: Me) -> Template:
+    async def home(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
         pipeline = await load_pipeline(api, me)
         checklist_done = 1 if me.user.email_verified else 0
         return app_page(
@@ -71,21 +73,22 @@ class WorkspaceController(Controller):
         )
 
     @get("/w/{slug:str}")
-    async def section(self, request: Request[Any, Any, Any], slug: str, me: Me) -> Template:
+    async def section(self, request: Request[Any, Any, Any], slug: FromPath[str], me: NamedDependency[Me]) -> Template:
         section = BY_SLUG.get(slug)
         if section is None or section.built:
             raise NotFoundException
         return app_page(request, "workspace/_section.html", me=me, title=_(section.label), active=slug, section=section)
 
     @get("/workspaces/new")
-    async def new_workspace(self, request: Request[Any, Any, Any], me: Me) -> Template:
+    async def new_workspace(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
         return new_workspace_page(request, me, Form(WORKSPACE_FIELDS, values={"locale": i18n.current_locale()}))
 
     @post("/workspaces")
-    async def create_workspace(self, request: Request[Any, Any, Any], api: ApiCaller, me: Me) -> Response[Any]:
+    async def create_workspace(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
         form, submitted = Form.read(WORKSPACE_FIELDS, await request.form())
-        if submitted["locale"] not in locales.SUPPORTED:
-            submitted["locale"] = form.values["locale"] = i18n.current_locale()
+        form.keep_supported_locale(submitted)
         form.require(submitted, "name")
         if form.invalid:
             return new_workspace_page(request, me, form, 422)
@@ -100,7 +103,9 @@ class WorkspaceController(Controller):
         return redirect(request, "/home")
 
     @post("/workspaces/switch")
-    async def switch_workspace(self, request: Request[Any, Any, Any], api: ApiCaller, me: Me) -> Response[Any]:
+    async def switch_workspace(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
         workspace_id = str((await request.form()).get("workspace_id") or "")
         if workspace_id not in {str(workspace.id) for workspace in me.workspaces}:
             return did_not_work(request, 422)
