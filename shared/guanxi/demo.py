@@ -6,7 +6,7 @@ from guanxi.db.tenancy import platform_session
 from guanxi.domain.identity import repository
 from guanxi.domain.identity.service import SignupInput, signup
 
-DEMO_EMAIL = "demo@guanxi.local"
+DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Guanxi-Demo-2026!"  # noqa: S105 (a published demo login, local only)
 
 

@@ -258,14 +258,18 @@ def start_redis(port: int, folder: Path, *, persist: bool = True) -> subprocess.
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
+    """Stop a process started with ``start_new_session=True`` and everything it forked.
+
+    SIGTERM to the whole process group lets each member shut down cleanly (Dramatiq forwards it to its
+    worker processes); whatever is still there after ``timeout`` is killed, so nothing is left orphaned.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 # -- The pair, as ``make run`` and ``make test`` use them ---------------------------------------

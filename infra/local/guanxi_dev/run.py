@@ -50,7 +50,7 @@ def main() -> None:
             f"    web        {stack.web_url}\n"
             f"    api        {stack.api_url}   (OpenAPI: {stack.api_url}/api/schema)\n"
             f"    mail       {stack.mail_url}   (files: {stack.mail_dir})\n"
-            f"    demo login demo@guanxi.local / Guanxi-Demo-2026!\n"
+            f"    demo login demo@example.com / Guanxi-Demo-2026!\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

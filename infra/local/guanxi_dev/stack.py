@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,7 +63,17 @@ class Stack:
         }
 
     def commands(self) -> dict[str, list[str]]:
-        uvicorn = [PYTHON, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log"]
+        uvicorn = [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         return {
             "mail": [
                 PYTHON,
@@ -113,8 +124,8 @@ class Stack:
         return [name for name, process in self.processes.items() if process.poll() is not None]
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
+        for process in self.processes.values():  # all at once: they shut down in parallel
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes.values():
             stop_process(process, timeout=15)
