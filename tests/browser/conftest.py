@@ -29,8 +29,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Module-scoped: its scheduler relays this database's outbox, so it must be gone before other
+    modules (the outbox tests) run on this test worker."""
     ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
     running = Stack(
         env={**os.environ, "GUANXI_LOG_LEVEL": "INFO"},
@@ -43,7 +45,7 @@ def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mailbox(stack: Stack) -> MailStore:
     return MailStore(stack.mail_dir)
 

@@ -6,62 +6,36 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
 import msgspec
 import structlog
 
+# The API's own response shapes (shared code), so the two services cannot drift apart.
+from guanxi.domain.identity.schemas import MeOut as Me
+from guanxi.domain.identity.schemas import SessionOut as Session
+from guanxi.domain.identity.schemas import UserOut as User
+from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
+from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
+
+__all__ = [
+    "ApiCaller",
+    "ApiClient",
+    "ApiError",
+    "ApiUnavailable",
+    "FieldProblem",
+    "Me",
+    "Pipeline",
+    "Problem",
+    "Session",
+    "User",
+    "Workspace",
+]
+
 log = structlog.get_logger("web.api")
 
 T = TypeVar("T")
-
-
-class User(msgspec.Struct):
-    id: uuid.UUID
-    email: str
-    name: str
-    locale: str
-    email_verified: bool
-
-
-class Workspace(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    role: str
-    locale: str
-    status: str
-
-
-class Session(msgspec.Struct):
-    token: str
-    expires_at: dt.datetime
-    user: User
-    workspace: Workspace | None
-
-
-class Me(msgspec.Struct):
-    user: User
-    workspace: Workspace | None
-    workspaces: list[Workspace]
-
-
-class Stage(msgspec.Struct):
-    id: uuid.UUID
-    key: str
-    name: str
-    position: int
-    probability: Decimal
-    outcome: str
-
-
-class Pipeline(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    stages: list[Stage]
 
 
 class FieldProblem(msgspec.Struct):
