@@ -12,7 +12,7 @@ import pytest
 from guanxi_dev.mailcatcher import MailStore
 from guanxi_dev.stack import Ports, Stack
 
-from tests.conftest import ARTIFACTS, WORKER
+from tests.conftest import ARTIFACTS, REDIS_SERVER_URL, WORKER, WORKER_NUMBER
 from tests.services import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +35,12 @@ def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     modules (the outbox tests) run on this test worker."""
     ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
     running = Stack(
-        env={**os.environ, "GUANXI_LOG_LEVEL": "INFO"},
+        # Its own Redis database: the per-test flush of the test's database must not drop its queue.
+        env={
+            **os.environ,
+            "GUANXI_LOG_LEVEL": "INFO",
+            "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
+        },
         ports=ports,
         mail_dir=tmp_path_factory.mktemp("mail"),
         log_dir=ARTIFACTS / "logs" / WORKER,
