@@ -13,6 +13,7 @@ import click
 from guanxi.logging import configure_logging
 
 T = TypeVar("T")
+PROGRESS_EVERY = 100
 
 
 def run_async(factory: Callable[[], Awaitable[T]]) -> T:
@@ -71,22 +72,19 @@ def _migrate_tenants(concurrency: int | None, only: list[uuid.UUID] | None) -> N
 
     limit = concurrency or get_settings().tenant_migrate_concurrency
     history = tenant_history()
-    step = {"every": 1}
 
     def progress(report: MigrationReport, schema: str, outcome: str) -> None:
         if outcome == "failed":
             click.echo(f"  FAILED {schema}: {report.failed[schema]}", err=True)
-        if report.done % step["every"] == 0 or report.done == report.total:
+        if report.done % PROGRESS_EVERY == 0 or report.done == report.total:
             click.echo(
                 f"  {report.done}/{report.total} tenants ({report.upgraded} upgraded, "
                 f"{report.already_current} current, {len(report.failed)} failed)"
             )
 
     async def go() -> MigrationReport:
-        engine = get_engine()
-        return await migrate_all_tenants(engine, history, concurrency=limit, only=only, progress=progress)
+        return await migrate_all_tenants(get_engine(), history, concurrency=limit, only=only, progress=progress)
 
-    step["every"] = 100
     report = run_async(go)
     click.echo(
         f"tenant schemas at {history.head}: {report.upgraded} upgraded, {report.already_current} "

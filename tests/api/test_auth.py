@@ -97,3 +97,16 @@ async def test_every_response_carries_a_request_id(client: Any) -> None:
     assert response.headers["X-Request-ID"] == "trace-abc-12345"
     generated = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["X-Request-ID"] != "bad id with spaces"
+
+
+async def test_bad_login_input_is_a_clear_problem(client: Any) -> None:
+    account = await signed_up(client)
+    huge = await login(client, account["user"]["email"], "x" * 10_000)
+    assert huge.status_code == 401
+    wrong_type = await client.post("/api/v1/auth/login", json={"email": 5, "password": []})
+    assert wrong_type.status_code == 422
+    assert {e["field"] for e in wrong_type.json()["errors"]} <= {"email", "password"}
+    missing = await client.post("/api/v1/auth/login", json={"email": account["user"]["email"]})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "password"
+    sql = await login(client, "' OR 1=1; --", "' OR '1'='1")
+    assert sql.status_code == 401

@@ -18,7 +18,7 @@ from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import TenantScope
 from guanxi.domain.identity import repository, validation
 from guanxi.domain.identity.models import AuthSession, Membership, User
-from guanxi.domain.identity.passwords import hash_password, verify_password
+from guanxi.domain.identity.passwords import MAX_LENGTH, hash_password, verify_password
 from guanxi.domain.outbox.service import enqueue
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.domain.tenancy.service import provision_workspace
@@ -166,8 +166,10 @@ async def login(
                 title="Too many requests",
                 headers={"Retry-After": str(retry)},
             )
-    user = await repository.user_by_email(session, address) if len(password) <= 1024 else None
-    if user is None or not await verify_password(user.password_hash, password[:1024]):
+    # No password we accept is longer than MAX_LENGTH: a huge one is refused like a wrong one, without
+    # spending hashing time on it (but after the decoy hash, so its timing does not stand out).
+    user = await repository.user_by_email(session, address) if len(password) <= MAX_LENGTH else None
+    if user is None or not await verify_password(user.password_hash, password[:MAX_LENGTH]):
         for key in keys:
             await ratelimit.hit(key, 1, settings.login_window_seconds)
         log.info("login.failed")

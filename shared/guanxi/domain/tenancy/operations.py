@@ -50,7 +50,8 @@ async def migrate_all_tenants(
 ) -> MigrationReport:
     started = time.perf_counter()
     async with engine.connect() as connection:
-        statement = select(Tenant.id, Tenant.schema_name).where(Tenant.status != "deleted").order_by(Tenant.id)
+        # Suspended workspaces are migrated too: they must be current the day they come back.
+        statement = select(Tenant.id, Tenant.schema_name).order_by(Tenant.id)
         if only:
             statement = statement.where(Tenant.id.in_(only))
         tenants = (await connection.execute(statement)).all()
