@@ -26,12 +26,22 @@ def worker_ready(redis_url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def heartbeats(url: str) -> dict[str, str]:
+    import redis
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        return {key: client.get(key) or "" for key in client.scan_iter("guanxi:worker-heartbeat:*")}
+    finally:
+        client.close()
+
+
 async def test_worker_ready_follows_a_live_worker(tmp_path: Path) -> None:
     server = PrivateRedis(free_port(), tmp_path / "redis")
     server.start()
     try:
         without = await asyncio.to_thread(worker_ready, server.url)
-        assert without.returncode == 1
+        assert without.returncode == 1, heartbeats(server.url)
         assert "worker_heartbeat: FAILED" in without.stdout
 
         worker = start_worker(server.url, free_port(), tmp_path / "worker.log")

@@ -251,20 +251,43 @@ def start_redis(port: int, folder: Path, *, persist: bool = True) -> subprocess.
     )
     try:
         wait_for_port(port, timeout=20)
-    except TimeoutError:
+        _check_redis_identity(port, process)
+    except (TimeoutError, RuntimeError):
         process.kill()
         raise
     return process
 
 
+def _check_redis_identity(port: int, process: subprocess.Popen[bytes]) -> None:
+    """The server answering on ``port`` must be the one just started, not another one that holds it."""
+    import redis
+
+    client = redis.Redis(port=port, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answering = int(client.info("server")["process_id"])
+                break
+            except redis.BusyLoadingError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    finally:
+        client.close()
+    if answering != process.pid:
+        raise RuntimeError(f"port {port} is held by another Redis (pid {answering})")
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
     """Stop a process started with ``start_new_session=True`` and everything it forked.
 
-    SIGTERM to the whole process group lets each member shut down cleanly (Dramatiq forwards it to its
-    worker processes); whatever is still there after ``timeout`` is killed, so nothing is left orphaned.
+    SIGTERM goes to the leader, which stops its own children cleanly (Dramatiq forwards it to its worker
+    processes; a second SIGTERM sent to those directly would make them hang in their shutdown); whatever
+    of the group is still there after ``timeout`` is killed, so nothing is left orphaned.
     """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
     with contextlib.suppress(ProcessLookupError):

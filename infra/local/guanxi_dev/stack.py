@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -125,8 +123,8 @@ class Stack:
 
     def stop(self) -> None:
         for process in self.processes.values():  # all at once: they shut down in parallel
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
             stop_process(process, timeout=15)
         for handle in self._logs:
