@@ -6,6 +6,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export PYTHONDONTWRITEBYTECODE := 1
+# The operating system's certificate store, so that a company proxy or custom CA works as it does for pip.
+export UV_NATIVE_TLS := 1
 
 .PHONY: run test bench lint messages env clean-data
 
