@@ -2,21 +2,35 @@
 
 from guanxi.domain.email.models import EmailDelivery
 from guanxi.domain.grading.models import GradeBand, GradingCriterion
-from guanxi.domain.identity.models import AuthSession, Membership, User
+from guanxi.domain.identity.models import (
+    ApiToken,
+    AuthSession,
+    Invitation,
+    Membership,
+    OAuthIdentity,
+    UsedLinkToken,
+    User,
+    UserTotp,
+)
 from guanxi.domain.outbox.models import OutboxMessage
 from guanxi.domain.pipeline.models import Pipeline, PipelineStage
 from guanxi.domain.tenancy.models import Tenant, WorkspaceSettings
 
 __all__ = [
+    "ApiToken",
     "AuthSession",
     "EmailDelivery",
     "GradeBand",
     "GradingCriterion",
+    "Invitation",
     "Membership",
+    "OAuthIdentity",
     "OutboxMessage",
     "Pipeline",
     "PipelineStage",
     "Tenant",
+    "UsedLinkToken",
     "User",
+    "UserTotp",
     "WorkspaceSettings",
 ]
