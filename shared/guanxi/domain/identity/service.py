@@ -118,12 +118,12 @@ async def signup(
     tenant, _ = await provision_workspace(session, name=data.company_name, locale=data.locale, owner_id=user.id)
     session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role="owner"))
     await enqueue(session, "email.send_welcome", {"user_id": str(user.id)}, tenant_id=tenant.id)
-    issued = await _open_session(session, user.id, tenant.id, user_agent)
+    issued = await open_session(session, user.id, tenant.id, user_agent)
     log.info("signup.completed", tenant_id=str(tenant.id), user_id=str(user.id))
     return user, tenant, issued
 
 
-async def _open_session(
+async def open_session(
     session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID | None, user_agent: str | None
 ) -> IssuedSession:
     token = "gxs_" + secrets.token_urlsafe(32)
@@ -177,7 +177,7 @@ async def login(
     await ratelimit.reset(keys[0])
     memberships = await repository.memberships_of(session, user.id)
     tenant_id = memberships[0][1].id if memberships else None
-    issued = await _open_session(session, user.id, tenant_id, user_agent)
+    issued = await open_session(session, user.id, tenant_id, user_agent)
     log.info("login.succeeded", user_id=str(user.id))
     return user, issued
 
