@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, scoped
+from guanxi.domain.access.models import Member, MemberRole
 from guanxi.domain.grading.models import GradeBand, GradingCriterion
+from guanxi.domain.identity.models import User
 from guanxi.domain.pipeline.models import Pipeline, PipelineStage
 from guanxi.domain.tenancy.models import Tenant, WorkspaceSettings
 
@@ -23,10 +25,12 @@ async def active_tenants(session: AsyncSession) -> list[Tenant]:
 
 
 async def seed_workspace_defaults(session: AsyncSession, scope: TenantScope, *, company_name: str, locale: str) -> None:
-    """Insert the workspace defaults from ``tenants/`` into the tenant's schema, in four statements."""
+    """Insert the workspace defaults from ``tenants/`` and its owner as first member into its schema."""
     options = scoped(scope)
     owner = scope.user_id
     pipeline_id = new_id()
+    if owner is not None:
+        await add_member(session, scope, owner, role="owner")
     await session.execute(
         insert(WorkspaceSettings).values(
             id=new_id(),
@@ -94,3 +98,15 @@ async def seed_workspace_defaults(session: AsyncSession, scope: TenantScope, *, 
         ],
         execution_options=options,
     )
+
+
+async def add_member(session: AsyncSession, scope: TenantScope, user_id: uuid.UUID, *, role: str) -> None:
+    """Make a platform user a member of the workspace (name and email copied from the platform) with a role."""
+    options = scoped(scope)
+    await session.execute(
+        insert(Member).from_select(
+            ["id", "name", "email"], select(User.id, User.name, User.email).where(User.id == user_id)
+        ),
+        execution_options=options,
+    )
+    await session.execute(insert(MemberRole).values(member_id=user_id, role_key=role), execution_options=options)
