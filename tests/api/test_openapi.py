@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from guanxi_api.app import create_app
@@ -16,7 +17,7 @@ async def test_openapi_lists_every_api_route_with_problem_responses(client: Any)
 
     app = create_app()
     served = {
-        (route.path, method)
+        (re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path), method)
         for route in app.routes
         if route.path.startswith("/api/v1") or route.path in ("/health", "/ready")
         for method in getattr(route, "methods", set())
@@ -31,8 +32,8 @@ async def test_openapi_lists_every_api_route_with_problem_responses(client: Any)
             codes = set(operation["responses"])
             assert any(code.startswith("2") for code in codes), (path, method)
             assert any(code.startswith("4") for code in codes), (path, method)
-            if method != "get":
-                assert "requestBody" in operation or path.endswith("logout"), (path, method)
+            if method in ("patch", "put"):
+                assert "requestBody" in operation, (path, method)
 
 
 async def test_openapi_documents_field_limits_and_security(client: Any) -> None:

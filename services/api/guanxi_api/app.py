@@ -12,9 +12,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController
+from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
+from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.dependencies import provide_db
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
@@ -48,7 +51,15 @@ def openapi_config() -> OpenAPIConfig:
 def create_app() -> Litestar:
     configure_logging("api")
     return Litestar(
-        route_handlers=[HealthController, AuthController, MeController, PipelineController],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            MeController,
+            OAuthController,
+            PipelineController,
+            TokenController,
+            AdminController,
+        ],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_logging],

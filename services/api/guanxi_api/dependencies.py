@@ -7,7 +7,10 @@ from typing import Any
 
 import structlog
 from guanxi.db.engine import get_sessionmaker
+from guanxi.domain.access.service import Access, load_access
+from guanxi.domain.audit import service as audit
 from guanxi.domain.identity.service import AuthContext, authenticate
+from guanxi.domain.identity.tokens import TOKEN_PREFIX, authenticate_token
 from guanxi.errors import DomainError, not_authenticated
 from litestar import Request
 from litestar.di import NamedDependency
@@ -41,7 +44,24 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
         from_cookie = True
     else:
         raise not_authenticated()
-    auth = await authenticate(db, token)
+    if token.startswith(TOKEN_PREFIX):
+        auth, recorded = await authenticate_token(db, token, client_ip(request))
+        if recorded:  # token use lands in the audit log, at most once a minute per token
+            await audit.record(
+                db,
+                auth.scope,
+                "api_token.used",
+                actor_id=auth.user.id,
+                actor_kind="api_token",
+                target_type="api_token",
+                target_id=auth.token_id,
+                ip=client_ip(request),
+                method=request.method,
+                path=request.url.path,
+            )
+            await db.commit()
+    else:
+        auth = await authenticate(db, token)
     # A cookie is sent by the browser on its own; only our pages know the session's CSRF token.
     if from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != auth.csrf_token:
         raise DomainError(
@@ -51,3 +71,8 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
         user_id=str(auth.user.id), tenant_id=str(auth.tenant.id) if auth.tenant else None
     )
     return auth
+
+
+async def provide_access(auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> Access:
+    """What the caller may do in the current workspace (roles, data scopes), loaded once per request."""
+    return await load_access(db, auth.scope)

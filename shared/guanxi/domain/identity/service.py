@@ -16,6 +16,7 @@ from guanxi import ratelimit, signing
 from guanxi.config import get_settings
 from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import TenantScope
+from guanxi.domain.audit import service as audit
 from guanxi.domain.identity import repository, validation
 from guanxi.domain.identity.models import AuthSession, Membership, User
 from guanxi.domain.identity.passwords import MAX_LENGTH, hash_password, verify_password
@@ -55,6 +56,23 @@ class AuthContext:
     csrf_token: str
     tenant: Tenant | None
     role: str | None
+    token_id: uuid.UUID | None = None  # set when the caller is an integration's API token
+    token_scopes: tuple[str, ...] = ()
+
+    @property
+    def actor_kind(self) -> str:
+        return "api_token" if self.token_id else "user"
+
+    def require_token_scope(self, module: str, action: str) -> None:
+        """An API token reaches only the modules and access it was given (``deals:read``, ``*:write``)."""
+        if self.token_id is None:
+            return
+        level = "read" if action == "read" else "write"
+        wanted = {f"{module}:{level}", f"*:{level}"}
+        if level == "read":
+            wanted |= {f"{module}:write", "*:write"}
+        if not wanted & set(self.token_scopes):
+            raise forbidden(f"This API token lacks the {module}:{level} scope.")
 
     @property
     def scope(self) -> TenantScope:
@@ -115,8 +133,9 @@ async def signup(
         await session.flush()
     except IntegrityError as error:  # a concurrent sign-up won the race for this address
         raise email_taken() from error
-    tenant, _ = await provision_workspace(session, name=data.company_name, locale=data.locale, owner_id=user.id)
+    tenant, scope = await provision_workspace(session, name=data.company_name, locale=data.locale, owner_id=user.id)
     session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role="owner"))
+    await audit.record(session, scope, "workspace.created", actor_id=user.id, ip=client_ip, name=tenant.name)
     await enqueue(session, "email.send_welcome", {"user_id": str(user.id)}, tenant_id=tenant.id)
     issued = await open_session(session, user.id, tenant.id, user_agent)
     log.info("signup.completed", tenant_id=str(tenant.id), user_id=str(user.id))
@@ -173,13 +192,28 @@ async def login(
         for key in keys:
             await ratelimit.hit(key, 1, settings.login_window_seconds)
         log.info("login.failed")
+        if user is not None:
+            # The request fails, but its trace must stay: this is the one write committed on a refusal.
+            await _audit_everywhere(session, user.id, "auth.login_failed", client_ip)
+            await session.commit()
         raise invalid_credentials()
     await ratelimit.reset(keys[0])
-    memberships = await repository.memberships_of(session, user.id)
+    memberships = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
     tenant_id = memberships[0][1].id if memberships else None
     issued = await open_session(session, user.id, tenant_id, user_agent)
+    await _audit_everywhere(session, user.id, "auth.login_succeeded", client_ip)
     log.info("login.succeeded", user_id=str(user.id))
     return user, issued
+
+
+async def _audit_everywhere(session: AsyncSession, user_id: uuid.UUID, action: str, client_ip: str) -> None:
+    """A sign-in concerns every workspace the person is an active member of."""
+    for membership, tenant in await repository.memberships_of(session, user_id):
+        if membership.status == "active":
+            scope = TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
+            await audit.record(
+                session, scope, action, actor_id=user_id, target_type="member", target_id=user_id, ip=client_ip
+            )
 
 
 async def authenticate(session: AsyncSession, token: str) -> AuthContext:
@@ -191,7 +225,7 @@ async def authenticate(session: AsyncSession, token: str) -> AuthContext:
     role: str | None = None
     if auth_session.tenant_id is not None:
         member = await repository.membership(session, user.id, auth_session.tenant_id)
-        if member is not None:
+        if member is not None and member[0].status == "active":
             role, tenant = member[0].role, member[1]
     return AuthContext(
         user=user,
@@ -206,9 +240,15 @@ async def logout(session: AsyncSession, auth: AuthContext) -> None:
     await repository.delete_session(session, auth.session_token_hash)
 
 
+def refuse_tokens(auth: AuthContext) -> None:
+    if auth.token_id is not None:
+        raise forbidden("An API token belongs to one workspace; sign in as a person to change workspaces.")
+
+
 async def switch_workspace(session: AsyncSession, auth: AuthContext, tenant_id: uuid.UUID) -> Tenant:
+    refuse_tokens(auth)
     member = await repository.membership(session, auth.user.id, tenant_id)
-    if member is None:
+    if member is None or member[0].status != "active":
         raise forbidden("You are not a member of that workspace.")
     record = await session.get(AuthSession, auth.session_token_hash)
     if record is not None:
@@ -218,6 +258,7 @@ async def switch_workspace(session: AsyncSession, auth: AuthContext, tenant_id: 
 
 async def create_workspace(session: AsyncSession, auth: AuthContext, name: str, locale: str) -> Tenant:
     """A signed-in user opens another workspace of their own (and switches to it)."""
+    refuse_tokens(auth)
     company, error = validation.clean_text("name", name)
     errors = [e for e in (error, validation.check_locale(locale)) if e]
     if errors:

@@ -11,9 +11,8 @@ Existing members are copied from the platform memberships of the workspace whose
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql as pg
-
 from guanxi_tenants import access
+from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0002"
 down_revision = "t0001"

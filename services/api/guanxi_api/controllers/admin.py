@@ -1,0 +1,373 @@
+"""Workspace administration: members (roles, department, manager, deactivation, hand-over), departments,
+and the audit log (search and CSV export)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import uuid
+from typing import Any
+
+import msgspec
+from guanxi.db.base import new_id
+from guanxi.db.tenancy import scoped
+from guanxi.domain.access import members
+from guanxi.domain.access.models import Department, Member
+from guanxi.domain.access.service import Access
+from guanxi.domain.audit import service as audit
+from guanxi.domain.audit.models import AuditEntry
+from guanxi.domain.identity.service import AuthContext
+from guanxi.domain.identity.validation import clean_text
+from guanxi.errors import FieldError, validation_error
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi_api.dependencies import client_ip, provide_access, provide_auth
+from guanxi_api.openapi import problems
+
+AUDIT_PAGE = 50
+CSV_LIMIT = 100_000
+
+
+class MemberOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    email: str
+    status: str
+    roles: list[str]
+    department_id: uuid.UUID | None
+    manager_id: uuid.UUID | None
+
+
+class MemberUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    roles: list[str] | None = None
+    department_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    manager_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class HandOver(msgspec.Struct, forbid_unknown_fields=True):
+    to_member_id: uuid.UUID
+
+
+class HandOverOut(msgspec.Struct):
+    moved: dict[str, int]
+
+
+class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    parent_id: uuid.UUID | None = None
+    head_id: uuid.UUID | None = None
+
+
+class DepartmentOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    parent_id: uuid.UUID | None
+    head_id: uuid.UUID | None
+
+
+class AuditOut(msgspec.Struct):
+    id: uuid.UUID
+    occurred_at: dt.datetime
+    actor_id: uuid.UUID | None
+    actor_kind: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+def member_out(view: members.MemberView) -> MemberOut:
+    m = view.member
+    return MemberOut(
+        id=m.id,
+        name=m.name,
+        email=m.email,
+        status=m.status,
+        roles=view.roles,
+        department_id=m.department_id,
+        manager_id=m.manager_id,
+    )
+
+
+def audit_out(entry: AuditEntry) -> AuditOut:
+    return AuditOut(
+        id=entry.id,
+        occurred_at=entry.occurred_at,
+        actor_id=entry.actor_id,
+        actor_kind=entry.actor_kind,
+        action=entry.action,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        ip=entry.ip,
+        detail=entry.detail,
+    )
+
+
+def make_cursor(entry: AuditEntry) -> str:
+    """An opaque keyset cursor: the (occurred_at, id) of the last row of a page, URL-safe."""
+    return base64.urlsafe_b64encode(f"{entry.occurred_at.isoformat()}|{entry.id}".encode()).decode().rstrip("=")
+
+
+def parse_cursor(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        return dt.datetime.fromisoformat(stamp), uuid.UUID(ident)
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        raise validation_error(FieldError("cursor", "is not a cursor from a previous page", "invalid")) from error
+
+
+class AdminController(Controller):
+    path = "/api/v1/admin"
+    tags = ["administration"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get("/members", summary="People of the workspace with their roles", responses=problems(401, 403))
+    async def list_members(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> list[MemberOut]:
+        auth.require_token_scope("members", "read")
+        return [member_out(v) for v in await members.list_members(db, access)]
+
+    @patch(
+        "/members/{member_id:uuid}",
+        summary="Change a member's roles, department or manager",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def update_member(
+        self,
+        request: Request[Any, Any, Any],
+        member_id: FromPath[uuid.UUID],
+        data: JSONBody[MemberUpdate],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> MemberOut:
+        auth.require_token_scope("members", "write")
+        clear = frozenset(f for f in ("department_id", "manager_id") if getattr(data, f) is None)
+        view = await members.update_member(
+            db,
+            access,
+            member_id,
+            roles=data.roles,
+            department_id=data.department_id if isinstance(data.department_id, uuid.UUID) else None,
+            manager_id=data.manager_id if isinstance(data.manager_id, uuid.UUID) else None,
+            clear=clear,
+        )
+        await audit.record(
+            db,
+            access.scope,
+            "member.updated",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="member",
+            target_id=member_id,
+            ip=client_ip(request),
+            roles=view.roles,
+            department_id=str(view.member.department_id),
+            manager_id=str(view.member.manager_id),
+        )
+        await db.commit()
+        return member_out(view)
+
+    @post(
+        "/members/{member_id:uuid}/deactivate",
+        status_code=200,
+        summary="Deactivate a member: their sessions and API tokens stop working at once",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def deactivate(
+        self,
+        request: Request[Any, Any, Any],
+        member_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> MemberOut:
+        auth.require_token_scope("members", "write")
+        member = await members.deactivate(db, access, member_id)
+        await audit.record(
+            db,
+            access.scope,
+            "member.deactivated",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="member",
+            target_id=member_id,
+            ip=client_ip(request),
+        )
+        await db.commit()
+        return MemberOut(
+            id=member.id,
+            name=member.name,
+            email=member.email,
+            status=member.status,
+            roles=[],
+            department_id=member.department_id,
+            manager_id=member.manager_id,
+        )
+
+    @post(
+        "/members/{member_id:uuid}/hand-over",
+        status_code=200,
+        summary="Give everything a member owns to another member in one step",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def hand_over(
+        self,
+        request: Request[Any, Any, Any],
+        member_id: FromPath[uuid.UUID],
+        data: JSONBody[HandOver],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> HandOverOut:
+        auth.require_token_scope("members", "write")
+        moved = await members.hand_over(db, access, member_id, data.to_member_id)
+        await audit.record(
+            db,
+            access.scope,
+            "member.handed_over",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="member",
+            target_id=member_id,
+            ip=client_ip(request),
+            to_member_id=str(data.to_member_id),
+            moved=moved,
+        )
+        await db.commit()
+        return HandOverOut(moved=moved)
+
+    @get("/departments", summary="The department tree, as a flat list", responses=problems(401, 403))
+    async def departments(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> list[DepartmentOut]:
+        access.require("members", "read")
+        auth.require_token_scope("members", "read")
+        rows = await db.scalars(
+            select(Department).order_by(Department.name, Department.id), execution_options=scoped(access.scope)
+        )
+        return [DepartmentOut(id=d.id, name=d.name, parent_id=d.parent_id, head_id=d.head_id) for d in rows]
+
+    @post("/departments", status_code=201, summary="Add a department", responses=problems(400, 401, 403, 422))
+    async def add_department(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[DepartmentIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> DepartmentOut:
+        access.require("members", "update")
+        auth.require_token_scope("members", "write")
+        name, error = clean_text("name", data.name, max_length=100)
+        errors = [error] if error else []
+        options = scoped(access.scope)
+        if data.parent_id and await db.get(Department, data.parent_id, execution_options=options) is None:
+            errors.append(FieldError("parent_id", "no such department", "not_found"))
+        if data.head_id and await db.get(Member, data.head_id, execution_options=options) is None:
+            errors.append(FieldError("head_id", "no such member", "not_found"))
+        if errors:
+            raise validation_error(*errors)
+        department_id = new_id()
+        await db.execute(
+            insert(Department).values(
+                id=department_id, name=name, parent_id=data.parent_id, head_id=data.head_id, created_by=auth.user.id
+            ),
+            execution_options=options,
+        )
+        await audit.record(
+            db,
+            access.scope,
+            "department.created",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="department",
+            target_id=department_id,
+            ip=client_ip(request),
+            name=name,
+        )
+        await db.commit()
+        return DepartmentOut(id=department_id, name=name, parent_id=data.parent_id, head_id=data.head_id)
+
+    @get("/audit", summary="Search the audit log, newest first (keyset pages)", responses=problems(401, 403, 422))
+    async def audit_log(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        action: FromQuery[str | None] = None,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> AuditPage:
+        access.require("audit", "read")
+        auth.require_token_scope("audit", "read")
+        entries = await audit.search(
+            db, access.scope, action=action, actor_id=actor_id, before=parse_cursor(cursor), limit=AUDIT_PAGE + 1
+        )
+        more = len(entries) > AUDIT_PAGE
+        entries = entries[:AUDIT_PAGE]
+        last = entries[-1] if more and entries else None
+        return AuditPage(
+            items=[audit_out(e) for e in entries],
+            next_cursor=make_cursor(last) if last else None,
+        )
+
+    @get("/audit.csv", summary="Export the audit log as CSV", media_type="text/csv", responses=problems(401, 403))
+    async def audit_csv(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        action: FromQuery[str | None] = None,
+    ) -> Response[str]:
+        access.require("audit", "export")
+        auth.require_token_scope("audit", "read")
+        entries = await audit.search(db, access.scope, action=action, limit=CSV_LIMIT)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["occurred_at", "actor_id", "actor_kind", "action", "target_type", "target_id", "ip", "detail"])
+        for e in entries:
+            writer.writerow(
+                [
+                    e.occurred_at.isoformat(),
+                    e.actor_id or "",
+                    e.actor_kind,
+                    e.action,
+                    e.target_type or "",
+                    e.target_id or "",
+                    e.ip or "",
+                    msgspec.json.encode(e.detail).decode(),
+                ]
+            )
+        await audit.record(
+            db,
+            access.scope,
+            "audit.exported",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            ip=client_ip(request),
+            rows=len(entries),
+        )
+        await db.commit()
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+        )
