@@ -40,5 +40,4 @@ messages: env
 	$(VENV)/bin/pybabel update -i services/web/guanxi_web/translations/messages.pot -d services/web/guanxi_web/translations
 
 clean-data:
-	-$(VENV)/bin/python -m guanxi_dev.localservices stop
-	rm -rf .data
+	$(VENV)/bin/python -m guanxi_dev.localservices clean

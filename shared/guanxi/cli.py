@@ -66,7 +66,7 @@ def tenants_migrate(concurrency: int | None, only: tuple[uuid.UUID, ...]) -> Non
 
 def _migrate_tenants(concurrency: int | None, only: list[uuid.UUID] | None) -> None:
     from guanxi.config import get_settings
-    from guanxi.db.engine import get_engine
+    from guanxi.db.engine import make_engine
     from guanxi.db.migrate import tenant_history
     from guanxi.domain.tenancy.operations import MigrationReport, migrate_all_tenants
 
@@ -83,7 +83,12 @@ def _migrate_tenants(concurrency: int | None, only: list[uuid.UUID] | None) -> N
             )
 
     async def go() -> MigrationReport:
-        return await migrate_all_tenants(get_engine(), history, concurrency=limit, only=only, progress=progress)
+        # A pool as large as the concurrency (plus room to record failures), so no tenant waits for a connection.
+        engine = make_engine(get_settings().database_url, pool_size=limit + 2)
+        try:
+            return await migrate_all_tenants(engine, history, concurrency=limit, only=only, progress=progress)
+        finally:
+            await engine.dispose()
 
     report = run_async(go)
     click.echo(

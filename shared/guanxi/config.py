@@ -35,9 +35,25 @@ class Settings(BaseSettings):
     login_attempts_per_window: int = Field(10, alias="GUANXI_LOGIN_ATTEMPTS")
     login_window_seconds: int = Field(900, alias="GUANXI_LOGIN_WINDOW_SECONDS")
     signups_per_ip_per_hour: int = Field(30, alias="GUANXI_SIGNUPS_PER_IP_PER_HOUR")
+    workspaces_per_user_per_hour: int = Field(10, alias="GUANXI_WORKSPACES_PER_USER_PER_HOUR")
+    max_owned_workspaces: int = Field(20, alias="GUANXI_MAX_OWNED_WORKSPACES")
     tenant_migrate_concurrency: int = Field(8, alias="GUANXI_TENANT_MIGRATE_CONCURRENCY")
     argon2_time_cost: int = Field(2, alias="GUANXI_ARGON2_TIME_COST")
     argon2_memory_kib: int = Field(19456, alias="GUANXI_ARGON2_MEMORY_KIB")
+
+    # Sign-in through identity providers (docs/oauth.md); a provider without its id and secret is hidden.
+    oauth_google_client_id: str | None = Field(None, alias="GUANXI_OAUTH_GOOGLE_CLIENT_ID")
+    oauth_google_client_secret: str | None = Field(None, alias="GUANXI_OAUTH_GOOGLE_CLIENT_SECRET")
+    oauth_microsoft_client_id: str | None = Field(None, alias="GUANXI_OAUTH_MICROSOFT_CLIENT_ID")
+    oauth_microsoft_client_secret: str | None = Field(None, alias="GUANXI_OAUTH_MICROSOFT_CLIENT_SECRET")
+    oauth_microsoft_tenant: str = Field("common", alias="GUANXI_OAUTH_MICROSOFT_TENANT")
+    oauth_github_client_id: str | None = Field(None, alias="GUANXI_OAUTH_GITHUB_CLIENT_ID")
+    oauth_github_client_secret: str | None = Field(None, alias="GUANXI_OAUTH_GITHUB_CLIENT_SECRET")
+    oidc_issuer: str | None = Field(None, alias="GUANXI_OIDC_ISSUER")
+    oidc_client_id: str | None = Field(None, alias="GUANXI_OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(None, alias="GUANXI_OIDC_CLIENT_SECRET")
+    oidc_name: str = Field("Single sign-on", alias="GUANXI_OIDC_NAME")
+    oauth_attempts_per_window: int = Field(300, alias="GUANXI_OAUTH_ATTEMPTS")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

@@ -55,7 +55,16 @@ def tenant_job(
             )
 
         run.__name__ = function.__name__
-        declare = dramatiq.actor(actor_name=name, queue_name=queue, time_limit=time_limit_ms, max_retries=max_retries)
+        # Retries start after a second and double up to five minutes: a busy or briefly unreachable
+        # dependency is retried soon, a lasting outage does not spin.
+        declare = dramatiq.actor(
+            actor_name=name,
+            queue_name=queue,
+            time_limit=time_limit_ms,
+            max_retries=max_retries,
+            min_backoff=1_000,
+            max_backoff=300_000,
+        )
         return declare(run)
 
     return decorate

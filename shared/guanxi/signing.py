@@ -23,6 +23,8 @@ def sign(purpose: str, value: str, *, max_age_seconds: int) -> str:
 
 def unsign(purpose: str, token: str) -> str | None:
     """The signed value, or None when the token is forged, malformed or expired."""
+    if not token.isascii():
+        return None
     body, _, mac = token.rpartition(".")
     value, _, expiry = body.rpartition(".")
     if not (value and expiry.isdigit() and hmac.compare_digest(mac, _mac(purpose, body))):

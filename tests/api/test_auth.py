@@ -110,3 +110,20 @@ async def test_bad_login_input_is_a_clear_problem(client: Any) -> None:
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "password"
     sql = await login(client, "' OR 1=1; --", "' OR '1'='1")
     assert sql.status_code == 401
+
+
+async def test_parallel_guesses_cannot_pass_the_limit(client: Any) -> None:
+    import asyncio
+
+    account = await signed_up(client)
+    guesses = [login(client, account["user"]["email"], f"parallel guess {i}") for i in range(25)]
+    statuses = [r.status_code for r in await asyncio.gather(*guesses)]
+    assert statuses.count(401) <= 10
+    assert statuses.count(429) >= 15
+
+
+async def test_odd_login_and_verify_input_is_refused_cleanly(client: Any) -> None:
+    nul = await login(client, "evil\x00@example.com", "whatever password")
+    assert nul.status_code == 401
+    token = await client.post("/api/v1/auth/verify-email", json={"token": "é.1.abc"})
+    assert token.status_code == 422

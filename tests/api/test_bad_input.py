@@ -16,6 +16,7 @@ CASES: list[tuple[str, dict[str, Any], int, str]] = [
     ("weak password", {"password": "password123"}, 422, "password"),
     ("short password", {"password": "abc"}, 422, "password"),
     ("10,000-character password", {"password": "x7$" * 3334}, 422, "password"),
+    ("129-character password", {"password": "correct horse battery staple " * 4 + "x" * 13}, 422, "password"),
     ("empty company", {"company_name": ""}, 422, "company_name"),
     ("blank company", {"company_name": "   "}, 422, "company_name"),
     ("300-character company", {"company_name": "公" * 300}, 422, "company_name"),
@@ -111,3 +112,24 @@ async def test_profile_update_refuses_unknown_locale_and_keeps_the_old_one(clien
     me = (await client.get("/api/v1/me", headers=headers)).json()
     assert me["user"]["locale"] == "en"
     assert me["user"]["name"] == "Li Na"
+
+
+@pytest.mark.parametrize("length", [72, 73, 100, 128])
+async def test_long_passphrases_up_to_the_limit_are_accepted(client: Any, length: int) -> None:
+    words = "violet harbour lantern quietly orbit "
+    password = (words * 4)[:length]
+    response = await client.post("/api/v1/signup", json=signup_payload(password=password))
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_writes_accept_only_json(client: Any, content_type: str) -> None:
+    import json
+
+    payload = signup_payload()
+    response = await client.post(
+        "/api/v1/signup", content=json.dumps(payload).encode(), headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 415
+    assert response.json()["type"].endswith("/unsupported-media-type")
+    assert await fetchval("SELECT count(*) FROM platform.users WHERE email = $1", payload["email"]) == 0

@@ -148,3 +148,34 @@ async def test_a_user_can_open_and_switch_between_several_workspaces(client: Any
     )
     assert back.status_code == 200
     assert (await client.get("/api/v1/pipeline", headers=bearer(session))).json()["name"] == "Sales"
+
+
+async def test_opening_workspaces_is_limited(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guanxi.config import get_settings
+
+    session = await signed_up(client)
+    monkeypatch.setattr(get_settings(), "workspaces_per_user_per_hour", 2)
+    statuses = [
+        (await client.post("/api/v1/workspaces", json={"name": f"W{i}"}, headers=bearer(session))).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    monkeypatch.setattr(get_settings(), "workspaces_per_user_per_hour", 100)
+    monkeypatch.setattr(get_settings(), "max_owned_workspaces", 3)
+    capped = await client.post("/api/v1/workspaces", json={"name": "W4"}, headers=bearer(session))
+    assert capped.status_code == 409 and capped.json()["type"].endswith("/workspace-limit")
+
+
+async def test_a_suspended_workspace_answers_423(client: Any) -> None:
+    session = await signed_up(client)
+    connection = await asyncpg.connect(plain_dsn())
+    try:
+        await connection.execute("UPDATE platform.tenants SET status = 'suspended' WHERE id = $1::uuid",
+                                 session["workspace"]["id"])
+    finally:
+        await connection.close()
+    response = await client.get("/api/v1/pipeline", headers=bearer(session))
+    assert response.status_code == 423
+    assert response.json()["type"].endswith("/workspace-suspended")
+    me = await client.get("/api/v1/me", headers=bearer(session))
+    assert me.status_code == 200 and me.json()["workspace"]["status"] == "suspended"

@@ -17,6 +17,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -110,8 +111,7 @@ class PgRunner:
             # The checkout sits below a folder the unprivileged user cannot enter (root's home, say):
             # keep the server's files in a folder of its own, one per checkout.
             digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-            home = Path("/var/tmp") / f"guanxi-{digest}"
-            home.mkdir(parents=True, exist_ok=True)
+            home = _private_folder(Path("/var/tmp") / f"guanxi-{digest}")
             (base / "pg-location").write_text(str(home) + "\n")
         bin_dir = _copy_pg_binaries(home / "pg-install")
         user = pwd.getpwnam(PG_SYSTEM_USER)
@@ -175,6 +175,18 @@ class PgRunner:
     def stop(self) -> None:
         if self.initialised() and self.running():
             self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+
+
+def _private_folder(path: Path) -> Path:
+    """A folder in a world-writable place that root may hand to the server user: refuse one that somebody
+    else prepared (a link, or owned by another account), since chown and copies would follow it."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = path.lstat()
+    allowed = {0, pwd.getpwnam(PG_SYSTEM_USER).pw_uid}
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid not in allowed:
+        raise SystemExit(f"{path} exists and is not ours; remove it and run again")
+    return path
 
 
 def _ensure_system_user(name: str) -> None:
@@ -330,6 +342,22 @@ def ensure_database(admin_url: str, name: str) -> None:
     asyncio.run(create())
 
 
+def _our_redis_is_running(port: int, folder: Path) -> bool:
+    """The server on ``port`` is the one this checkout started (another ``make run``): safe to share."""
+    import redis
+
+    try:
+        pid = int((folder / "server.pid").read_text())
+        client = redis.Redis(port=port, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            info = client.info("server")
+        finally:
+            client.close()
+    except (OSError, ValueError, redis.RedisError):
+        return False
+    return int(info.get("process_id", -1)) == pid
+
+
 def start_services(*, database: str = "guanxi", fast: bool = False, log=print) -> Services:  # type: ignore[no-untyped-def]
     """Start what ``DATABASE_URL``/``REDIS_URL`` do not already point at; return the URLs to use."""
     ports = allocated_ports()
@@ -353,8 +381,12 @@ def start_services(*, database: str = "guanxi", fast: bool = False, log=print) -
         log(f"PostgreSQL on 127.0.0.1:{ports['postgres']} (database {database})")
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
+        folder = data_dir() / "redis"
         if port_is_free(ports["redis"]):
-            redis_process = start_redis(ports["redis"], data_dir() / "redis", persist=not fast)
+            redis_process = start_redis(ports["redis"], folder, persist=not fast)
+            (folder / "server.pid").write_text(str(redis_process.pid))
+        elif not _our_redis_is_running(ports["redis"], folder):
+            raise SystemExit(f"port {ports['redis']} is taken by something else; remove {data_dir() / 'ports.json'}")
         redis_url = f"redis://127.0.0.1:{ports['redis']}/0"
         log(f"Redis on 127.0.0.1:{ports['redis']}")
     return Services(database_url, redis_url, ports, pg, redis_process)
@@ -364,10 +396,17 @@ def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "status"
     if command == "stop":
         PgRunner.prepare().stop()
+    elif command == "clean":
+        # Everything this checkout keeps: .data/ and, as root, the server folder outside the checkout.
+        PgRunner.prepare().stop()
+        location = data_dir() / "pg-location"
+        if location.exists():
+            shutil.rmtree(location.read_text().strip(), ignore_errors=True)
+        shutil.rmtree(data_dir(), ignore_errors=True)
     elif command == "ports":
         print(json.dumps(allocated_ports()))
     else:
-        raise SystemExit("usage: python -m guanxi_dev.localservices [stop|ports]")
+        raise SystemExit("usage: python -m guanxi_dev.localservices [stop|clean|ports]")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,9 @@ class Stack:
             wait_for_port(port, timeout=60)
         for url in (f"{self.api_url}/health", f"{self.web_url}/health"):
             wait_for_http(url)
+        if dead := self.dead():  # a port taken by someone else answers the checks above: make sure it is us
+            self.stop()
+            raise RuntimeError(f"{', '.join(dead)} exited during start-up")
 
     def dead(self) -> list[str]:
         return [name for name, process in self.processes.items() if process.poll() is not None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -51,6 +52,8 @@ def main() -> None:
     else:
         workers = os.environ.get("GUANXI_TEST_WORKERS", "2")
         command = [sys.executable, "-m", "pytest", "-n", workers, "--dist", "loadgroup", *args]
+    # A CI runner ends a job with SIGTERM: stop the servers we started rather than leave them behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         code = subprocess.run(command, env=environment, check=False).returncode
     finally:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from guanxi.asgi import request_logging
 from guanxi.db.engine import dispose_engine
+from guanxi.errors import DomainError, FieldError
 from guanxi.logging import configure_logging
 from guanxi.redis import close_redis
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -48,6 +51,25 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+async def require_json_bodies(request: Request[Any, Any, Any]) -> None:
+    """Only JSON is accepted: a cross-site HTML form (text/plain, urlencoded) cannot reach a write."""
+    if request.method not in BODY_METHODS:
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if has_body and media_type != "application/json":
+        raise DomainError(
+            detail="Send the body as application/json.",
+            status=415,
+            type="unsupported-media-type",
+            title="Unsupported media type",
+            errors=[FieldError("content-type", "must be application/json")],
+        )
+
+
 def create_app() -> Litestar:
     configure_logging("api")
     return Litestar(
@@ -62,6 +84,7 @@ def create_app() -> Litestar:
         ],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=require_json_bodies,
         middleware=[request_logging],
         openapi_config=openapi_config(),
         on_shutdown=[dispose_engine, close_redis],

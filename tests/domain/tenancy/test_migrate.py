@@ -154,3 +154,18 @@ async def test_cli_migrates_all_tenants_and_prints_progress(client: Any) -> None
     assert result.returncode == 0, result.stderr
     assert "tenants (" in result.stdout
     assert "0 failed" in result.stdout.splitlines()[-1]
+
+
+async def test_two_operators_migrating_at_once_do_not_collide(
+    tenants: list[tuple[uuid.UUID, str]], history_with_new_migration: TenantHistory
+) -> None:
+    import asyncio
+
+    ids = [t for t, _ in tenants]
+    first, second = await asyncio.gather(
+        migrate_all_tenants(get_engine(), history_with_new_migration, concurrency=3, only=ids),
+        migrate_all_tenants(get_engine(), history_with_new_migration, concurrency=3, only=ids),
+    )
+    assert first.failed == {} and second.failed == {}
+    assert first.upgraded + second.upgraded == 3
+    assert first.already_current + second.already_current == 3

@@ -11,7 +11,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.config import get_settings
@@ -25,7 +25,7 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 
-STALE_CLAIM = "10 minutes"
+STALE_CLAIM = "3 minutes"  # well past the email actors' time limit
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ def _smtp_send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, to: str, template: str) -> bool:
-    """Take the job; False when it was sent already or another delivery is sending it right now."""
+class DeliveryInProgressError(RuntimeError):
+    """Another delivery of this job is sending right now (or died doing so): retry later."""
+
+
+async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, to: str, template: str) -> str:
+    """Take the job: ``claimed``, or ``sent`` (done already), or ``busy`` (a fresh claim of another delivery)."""
     result = await session.execute(
         text(
             "INSERT INTO platform.email_deliveries (job_id, tenant_id, recipient, template, status) "
@@ -68,15 +72,25 @@ async def claim(session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID |
         ),
         {"job_id": job_id, "tenant_id": tenant_id, "to": to, "template": template},
     )
-    return result.first() is not None
+    if result.first() is not None:
+        return "claimed"
+    status = await session.scalar(select(EmailDelivery.status).where(EmailDelivery.job_id == job_id))
+    return "sent" if status == "sent" else "busy"
 
 
 async def send_once(
     session: AsyncSession, job_id: uuid.UUID, tenant_id: uuid.UUID | None, email: Email, template: str
 ) -> bool:
-    """Send ``email`` unless this job already did; commits its own claim so retries can see it."""
-    if not await claim(session, job_id, tenant_id, email.to, template):
+    """Send ``email`` unless this job already did; commits its own claim so retries can see it.
+
+    Only a recorded ``sent`` ends the job quietly. A claim held by another delivery raises, so the job is
+    retried (a claim left by a crashed or timed-out delivery goes stale after a few minutes).
+    """
+    outcome = await claim(session, job_id, tenant_id, email.to, template)
+    if outcome == "sent":
         return False
+    if outcome == "busy":
+        raise DeliveryInProgressError(f"job {job_id} is being sent by another delivery")
     await session.commit()
     message = EmailMessage()
     message["From"] = get_settings().mail_from
@@ -87,12 +101,13 @@ async def send_once(
     message.add_alternative(email.html, subtype="html")
     try:
         await asyncio.to_thread(_smtp_send, message)
-    except Exception:
+    except BaseException:  # cancelled by the time limit too: give the claim back for the retry
+        await session.rollback()
         await session.execute(delete(EmailDelivery).where(EmailDelivery.job_id == job_id))
         await session.commit()
         raise
-    delivery = await session.get(EmailDelivery, job_id)
-    assert delivery is not None
-    delivery.status, delivery.sent_at = "sent", utcnow()
+    await session.execute(
+        update(EmailDelivery).where(EmailDelivery.job_id == job_id).values(status="sent", sent_at=utcnow())
+    )
     await session.commit()
     return True

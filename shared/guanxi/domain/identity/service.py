@@ -80,6 +80,13 @@ class AuthContext:
             raise DomainError(
                 detail="Choose a workspace first.", status=409, type="no-workspace", title="No workspace selected"
             )
+        if self.tenant.status != "active":
+            raise DomainError(
+                detail="This workspace is suspended.",
+                status=423,
+                type="workspace-suspended",
+                title="Workspace suspended",
+            )
         return TenantScope(
             tenant_id=self.tenant.id, schema=self.tenant.schema_name, user_id=self.user.id, role=self.role
         )
@@ -174,30 +181,40 @@ async def login(
     """Sign in. Failures never tell whether the address exists, and are limited per address and IP."""
     settings = get_settings()
     address = email.strip().lower()[:254]
-    keys = (f"login:{client_ip}:{address}", f"login-ip:{client_ip}")
-    limits = (settings.login_attempts_per_window, settings.login_attempts_per_window * 5)
-    for key, limit in zip(keys, limits, strict=True):
-        if retry := await ratelimit.is_blocked(key, limit):
+    # Every attempt is counted before any work, atomically, so parallel guesses cannot slip past the limit:
+    # per address and account, per address alone, and per account from anywhere (a distributed guesser).
+    buckets = (
+        (f"login:{client_ip}:{address}", settings.login_attempts_per_window),
+        (f"login-ip:{client_ip}", settings.login_attempts_per_window * 5),
+        (f"login-account:{address}", settings.login_attempts_per_window * 3),
+    )
+    for key, limit in buckets:
+        allowed, retry = await ratelimit.hit(key, limit, settings.login_window_seconds)
+        if not allowed:
             raise DomainError(
-                detail="Too many failed sign-ins. Try again later.",
+                detail="Too many sign-in attempts. Try again later.",
                 status=429,
                 type="rate-limited",
                 title="Too many requests",
                 headers={"Retry-After": str(retry)},
             )
-    # No password we accept is longer than MAX_LENGTH: a huge one is refused like a wrong one, without
-    # spending hashing time on it (but after the decoy hash, so its timing does not stand out).
-    user = await repository.user_by_email(session, address) if len(password) <= MAX_LENGTH else None
-    if user is None or not await verify_password(user.password_hash, password[:MAX_LENGTH]):
-        for key in keys:
-            await ratelimit.hit(key, 1, settings.login_window_seconds)
+    # No password we accept is longer than MAX_LENGTH, and no address holds a NUL: such input is refused
+    # like a wrong password, without spending hashing time or a query on it (the decoy hash still runs).
+    plausible = len(password) <= MAX_LENGTH and "\x00" not in address
+    user = await repository.user_by_email(session, address) if plausible else None
+    user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+    await session.rollback()  # the connection goes back to the pool while argon2 works
+    if user_id is None or not await verify_password(password_hash, password[:MAX_LENGTH]):
         log.info("login.failed")
-        if user is not None:
+        if user_id is not None:
             # The request fails, but its trace must stay: this is the one write committed on a refusal.
-            await _audit_everywhere(session, user.id, "auth.login_failed", client_ip)
+            await _audit_everywhere(session, user_id, "auth.login_failed", client_ip)
             await session.commit()
         raise invalid_credentials()
-    await ratelimit.reset(keys[0])
+    for key, _ in buckets[:1] + buckets[2:]:
+        await ratelimit.reset(key)
+    user = await session.get(User, user_id)
+    assert user is not None
     memberships = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
     tenant_id = memberships[0][1].id if memberships else None
     issued = await open_session(session, user.id, tenant_id, user_agent)
@@ -259,6 +276,13 @@ async def switch_workspace(session: AsyncSession, auth: AuthContext, tenant_id: 
 async def create_workspace(session: AsyncSession, auth: AuthContext, name: str, locale: str) -> Tenant:
     """A signed-in user opens another workspace of their own (and switches to it)."""
     refuse_tokens(auth)
+    settings = get_settings()
+    await ratelimit.enforce(
+        f"workspaces:{auth.user.id}", settings.workspaces_per_user_per_hour, 3600, "Too many new workspaces in an hour."
+    )
+    owned = [m for m, _ in await repository.memberships_of(session, auth.user.id) if m.role == "owner"]
+    if len(owned) >= settings.max_owned_workspaces:
+        raise conflict("name", f"You already own {len(owned)} workspaces, the most one person may.", "workspace-limit")
     company, error = validation.clean_text("name", name)
     errors = [e for e in (error, validation.check_locale(locale)) if e]
     if errors:

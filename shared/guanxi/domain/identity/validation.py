@@ -13,6 +13,7 @@ from guanxi.domain.identity.passwords import MAX_LENGTH, MIN_LENGTH
 from guanxi.errors import FieldError
 
 NAME_MAX = 200
+ZXCVBN_MAX = 72
 
 
 def clean_text(field: str, value: str, *, max_length: int = NAME_MAX) -> tuple[str, FieldError | None]:
@@ -44,7 +45,8 @@ def check_password(password: str, *, related: list[str]) -> FieldError | None:
         return FieldError("password", f"must be at most {MAX_LENGTH} characters", "too_long")
     # zxcvbn estimates how fast the password falls to a guessing attack, knowing the user's own data.
     words = {part for text in related if text for part in [text, *re.split(r"[\s@._-]+", text)] if len(part) > 2}
-    strength = zxcvbn(password, user_inputs=sorted(words))
+    # zxcvbn refuses inputs over 72 characters; a long passphrase is judged by its first 72.
+    strength = zxcvbn(password[:ZXCVBN_MAX], user_inputs=sorted(w[:ZXCVBN_MAX] for w in words))
     if strength["score"] < 2:
         hint = strength["feedback"].get("warning") or "add more words or characters"
         return FieldError("password", f"is too easy to guess: {hint}", "weak_password")

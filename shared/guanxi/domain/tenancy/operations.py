@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guanxi.db.base import utcnow
@@ -63,6 +63,8 @@ async def migrate_all_tenants(
             outcome = "current"
             try:
                 async with engine.begin() as connection:
+                    # Two operators migrating at once: the second waits, then finds the tenant current.
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
                     revision = await schema_revision(connection, schema)
                     if revision == history.head:
                         report.already_current += 1
