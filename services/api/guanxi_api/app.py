@@ -18,7 +18,6 @@ from litestar.openapi.spec import Components, SecurityScheme
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController
-from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.dependencies import provide_db
@@ -77,7 +76,6 @@ def create_app() -> Litestar:
             HealthController,
             AuthController,
             MeController,
-            OAuthController,
             PipelineController,
             TokenController,
             AdminController,
