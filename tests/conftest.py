@@ -82,6 +82,8 @@ async def client() -> AsyncIterator[Any]:
 
     transport = httpx.ASGITransport(app=create_app(), client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as test_client:
+        # Responses' cookies are not kept: the client is shared, so no test rides on another's session.
+        test_client.cookies.extract_cookies = lambda response: None  # type: ignore[method-assign]
         yield test_client
 
 

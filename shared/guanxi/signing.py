@@ -17,7 +17,12 @@ def _mac(purpose: str, body: str) -> str:
 
 
 def sign(purpose: str, value: str, *, max_age_seconds: int) -> str:
-    body = f"{value}.{int(time.time()) + max_age_seconds}"
+    return sign_until(purpose, value, int(time.time()) + max_age_seconds)
+
+
+def sign_until(purpose: str, value: str, expires_at: int) -> str:
+    """Deterministic for one (purpose, value, expiry): any process can rebuild the same link."""
+    body = f"{value}.{expires_at}"
     return f"{body}.{_mac(purpose, body)}"
 
 

@@ -170,8 +170,9 @@ async def test_a_suspended_workspace_answers_423(client: Any) -> None:
     session = await signed_up(client)
     connection = await asyncpg.connect(plain_dsn())
     try:
-        await connection.execute("UPDATE platform.tenants SET status = 'suspended' WHERE id = $1::uuid",
-                                 session["workspace"]["id"])
+        await connection.execute(
+            "UPDATE platform.tenants SET status = 'suspended' WHERE id = $1::uuid", session["workspace"]["id"]
+        )
     finally:
         await connection.close()
     response = await client.get("/api/v1/pipeline", headers=bearer(session))

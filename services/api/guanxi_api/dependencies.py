@@ -76,3 +76,12 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
 async def provide_access(auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> Access:
     """What the caller may do in the current workspace (roles, data scopes), loaded once per request."""
     return await load_access(db, auth.scope)
+
+
+async def provide_optional_auth(
+    request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]
+) -> AuthContext | None:
+    """The caller when they sent credentials, else None (for links that work signed in or out)."""
+    if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
+        return None
+    return await provide_auth(request, db)

@@ -37,3 +37,27 @@ async def send_welcome(job: JobContext, user_id: str) -> None:
         )
         sent = await send_once(session, job.job_id, tenant.id, Email(user.email, subject, text, html), "welcome")
     log.info("email.welcome_sent" if sent else "email.already_sent", user_id=user_id)
+
+
+@tenant_job("email.send_invitation", time_limit_ms=60_000, max_retries=8)
+async def send_invitation(job: JobContext, invitation_id: str) -> None:
+    from guanxi.domain.identity.models import Invitation
+    from guanxi.domain.invitations.service import accept_url, invitation_status
+
+    async with platform_session() as session:
+        invitation = await session.get(Invitation, uuid.UUID(invitation_id))
+        tenant = await session.get(Tenant, job.scope.tenant_id)
+        if invitation is None or tenant is None or invitation.tenant_id != tenant.id:
+            log.warning("email.invitation_gone", invitation_id=invitation_id)
+            return
+        if invitation_status(invitation) != "pending":
+            log.info("email.invitation_closed", invitation_id=invitation_id)
+            return
+        inviter = await session.get(User, invitation.invited_by) if invitation.invited_by else None
+        subject, text, html = render(
+            "invitation", tenant.locale, company=tenant.name, inviter=inviter.name if inviter else tenant.name,
+            accept_url=accept_url(invitation), expires=invitation.expires_at.strftime("%Y-%m-%d"),
+        )
+        sent = await send_once(session, job.job_id, tenant.id, Email(invitation.email, subject, text, html),
+                               "invitation")
+    log.info("email.invitation_sent" if sent else "email.already_sent", invitation_id=invitation_id)
