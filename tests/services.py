@@ -71,3 +71,19 @@ def start_worker(redis_url: str, smtp_port: int, log: Path) -> subprocess.Popen[
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
     stop_process(process, timeout=20)
+
+
+async def set_aside_other_jobs(tenant_id: str) -> None:
+    """Mark every pending job of other workspaces as sent, so a test's worker handles only its own."""
+    from guanxi.db.tenancy import platform_session
+    from sqlalchemy import text
+
+    async with platform_session() as session:
+        await session.execute(
+            text(
+                "UPDATE platform.outbox SET sent_at = now() WHERE sent_at IS NULL "
+                "AND tenant_id IS DISTINCT FROM CAST(:t AS uuid)"
+            ),
+            {"t": tenant_id},
+        )
+        await session.commit()

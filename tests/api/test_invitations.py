@@ -17,7 +17,7 @@ from guanxi_dev.mailcatcher import MailStore, start_smtp
 from sqlalchemy import text
 
 from tests.conftest import bearer, signed_up, unique_email
-from tests.services import PrivateRedis, free_port, start_worker, stop_worker, wait_for_mail
+from tests.services import PrivateRedis, free_port, set_aside_other_jobs, start_worker, stop_worker, wait_for_mail
 
 NEW_PASSWORD = "sesame orchard lantern 77"
 
@@ -47,6 +47,7 @@ async def test_invitation_is_mailed_and_accepted_with_a_new_account(client: Any,
     email = unique_email("newhire")
     created = await invite(client, owner, email)
     assert created["status"] == "pending"
+    await set_aside_other_jobs(owner["workspace"]["id"])
 
     redis = PrivateRedis(free_port(), tmp_path / "redis")
     redis.start()

@@ -17,8 +17,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.health import HealthController
-from guanxi_api.controllers.identity import AuthController, MeController
+from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
+from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.dependencies import provide_db
@@ -77,11 +78,13 @@ def create_app() -> Litestar:
             HealthController,
             AuthController,
             MeController,
+            OAuthController,
             PipelineController,
             TokenController,
             AdminController,
             InvitationAdminController,
             InvitationController,
+            PasswordResetController,
         ],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -7,12 +7,14 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 import msgspec
 import structlog
 
 # The API's own response shapes (shared code), so the two services cannot drift apart.
+from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
 from guanxi.domain.identity.schemas import SessionOut as Session
 from guanxi.domain.identity.schemas import UserOut as User
@@ -26,6 +28,7 @@ __all__ = [
     "ApiUnavailable",
     "FieldProblem",
     "Me",
+    "OAuthStart",
     "Pipeline",
     "Problem",
     "Session",
@@ -139,6 +142,16 @@ class ApiCaller:
 
     async def login(self, *, email: str, password: str) -> Session:
         return await self._call("POST", "/api/v1/auth/login", Session, json={"email": email, "password": password})
+
+    async def oauth_start(
+        self, provider: str, *, intent: str, redirect_uri: str, company_name: str | None, locale: str
+    ) -> OAuthStart:
+        body = {"intent": intent, "redirect_uri": redirect_uri, "company_name": company_name, "locale": locale}
+        return await self._call("POST", f"/api/v1/auth/oauth/{quote(provider, safe='')}/start", OAuthStart, json=body)
+
+    async def oauth_callback(self, provider: str, *, state: str, code: str) -> Session:
+        body = {"state": state, "code": code}
+        return await self._call("POST", f"/api/v1/auth/oauth/{quote(provider, safe='')}/callback", Session, json=body)
 
     async def logout(self) -> None:
         await self._call("POST", "/api/v1/auth/logout", None)

@@ -24,6 +24,7 @@ from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.locale import LocaleController
+from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
 from guanxi_web.errors import EXCEPTION_HANDLERS
@@ -49,6 +50,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
         route_handlers=[
             HealthController,
             AuthController,
+            OAuthController,
             LocaleController,
             WorkspaceController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),
@@ -66,7 +68,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             cookie_samesite="lax",
             exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH],
         ),
-        template_config=TemplateConfig(instance=template_engine()),
+        template_config=TemplateConfig(instance=with_provider_buttons(template_engine())),
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[api.open],
         on_shutdown=[api.close],

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.config import get_settings
-from guanxi.domain.identity import repository
+from guanxi.db.tenancy import TenantScope
+from guanxi.domain.audit import service as audit
+from guanxi.domain.identity import recovery, repository
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
     ProfileUpdate,
+    ResetConfirm,
+    ResetRequest,
     SessionOut,
     SignupRequest,
     UserOut,
@@ -136,6 +140,47 @@ class AuthController(Controller):
     )
     async def verify_email(self, data: JSONBody[VerifyEmailRequest], db: NamedDependency[AsyncSession]) -> UserOut:
         user = await identity.verify_email(db, data.token)
+        await db.commit()
+        return user_out(user)
+
+
+class PasswordResetController(Controller):
+    path = "/api/v1/auth/password-reset"
+    tags = ["identity"]
+
+    @post(
+        "",
+        status_code=202,
+        summary="Mail a reset link if the address has an account (always 202)",
+        responses=problems(400, 422, 429),
+    )
+    async def request_reset(
+        self, request: Request[Any, Any, Any], data: JSONBody[ResetRequest], db: NamedDependency[AsyncSession]
+    ) -> None:
+        await recovery.request_reset(db, data.email, client_ip(request))
+        await db.commit()
+
+    @post(
+        "/confirm",
+        status_code=200,
+        summary="Set a new password with a reset link (ends every session)",
+        responses=problems(400, 422),
+    )
+    async def confirm(
+        self, request: Request[Any, Any, Any], data: JSONBody[ResetConfirm], db: NamedDependency[AsyncSession]
+    ) -> UserOut:
+        user = await recovery.reset_password(db, data.token, data.password)
+        for membership, tenant in await repository.memberships_of(db, user.id):
+            if membership.status == "active":
+                await audit.record(
+                    db,
+                    TenantScope(tenant_id=tenant.id, schema=tenant.schema_name),
+                    "auth.password_reset",
+                    actor_id=user.id,
+                    target_type="member",
+                    target_id=user.id,
+                    ip=client_ip(request),
+                )
         await db.commit()
         return user_out(user)
 

@@ -55,9 +55,32 @@ async def send_invitation(job: JobContext, invitation_id: str) -> None:
             return
         inviter = await session.get(User, invitation.invited_by) if invitation.invited_by else None
         subject, text, html = render(
-            "invitation", tenant.locale, company=tenant.name, inviter=inviter.name if inviter else tenant.name,
-            accept_url=accept_url(invitation), expires=invitation.expires_at.strftime("%Y-%m-%d"),
+            "invitation",
+            tenant.locale,
+            company=tenant.name,
+            inviter=inviter.name if inviter else tenant.name,
+            accept_url=accept_url(invitation),
+            expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
-        sent = await send_once(session, job.job_id, tenant.id, Email(invitation.email, subject, text, html),
-                               "invitation")
+        sent = await send_once(
+            session, job.job_id, tenant.id, Email(invitation.email, subject, text, html), "invitation"
+        )
     log.info("email.invitation_sent" if sent else "email.already_sent", invitation_id=invitation_id)
+
+
+@tenant_job("email.send_password_reset", time_limit_ms=60_000, max_retries=8)
+async def send_password_reset(job: JobContext, user_id: str, expires_at: int) -> None:
+    from guanxi.domain.identity.recovery import reset_url
+
+    async with platform_session() as session:
+        user = await session.get(User, uuid.UUID(user_id))
+        if user is None:
+            log.warning("email.recipient_gone", user_id=user_id)
+            return
+        subject, text, html = render(
+            "password_reset", user.locale, name=user.name, reset_url=reset_url(user, expires_at)
+        )
+        sent = await send_once(
+            session, job.job_id, job.scope.tenant_id, Email(user.email, subject, text, html), "password_reset"
+        )
+    log.info("email.password_reset_sent" if sent else "email.already_sent", user_id=user_id)

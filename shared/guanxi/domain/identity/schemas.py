@@ -70,3 +70,12 @@ class WorkspaceSwitch(msgspec.Struct, forbid_unknown_fields=True):
 
 class VerifyEmailRequest(msgspec.Struct, forbid_unknown_fields=True):
     token: str
+
+
+class ResetRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+
+
+class ResetConfirm(msgspec.Struct, forbid_unknown_fields=True):
+    token: str
+    password: str

@@ -121,32 +121,60 @@ async def signup(
     session: AsyncSession, data: SignupInput, *, client_ip: str, user_agent: str | None
 ) -> tuple[User, Tenant, IssuedSession]:
     """Create the workspace, its schema, the owner and a session: all or nothing (one transaction)."""
-    settings = get_settings()
     data = _validate_signup(data)
-    await ratelimit.enforce(
-        f"signup:{client_ip}", settings.signups_per_ip_per_hour, 3600, "Too many sign-ups from this address."
-    )
     if await repository.email_exists(session, data.email):
         raise email_taken()
-    user = User(
-        id=new_id(),
+    user, tenant = await create_owner_with_workspace(
+        session,
         email=data.email,
         name=data.name,
         locale=data.locale,
+        company_name=data.company_name,
         password_hash=await hash_password(data.password),
+        email_verified=False,
+        client_ip=client_ip,
+    )
+    issued = await open_session(session, user.id, tenant.id, user_agent)
+    return user, tenant, issued
+
+
+async def create_owner_with_workspace(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    locale: str,
+    company_name: str,
+    password_hash: str | None,
+    email_verified: bool,
+    client_ip: str,
+    **detail: str,
+) -> tuple[User, Tenant]:
+    """A new person, their workspace (schema, defaults), membership, audit entry and welcome mail job:
+    what every sign-up creates, whatever the way in (password, identity provider)."""
+    settings = get_settings()
+    await ratelimit.enforce(
+        f"signup:{client_ip}", settings.signups_per_ip_per_hour, 3600, "Too many sign-ups from this address."
+    )
+    user = User(
+        id=new_id(),
+        email=email,
+        name=name,
+        locale=locale,
+        password_hash=password_hash,
+        email_verified_at=utcnow() if email_verified else None,
     )
     session.add(user)
     try:
         await session.flush()
     except IntegrityError as error:  # a concurrent sign-up won the race for this address
         raise email_taken() from error
-    tenant, scope = await provision_workspace(session, name=data.company_name, locale=data.locale, owner_id=user.id)
+    tenant, scope = await provision_workspace(session, name=company_name, locale=locale, owner_id=user.id)
     session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role="owner"))
-    await audit.record(session, scope, "workspace.created", actor_id=user.id, ip=client_ip, name=tenant.name)
+    await audit.record(session, scope, "workspace.created", actor_id=user.id, ip=client_ip, name=tenant.name, **detail)
     await enqueue(session, "email.send_welcome", {"user_id": str(user.id)}, tenant_id=tenant.id)
-    issued = await open_session(session, user.id, tenant.id, user_agent)
-    log.info("signup.completed", tenant_id=str(tenant.id), user_id=str(user.id))
-    return user, tenant, issued
+    log.info("signup.completed", tenant_id=str(tenant.id), user_id=str(user.id), **detail)
+    return user, tenant
 
 
 async def open_session(
@@ -208,7 +236,7 @@ async def login(
         log.info("login.failed")
         if user_id is not None:
             # The request fails, but its trace must stay: this is the one write committed on a refusal.
-            await _audit_everywhere(session, user_id, "auth.login_failed", client_ip)
+            await audit_everywhere(session, user_id, "auth.login_failed", client_ip)
             await session.commit()
         raise invalid_credentials()
     for key, _ in buckets[:1] + buckets[2:]:
@@ -218,18 +246,27 @@ async def login(
     memberships = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
     tenant_id = memberships[0][1].id if memberships else None
     issued = await open_session(session, user.id, tenant_id, user_agent)
-    await _audit_everywhere(session, user.id, "auth.login_succeeded", client_ip)
+    await audit_everywhere(session, user.id, "auth.login_succeeded", client_ip)
     log.info("login.succeeded", user_id=str(user.id))
     return user, issued
 
 
-async def _audit_everywhere(session: AsyncSession, user_id: uuid.UUID, action: str, client_ip: str) -> None:
+async def audit_everywhere(
+    session: AsyncSession, user_id: uuid.UUID, action: str, client_ip: str, **detail: str
+) -> None:
     """A sign-in concerns every workspace the person is an active member of."""
     for membership, tenant in await repository.memberships_of(session, user_id):
         if membership.status == "active":
             scope = TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
             await audit.record(
-                session, scope, action, actor_id=user_id, target_type="member", target_id=user_id, ip=client_ip
+                session,
+                scope,
+                action,
+                actor_id=user_id,
+                target_type="member",
+                target_id=user_id,
+                ip=client_ip,
+                **detail,
             )
 
 
@@ -315,15 +352,7 @@ def email_verification_token(user_id: uuid.UUID) -> str:
 
 
 async def verify_email(session: AsyncSession, token: str) -> User:
-    value = signing.unsign(VERIFY_PURPOSE, token)
-    user = None
-    if value is not None:
-        try:
-            user = await session.get(User, uuid.UUID(value))
-        except ValueError:
-            user = None
-    if user is None:
-        raise validation_error(FieldError("token", "is invalid or has expired", "invalid_token"))
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-    return user
+    """Confirm the address behind a verification link; each link works once."""
+    from guanxi.domain.identity.recovery import verify_email as spend_verification
+
+    return await spend_verification(session, token, VERIFY_PURPOSE)
