@@ -107,3 +107,36 @@ def permission_rows() -> list[tuple[str, str, str, str]]:
         for action, scope in actions.items()
         if scope != "none"
     ]
+
+
+SHORT = {
+    "none": "—",
+    "shared": "shared",
+    "own": "own",
+    "subordinates": "subord.",
+    "department": "dept",
+    "department_tree": "dept tree",
+    "all": "all",
+}
+
+
+def markdown_table() -> str:
+    """The permission table as Markdown, one table per role (docs/access.md embeds it; a test keeps it true)."""
+    lines: list[str] = []
+    for role, names in ROLES.items():
+        lines += [
+            f"### {names['en']} (`{role}`, {names['zh-Hans']})",
+            "",
+            "| module | " + " | ".join(ACTIONS) + " |",
+            "|---" * (len(ACTIONS) + 1) + "|",
+        ]
+        for module in MODULES:
+            scopes = [SHORT[scope_of(role, module, action)] for action in ACTIONS]
+            if any(scope != "—" for scope in scopes):
+                lines.append(f"| {module} | " + " | ".join(scopes) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
-from guanxi.domain.access import members
+from guanxi.domain.access import members, roles
 from guanxi.domain.access.models import Department, Member
 from guanxi.domain.access.service import Access
 from guanxi.domain.audit import service as audit
@@ -21,7 +21,7 @@ from guanxi.domain.audit.models import AuditEntry
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.identity.validation import clean_text
 from guanxi.errors import FieldError, validation_error
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import insert, select
@@ -69,6 +69,26 @@ class DepartmentOut(msgspec.Struct):
     name: str
     parent_id: uuid.UUID | None
     head_id: uuid.UUID | None
+
+
+class RoleOut(msgspec.Struct):
+    key: str
+    name: str
+    builtin: bool
+    permissions: dict[str, dict[str, str]]
+
+
+class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    permissions: dict[str, dict[str, str]] = {}
+
+
+class PermissionsIn(msgspec.Struct, forbid_unknown_fields=True):
+    permissions: dict[str, dict[str, str]]
+
+
+def role_out(view: roles.RoleView) -> RoleOut:
+    return RoleOut(key=view.role.key, name=view.role.name, builtin=view.role.builtin, permissions=view.permissions)
 
 
 class AuditOut(msgspec.Struct):
@@ -304,6 +324,97 @@ class AdminController(Controller):
         )
         await db.commit()
         return DepartmentOut(id=department_id, name=name, parent_id=data.parent_id, head_id=data.head_id)
+
+    @get("/roles", summary="Roles with their data scope per module and action", responses=problems(401, 403))
+    async def list_roles(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> list[RoleOut]:
+        auth.require_token_scope("roles", "read")
+        return [role_out(view) for view in await roles.list_roles(db, access)]
+
+    @post("/roles", status_code=201, summary="Define a new role", responses=problems(400, 401, 403, 409, 422))
+    async def create_role(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RoleIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> RoleOut:
+        auth.require_token_scope("roles", "write")
+        view = await roles.create_role(db, access, data.name, data.permissions)
+        await audit.record(
+            db,
+            access.scope,
+            "role.created",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="role",
+            target_id=view.role.key,
+            ip=client_ip(request),
+            name=view.role.name,
+            permissions=view.permissions,
+        )
+        await db.commit()
+        return role_out(view)
+
+    @put(
+        "/roles/{key:str}/permissions",
+        summary="Replace a role's permissions (not the owner's)",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def set_permissions(
+        self,
+        request: Request[Any, Any, Any],
+        key: FromPath[str],
+        data: JSONBody[PermissionsIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> RoleOut:
+        auth.require_token_scope("roles", "write")
+        view = await roles.set_permissions(db, access, key, data.permissions)
+        await audit.record(
+            db,
+            access.scope,
+            "role.permissions_changed",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="role",
+            target_id=key,
+            ip=client_ip(request),
+            permissions=view.permissions,
+        )
+        await db.commit()
+        return role_out(view)
+
+    @delete(
+        "/roles/{key:str}",
+        status_code=204,
+        summary="Delete a role nobody has (built-in roles stay)",
+        responses=problems(401, 403, 404, 409),
+    )
+    async def delete_role(
+        self,
+        request: Request[Any, Any, Any],
+        key: FromPath[str],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("roles", "write")
+        await roles.delete_role(db, access, key)
+        await audit.record(
+            db,
+            access.scope,
+            "role.deleted",
+            actor_id=auth.user.id,
+            actor_kind=auth.actor_kind,
+            target_type="role",
+            target_id=key,
+            ip=client_ip(request),
+        )
+        await db.commit()
 
     @get("/audit", summary="Search the audit log, newest first (keyset pages)", responses=problems(401, 403, 422))
     async def audit_log(
