@@ -104,20 +104,26 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_occurred_at_id", "audit_log", [sa.text("occurred_at DESC"), sa.text("id DESC")])
     op.create_index("ix_audit_log_action", "audit_log", ["action", sa.text("occurred_at DESC")])
 
+    # One multi-row INSERT each (not a statement per row): this SQL runs in every new workspace's sign-up.
     roles = sa.table(
         "roles", sa.column("key", sa.String), sa.column("name", sa.String), sa.column("builtin", sa.Boolean)
     )
-    op.bulk_insert(roles, [{"key": key, "name": names["en"], "builtin": True} for key, names in access.ROLES.items()])
+    op.execute(
+        roles.insert().values(
+            [{"key": key, "name": names["en"], "builtin": True} for key, names in access.ROLES.items()]
+        )
+    )
     permissions = sa.table(
         "role_permissions",
         *(sa.column(name, sa.String) for name in ("role_key", "module", "action", "scope")),
     )
-    op.bulk_insert(
-        permissions,
-        [
-            {"role_key": role, "module": module, "action": action, "scope": scope}
-            for role, module, action, scope in access.permission_rows()
-        ],
+    op.execute(
+        permissions.insert().values(
+            [
+                {"role_key": role, "module": module, "action": action, "scope": scope}
+                for role, module, action, scope in access.permission_rows()
+            ]
+        )
     )
     # Workspaces that exist already: their members, from the platform memberships of this schema's tenant.
     op.execute(
