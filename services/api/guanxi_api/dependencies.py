@@ -85,3 +85,12 @@ async def provide_optional_auth(
     if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
         return None
     return await provide_auth(request, db)
+
+
+async def audit_action(
+    db: AsyncSession, auth: AuthContext, request: Request[Any, Any, Any], action: str, **fields: Any
+) -> None:
+    """Record what the caller (a person or an API token) did in the current workspace, and from where."""
+    await audit.record(
+        db, auth.scope, action, actor_id=auth.user.id, actor_kind=auth.actor_kind, ip=client_ip(request), **fields
+    )

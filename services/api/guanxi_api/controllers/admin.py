@@ -27,7 +27,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import client_ip, provide_access, provide_auth
+from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 AUDIT_PAGE = 50
@@ -188,15 +188,13 @@ class AdminController(Controller):
             manager_id=data.manager_id if isinstance(data.manager_id, uuid.UUID) else None,
             clear=clear,
         )
-        await audit.record(
+        await audit_action(
             db,
-            access.scope,
+            auth,
+            request,
             "member.updated",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="member",
             target_id=member_id,
-            ip=client_ip(request),
             roles=view.roles,
             department_id=str(view.member.department_id),
             manager_id=str(view.member.manager_id),
@@ -220,16 +218,7 @@ class AdminController(Controller):
     ) -> MemberOut:
         auth.require_token_scope("members", "write")
         member = await members.deactivate(db, access, member_id)
-        await audit.record(
-            db,
-            access.scope,
-            "member.deactivated",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="member",
-            target_id=member_id,
-            ip=client_ip(request),
-        )
+        await audit_action(db, auth, request, "member.deactivated", target_type="member", target_id=member_id)
         await db.commit()
         return MemberOut(
             id=member.id,
@@ -258,15 +247,13 @@ class AdminController(Controller):
     ) -> HandOverOut:
         auth.require_token_scope("members", "write")
         moved = await members.hand_over(db, access, member_id, data.to_member_id)
-        await audit.record(
+        await audit_action(
             db,
-            access.scope,
+            auth,
+            request,
             "member.handed_over",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="member",
             target_id=member_id,
-            ip=client_ip(request),
             to_member_id=str(data.to_member_id),
             moved=moved,
         )
@@ -311,16 +298,8 @@ class AdminController(Controller):
             ),
             execution_options=options,
         )
-        await audit.record(
-            db,
-            access.scope,
-            "department.created",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="department",
-            target_id=department_id,
-            ip=client_ip(request),
-            name=name,
+        await audit_action(
+            db, auth, request, "department.created", target_type="department", target_id=department_id, name=name
         )
         await db.commit()
         return DepartmentOut(id=department_id, name=name, parent_id=data.parent_id, head_id=data.head_id)
@@ -343,15 +322,13 @@ class AdminController(Controller):
     ) -> RoleOut:
         auth.require_token_scope("roles", "write")
         view = await roles.create_role(db, access, data.name, data.permissions)
-        await audit.record(
+        await audit_action(
             db,
-            access.scope,
+            auth,
+            request,
             "role.created",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="role",
             target_id=view.role.key,
-            ip=client_ip(request),
             name=view.role.name,
             permissions=view.permissions,
         )
@@ -374,15 +351,13 @@ class AdminController(Controller):
     ) -> RoleOut:
         auth.require_token_scope("roles", "write")
         view = await roles.set_permissions(db, access, key, data.permissions)
-        await audit.record(
+        await audit_action(
             db,
-            access.scope,
+            auth,
+            request,
             "role.permissions_changed",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="role",
             target_id=key,
-            ip=client_ip(request),
             permissions=view.permissions,
         )
         await db.commit()
@@ -404,16 +379,7 @@ class AdminController(Controller):
     ) -> None:
         auth.require_token_scope("roles", "write")
         await roles.delete_role(db, access, key)
-        await audit.record(
-            db,
-            access.scope,
-            "role.deleted",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="role",
-            target_id=key,
-            ip=client_ip(request),
-        )
+        await audit_action(db, auth, request, "role.deleted", target_type="role", target_id=key)
         await db.commit()
 
     @get("/audit", summary="Search the audit log, newest first (keyset pages)", responses=problems(401, 403, 422))
@@ -467,15 +433,7 @@ class AdminController(Controller):
                     msgspec.json.encode(e.detail).decode(),
                 ]
             )
-        await audit.record(
-            db,
-            access.scope,
-            "audit.exported",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            ip=client_ip(request),
-            rows=len(entries),
-        )
+        await audit_action(db, auth, request, "audit.exported", rows=len(entries))
         await db.commit()
         return Response(
             buffer.getvalue(),

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.config import get_settings
-from guanxi.db.tenancy import TenantScope
-from guanxi.domain.audit import service as audit
 from guanxi.domain.identity import recovery, repository
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
@@ -170,17 +168,7 @@ class PasswordResetController(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[ResetConfirm], db: NamedDependency[AsyncSession]
     ) -> UserOut:
         user = await recovery.reset_password(db, data.token, data.password)
-        for membership, tenant in await repository.memberships_of(db, user.id):
-            if membership.status == "active":
-                await audit.record(
-                    db,
-                    TenantScope(tenant_id=tenant.id, schema=tenant.schema_name),
-                    "auth.password_reset",
-                    actor_id=user.id,
-                    target_type="member",
-                    target_id=user.id,
-                    ip=client_ip(request),
-                )
+        await identity.audit_everywhere(db, user.id, "auth.password_reset", client_ip(request))
         await db.commit()
         return user_out(user)
 

@@ -21,7 +21,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.controllers.identity import session_response, workspace_out
-from guanxi_api.dependencies import client_ip, provide_access, provide_auth, provide_optional_auth
+from guanxi_api.dependencies import audit_action, client_ip, provide_access, provide_auth, provide_optional_auth
 from guanxi_api.openapi import problems
 
 
@@ -93,15 +93,13 @@ class InvitationAdminController(Controller):
     ) -> InvitationOut:
         auth.require_token_scope("invitations", "write")
         invitation = await invitations.invite(db, access, auth, data.email, data.role)
-        await audit.record(
+        await audit_action(
             db,
-            access.scope,
+            auth,
+            request,
             "invitation.created",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="invitation",
             target_id=invitation.id,
-            ip=client_ip(request),
             email=invitation.email,
             role=invitation.role,
         )
@@ -124,16 +122,7 @@ class InvitationAdminController(Controller):
     ) -> InvitationOut:
         auth.require_token_scope("invitations", "write")
         invitation = await invitations.resend(db, access, invitation_id)
-        await audit.record(
-            db,
-            access.scope,
-            "invitation.resent",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="invitation",
-            target_id=invitation.id,
-            ip=client_ip(request),
-        )
+        await audit_action(db, auth, request, "invitation.resent", target_type="invitation", target_id=invitation.id)
         await db.commit()
         return invitation_out(invitation)
 
@@ -148,16 +137,7 @@ class InvitationAdminController(Controller):
     ) -> None:
         auth.require_token_scope("invitations", "write")
         invitation = await invitations.revoke(db, access, invitation_id)
-        await audit.record(
-            db,
-            access.scope,
-            "invitation.revoked",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="invitation",
-            target_id=invitation.id,
-            ip=client_ip(request),
-        )
+        await audit_action(db, auth, request, "invitation.revoked", target_type="invitation", target_id=invitation.id)
         await db.commit()
 
 

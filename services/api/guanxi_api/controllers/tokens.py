@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from guanxi.domain.access.service import Access
-from guanxi.domain.audit import service as audit
 from guanxi.domain.identity import tokens
 from guanxi.domain.identity.models import ApiToken
 from guanxi.domain.identity.service import AuthContext
@@ -17,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import client_ip, provide_access, provide_auth
+from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 
@@ -90,15 +89,13 @@ class TokenController(Controller):
         token, secret = await tokens.create_token(
             db, auth, name=data.name, scopes=data.scopes, expires_in_days=data.expires_in_days
         )
-        await audit.record(
+        await audit_action(
             db,
-            auth.scope,
+            auth,
+            request,
             "api_token.created",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
             target_type="api_token",
             target_id=token.id,
-            ip=client_ip(request),
             name=token.name,
             scopes=token.scopes,
         )
@@ -117,14 +114,5 @@ class TokenController(Controller):
         access.require("api_tokens", "delete")
         auth.require_token_scope("api_tokens", "write")
         token = await tokens.revoke_token(db, auth.scope.tenant_id, token_id)
-        await audit.record(
-            db,
-            auth.scope,
-            "api_token.revoked",
-            actor_id=auth.user.id,
-            actor_kind=auth.actor_kind,
-            target_type="api_token",
-            target_id=token.id,
-            ip=client_ip(request),
-        )
+        await audit_action(db, auth, request, "api_token.revoked", target_type="api_token", target_id=token.id)
         await db.commit()
