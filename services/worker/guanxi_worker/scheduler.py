@@ -1,7 +1,7 @@
-"""The one scheduler process: relays the outbox to the broker and enqueues periodic jobs.
+"""The scheduler process: relays the outbox to the broker and enqueues periodic jobs (guanxi.periodic).
 
-Run exactly one (``python -m guanxi_worker.scheduler``). The relay claims rows with SKIP LOCKED, so a
-second scheduler would be harmless for the outbox, but periodic jobs would be enqueued twice.
+Run one (``python -m guanxi_worker.scheduler``). A second would do no harm: the relay claims rows with
+SKIP LOCKED, and each periodic slot is claimed once in Redis.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from guanxi.broker import get_broker  # noqa: E402
 from guanxi.db.engine import dispose_engine, get_engine  # noqa: E402
 from guanxi.domain.outbox.relay import relay_once  # noqa: E402
 from guanxi.domain.outbox.service import NOTIFY_CHANNEL  # noqa: E402
+from guanxi.periodic import enqueue_due  # noqa: E402
 
 log = structlog.get_logger("scheduler")
 
 POLL_SECONDS = 1.0
+PERIODIC_CHECK_SECONDS = 60.0
 
 
 async def listen_for_jobs(wakeup: asyncio.Event) -> Any:
@@ -63,6 +65,16 @@ async def relay_forever(stop: asyncio.Event) -> None:
             listener.close()
 
 
+async def periodic_forever(stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await enqueue_due()
+        except Exception as error:
+            log.warning("scheduler.periodic_failed", error=str(error))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PERIODIC_CHECK_SECONDS)
+
+
 async def main() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,7 +82,7 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("scheduler.started")
     try:
-        await relay_forever(stop)
+        await asyncio.gather(relay_forever(stop), periodic_forever(stop))
     finally:
         await dispose_engine()
         log.info("scheduler.stopped")

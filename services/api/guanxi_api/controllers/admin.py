@@ -20,11 +20,12 @@ from guanxi.domain.audit import service as audit
 from guanxi.domain.audit.models import AuditEntry
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.identity.validation import clean_text
+from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.errors import FieldError, validation_error
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import audit_action, provide_access, provide_auth
@@ -89,6 +90,28 @@ class PermissionsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 def role_out(view: roles.RoleView) -> RoleOut:
     return RoleOut(key=view.role.key, name=view.role.name, builtin=view.role.builtin, permissions=view.permissions)
+
+
+class WorkspaceSettingsOut(msgspec.Struct):
+    company_name: str
+    locale: str
+    currency: str
+    timezone: str
+    audit_retention_days: int
+
+
+class WorkspaceSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    audit_retention_days: int | None = None
+
+
+def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
+    return WorkspaceSettingsOut(
+        company_name=row.company_name,
+        locale=row.locale,
+        currency=row.currency,
+        timezone=row.timezone,
+        audit_retention_days=row.audit_retention_days,
+    )
 
 
 class AuditOut(msgspec.Struct):
@@ -303,6 +326,56 @@ class AdminController(Controller):
         )
         await db.commit()
         return DepartmentOut(id=department_id, name=name, parent_id=data.parent_id, head_id=data.head_id)
+
+    @get("/settings", summary="Workspace settings", responses=problems(401, 403))
+    async def get_settings(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> WorkspaceSettingsOut:
+        access.require("settings", "read")
+        auth.require_token_scope("settings", "read")
+        row = await db.scalar(select(WorkspaceSettings).limit(1), execution_options=scoped(access.scope))
+        assert row is not None  # seeded with every workspace
+        return settings_out(row)
+
+    @patch(
+        "/settings",
+        summary="Change workspace settings (audit retention, 30 to 3650 days)",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def update_settings(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[WorkspaceSettingsIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> WorkspaceSettingsOut:
+        access.require("settings", "update")
+        auth.require_token_scope("settings", "write")
+        if data.audit_retention_days is not None:
+            if not 30 <= data.audit_retention_days <= 3650:
+                raise validation_error(
+                    FieldError("audit_retention_days", "must be between 30 and 3650", "out_of_range")
+                )
+            await db.execute(
+                update(WorkspaceSettings).values(audit_retention_days=data.audit_retention_days),
+                execution_options=scoped(access.scope),
+            )
+            await audit_action(
+                db,
+                auth,
+                request,
+                "settings.changed",
+                target_type="settings",
+                audit_retention_days=data.audit_retention_days,
+            )
+        await db.commit()
+        row = await db.scalar(
+            select(WorkspaceSettings).limit(1).execution_options(populate_existing=True),
+            execution_options=scoped(access.scope),
+        )
+        assert row is not None
+        return settings_out(row)
 
     @get("/roles", summary="Roles with their data scope per module and action", responses=problems(401, 403))
     async def list_roles(

@@ -33,3 +33,4 @@ class WorkspaceSettings(TenantRecordMixin, TenantBase):
     currency: Mapped[str] = mapped_column(String(3))
     timezone: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    audit_retention_days: Mapped[int] = mapped_column(default=365)

@@ -1,0 +1,48 @@
+"""Periodic jobs: the scheduler asks for each due one, once per time slot, for every active workspace.
+
+A job is enqueued through the outbox (one row per workspace), so the worker fleet does the work; a
+Redis key per (job, slot) makes sure a restarted or second scheduler does not enqueue a slot twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+
+from guanxi.db.tenancy import platform_session
+from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.tenancy.models import Tenant
+from guanxi.redis import get_redis
+
+log = structlog.get_logger("periodic")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    actor: str
+    every_seconds: int
+
+
+SCHEDULE = (Periodic("audit.purge_expired", 24 * 3600),)
+
+
+async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> dict[str, int]:
+    """Enqueue every job whose slot has begun and was not enqueued yet; returns jobs enqueued per actor."""
+    moment = time.time() if now is None else now
+    enqueued: dict[str, int] = {}
+    for job in schedule:
+        slot = int(moment // job.every_seconds)
+        claimed = await get_redis().set(f"periodic:{job.actor}:{slot}", "1", nx=True, ex=job.every_seconds * 2)
+        if not claimed:
+            continue
+        async with platform_session() as session:
+            tenants = list(await session.scalars(select(Tenant.id).where(Tenant.status == "active")))
+            for tenant_id in tenants:
+                await enqueue(session, job.actor, {}, tenant_id=tenant_id)
+            await session.commit()
+        enqueued[job.actor] = len(tenants)
+        log.info("periodic.enqueued", actor=job.actor, slot=slot, workspaces=len(tenants))
+    return enqueued
