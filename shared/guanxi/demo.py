@@ -1,20 +1,42 @@
-"""The demo workspace that ``make run`` creates: a known login over a realistic small company."""
+"""The demo workspace that ``make run`` creates: a known login over a realistic small company.
+
+上海华强电子有限公司, run by 张伟 (owner), with a sales department of two regional teams, service and
+marketing, and five colleagues who can all sign in with the same demo password.
+"""
 
 from __future__ import annotations
 
-from guanxi.db.tenancy import platform_session
+from sqlalchemy import insert, update
+
+from guanxi.db.base import new_id
+from guanxi.db.tenancy import TenantScope, platform_session, scoped
+from guanxi.domain.access.models import Department, Member
 from guanxi.domain.identity import repository
+from guanxi.domain.identity.models import Membership, User
+from guanxi.domain.identity.passwords import hash_password
 from guanxi.domain.identity.service import SignupInput, signup
+from guanxi.domain.tenancy.repository import add_member
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Guanxi-Demo-2026!"  # noqa: S105 (a published demo login, local only)
+
+# department, parent
+DEPARTMENTS = [("销售部", None), ("华东销售组", "销售部"), ("华南销售组", "销售部"), ("客服部", None), ("市场部", None)]
+# name, email, role, department, manager (by name; None: reports to nobody), heads the department?
+PEOPLE = [
+    ("李娜", "li.na@example.com", "manager", "销售部", None, True),
+    ("王强", "wang.qiang@example.com", "sales_rep", "华东销售组", "李娜", False),
+    ("陈静", "chen.jing@example.com", "sales_rep", "华南销售组", "李娜", False),
+    ("刘洋", "liu.yang@example.com", "service_agent", "客服部", None, True),
+    ("赵敏", "zhao.min@example.com", "marketer", "市场部", None, True),
+]
 
 
 async def ensure_demo_workspace() -> tuple[str, str, bool]:
     async with platform_session() as session:
         if await repository.email_exists(session, DEMO_EMAIL):
             return DEMO_EMAIL, DEMO_PASSWORD, False
-        await signup(
+        owner, tenant, _ = await signup(
             session,
             SignupInput(
                 company_name="上海华强电子有限公司",
@@ -26,5 +48,37 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
             client_ip="demo",
             user_agent="guanxi demo",
         )
+        scope = TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
+        options = scoped(scope)
+        departments: dict[str, object] = {}
+        for name, parent in DEPARTMENTS:
+            departments[name] = new_id()
+            await session.execute(
+                insert(Department).values(
+                    id=departments[name], name=name, parent_id=departments.get(parent or ""), created_by=owner.id
+                ),
+                execution_options=options,
+            )
+        password_hash = await hash_password(DEMO_PASSWORD)
+        people: dict[str, object] = {}
+        for name, email, role, department, manager, heads in PEOPLE:
+            user = User(id=new_id(), email=email, name=name, locale="zh-Hans", password_hash=password_hash)
+            session.add(user)
+            await session.flush()  # the user first: no ORM relationship orders these two inserts
+            session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role=role))
+            await session.flush()
+            await add_member(session, scope, user.id, role=role)
+            people[name] = user.id
+            await session.execute(
+                update(Member)
+                .where(Member.id == user.id)
+                .values(department_id=departments[department], manager_id=people.get(manager or "")),
+                execution_options=options,
+            )
+            if heads:
+                await session.execute(
+                    update(Department).where(Department.id == departments[department]).values(head_id=user.id),
+                    execution_options=options,
+                )
         await session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD, True

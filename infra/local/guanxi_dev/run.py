@@ -50,7 +50,8 @@ def main() -> None:
             f"    web        {stack.web_url}\n"
             f"    api        {stack.api_url}   (OpenAPI: {stack.api_url}/api/schema)\n"
             f"    mail       {stack.mail_url}   (files: {stack.mail_dir})\n"
-            f"    demo login demo@example.com / Guanxi-Demo-2026!\n"
+            f"    demo login demo@example.com / Guanxi-Demo-2026! (owner 张伟; colleagues such as\n"
+            f"               wang.qiang@example.com, a sales rep, use the same password)\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

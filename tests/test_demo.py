@@ -1,0 +1,25 @@
+"""The demo workspace of ``make run``: created once, a real company with a team one can sign in as."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guanxi.demo import DEMO_EMAIL, DEMO_PASSWORD, PEOPLE, ensure_demo_workspace
+from tests.conftest import bearer
+
+
+async def test_demo_workspace_is_created_once_with_its_team(client: Any) -> None:
+    assert await ensure_demo_workspace() == (DEMO_EMAIL, DEMO_PASSWORD, True)
+    assert await ensure_demo_workspace() == (DEMO_EMAIL, DEMO_PASSWORD, False)
+
+    owner = (await client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})).json()
+    assert owner["workspace"]["name"] == "上海华强电子有限公司"
+    members = (await client.get("/api/v1/admin/members", headers=bearer(owner))).json()
+    assert len(members) == 1 + len(PEOPLE)
+    by_name = {m["name"]: m for m in members}
+    assert by_name["王强"]["manager_id"] == by_name["李娜"]["id"]
+    departments = {d["name"] for d in (await client.get("/api/v1/admin/departments", headers=bearer(owner))).json()}
+    assert {"销售部", "华东销售组", "客服部"} <= departments
+
+    rep = await client.post("/api/v1/auth/login", json={"email": "wang.qiang@example.com", "password": DEMO_PASSWORD})
+    assert rep.status_code == 200 and rep.json()["workspace"]["role"] == "sales_rep"
