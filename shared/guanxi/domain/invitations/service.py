@@ -24,7 +24,7 @@ from guanxi.domain.identity import repository as identity_repository
 from guanxi.domain.identity import validation
 from guanxi.domain.identity.models import Invitation, Membership, User
 from guanxi.domain.identity.passwords import hash_password
-from guanxi.domain.identity.service import AuthContext, hash_token
+from guanxi.domain.identity.service import AuthContext, hash_token, refuse_tokens
 from guanxi.domain.outbox.service import enqueue
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.domain.tenancy.repository import add_member
@@ -187,6 +187,7 @@ async def accept(
     invitation, tenant = found.invitation, found.tenant
     created = False
     if auth is not None:
+        refuse_tokens(auth)
         if auth.user.email.lower() != invitation.email.lower():
             raise forbidden("This invitation was sent to another email address.")
         user = auth.user
