@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.demo import DEMO_EMAIL, DEMO_PASSWORD, PEOPLE, ensure_demo_workspace
+
 from tests.conftest import bearer
 
 

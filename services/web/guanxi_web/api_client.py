@@ -6,6 +6,9 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -25,9 +28,17 @@ __all__ = [
     "ApiCaller",
     "ApiClient",
     "ApiError",
+    "ApiToken",
     "ApiUnavailable",
+    "AuditEntry",
+    "AuditPage",
+    "Department",
     "FieldProblem",
+    "Invitation",
+    "InvitationPreview",
     "Me",
+    "Member",
+    "NewToken",
     "OAuthStart",
     "Pipeline",
     "Problem",
@@ -76,6 +87,75 @@ class ApiError(Exception):
         return self.problem.errors
 
 
+class Member(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    email: str
+    status: str
+    roles: list[str]
+    department_id: uuid.UUID | None = None
+    manager_id: uuid.UUID | None = None
+
+
+class Department(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    parent_id: uuid.UUID | None = None
+    head_id: uuid.UUID | None = None
+
+
+class Invitation(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    role: str
+    status: str
+    expires_at: dt.datetime
+    created_at: dt.datetime
+
+
+class InvitationPreview(msgspec.Struct):
+    workspace_name: str
+    email: str
+    role: str
+    invited_by: str | None
+    expires_at: dt.datetime
+    account_exists: bool
+
+
+class ApiToken(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    last_used_ip: str | None = None
+    revoked: bool = False
+
+
+class NewToken(msgspec.Struct):
+    token: str
+    details: ApiToken
+
+
+class AuditEntry(msgspec.Struct):
+    id: uuid.UUID
+    occurred_at: dt.datetime
+    actor_id: uuid.UUID | None
+    actor_kind: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    detail: dict[str, Any] = {}
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntry]
+    next_cursor: str | None = None
+
+
 class ApiUnavailable(Exception):
     """The API could not be reached, or did not answer in time."""
 
@@ -94,6 +174,7 @@ class ApiClient:
             transport=self._transport,
             timeout=httpx.Timeout(10.0, connect=3.0),
             headers={"Accept": "application/json"},
+            cookies=_no_cookies(),
         )
 
     async def close(self) -> None:
@@ -123,6 +204,12 @@ class ApiClient:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+
+def _no_cookies() -> CookieJar:
+    """A jar that keeps nothing: the client is shared by every browser, so a session cookie the API sets
+    (it does on sign-up, login and invitation accept) must never ride along on someone else's request."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 class ApiCaller:
@@ -174,9 +261,100 @@ class ApiCaller:
     async def pipeline(self) -> Pipeline:
         return await self._call("GET", "/api/v1/pipeline", Pipeline)
 
-    async def _call(self, method: str, path: str, into: type[T] | None, *, json: Any = None) -> T:
+    # Administration of the current workspace (owners and admins; the API answers 403 to anyone else).
+
+    async def members(self) -> list[Member]:
+        return await self._call("GET", "/api/v1/admin/members", list[Member])
+
+    async def update_member(self, member_id: str, changes: dict[str, Any]) -> Member:
+        return await self._call("PATCH", f"/api/v1/admin/members/{quote(member_id, safe='')}", Member, json=changes)
+
+    async def deactivate_member(self, member_id: str) -> None:
+        await self._call("POST", f"/api/v1/admin/members/{quote(member_id, safe='')}/deactivate", None)
+
+    async def hand_over(self, member_id: str, to_member_id: str) -> dict[str, dict[str, int]]:
+        path = f"/api/v1/admin/members/{quote(member_id, safe='')}/hand-over"
+        return await self._call("POST", path, dict[str, dict[str, int]], json={"to_member_id": to_member_id})
+
+    async def departments(self) -> list[Department]:
+        return await self._call("GET", "/api/v1/admin/departments", list[Department])
+
+    async def add_department(self, *, name: str, parent_id: str | None, head_id: str | None) -> Department:
+        body = {"name": name, "parent_id": parent_id, "head_id": head_id}
+        return await self._call("POST", "/api/v1/admin/departments", Department, json=body)
+
+    async def invitations(self) -> list[Invitation]:
+        return await self._call("GET", "/api/v1/admin/invitations", list[Invitation])
+
+    async def invite(self, *, email: str, role: str) -> Invitation:
+        return await self._call("POST", "/api/v1/admin/invitations", Invitation, json={"email": email, "role": role})
+
+    async def resend_invitation(self, invitation_id: str) -> Invitation:
+        path = f"/api/v1/admin/invitations/{quote(invitation_id, safe='')}/resend"
+        return await self._call("POST", path, Invitation)
+
+    async def revoke_invitation(self, invitation_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/admin/invitations/{quote(invitation_id, safe='')}", None)
+
+    async def audit(self, *, action: str | None, cursor: str | None) -> AuditPage:
+        params = {key: value for key, value in (("action", action), ("cursor", cursor)) if value}
+        return await self._call("GET", "/api/v1/admin/audit", AuditPage, params=params)
+
+    async def open_audit_csv(self, *, action: str | None) -> httpx.Response:
+        """The API's CSV export as an open response, so the web passes it on without holding it in memory.
+
+        The caller reads it and must ``aclose()`` it.
+        """
+        params = {"action": action} if action else {}
+        request = self._http.build_request("GET", "/api/v1/admin/audit.csv", params=params, headers=self._headers)
         try:
-            response = await self._http.request(method, path, json=json, headers=self._headers)
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as error:
+            log.warning("api.unreachable", method="GET", path=request.url.path, error=type(error).__name__)
+            raise ApiUnavailable(str(error)) from error
+        if response.is_error:
+            await response.aread()
+            await response.aclose()
+            raise _problem_of(response)
+        return response
+
+    # API tokens of the signed-in user in the current workspace.
+
+    async def api_tokens(self) -> list[ApiToken]:
+        return await self._call("GET", "/api/v1/tokens", list[ApiToken])
+
+    async def create_api_token(self, *, name: str, scopes: list[str], expires_in_days: int | None) -> NewToken:
+        body = {"name": name, "scopes": scopes, "expires_in_days": expires_in_days}
+        return await self._call("POST", "/api/v1/tokens", NewToken, json=body)
+
+    async def revoke_api_token(self, token_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/tokens/{quote(token_id, safe='')}", None)
+
+    # Invitation links and password resets: public, the link's token is the secret.
+
+    async def invitation(self, token: str) -> InvitationPreview:
+        return await self._call("GET", f"/api/v1/invitations/{quote(token, safe='')}", InvitationPreview)
+
+    async def accept_invitation(self, *, token: str, name: str | None, password: str | None) -> Session:
+        body: dict[str, str] = {"token": token}
+        if name is not None:
+            body["name"] = name
+        if password is not None:
+            body["password"] = password
+        return await self._call("POST", "/api/v1/invitations/accept", Session, json=body)
+
+    async def request_password_reset(self, email: str) -> None:
+        await self._call("POST", "/api/v1/auth/password-reset", None, json={"email": email})
+
+    async def reset_password(self, *, token: str, password: str) -> User:
+        body = {"token": token, "password": password}
+        return await self._call("POST", "/api/v1/auth/password-reset/confirm", User, json=body)
+
+    async def _call(
+        self, method: str, path: str, into: type[T] | None, *, json: Any = None, params: dict[str, str] | None = None
+    ) -> T:
+        try:
+            response = await self._http.request(method, path, json=json, params=params, headers=self._headers)
         except httpx.HTTPError as error:
             log.warning("api.unreachable", method=method, path=path, error=type(error).__name__)
             raise ApiUnavailable(str(error)) from error

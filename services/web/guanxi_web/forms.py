@@ -24,6 +24,14 @@ SIGNUP_FIELDS = {
     "locale": N_("Language"),
 }
 WORKSPACE_FIELDS = {"name": N_("Workspace name"), "locale": N_("Language")}
+MEMBER_FIELDS = {"roles": N_("Roles"), "department_id": N_("Department"), "manager_id": N_("Manager")}
+HAND_OVER_FIELDS = {"to_member_id": N_("Hand over to")}
+INVITE_FIELDS = {"email": N_("Email"), "role": N_("Role")}
+DEPARTMENT_FIELDS = {"name": N_("Department name"), "parent_id": N_("Part of"), "head_id": N_("Head")}
+TOKEN_FIELDS = {"name": N_("Token name"), "scopes": N_("Permissions"), "expires_in_days": N_("Expires")}
+RESET_REQUEST_FIELDS = {"email": N_("Email")}
+RESET_FIELDS = {"password": N_("New password")}
+ACCEPT_FIELDS = {"name": N_("Your name"), "password": N_("Password")}
 
 _NUMBER = re.compile(r"\d+")
 
@@ -36,6 +44,8 @@ class Form:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
+    # The ticked boxes of a field that takes several values (roles, scopes).
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, fields: Mapping[str, str], data: FormMultiDict) -> tuple[Form, dict[str, str]]:

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 
-from babel.dates import format_timedelta
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -111,3 +111,10 @@ def number(value: Decimal | float) -> str:
 def duration(seconds: int) -> str:
     """A wait such as "15 minutes" / "15分钟", rounded the way people say it."""
     return format_timedelta(dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=babel_locale())
+
+
+def when(value: dt.datetime | None) -> str:
+    """A moment as the reader writes dates and times (Babel's medium format), or a dash when unknown."""
+    if value is None:
+        return "—"
+    return format_datetime(value, format="medium", locale=babel_locale())

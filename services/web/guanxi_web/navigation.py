@@ -74,10 +74,48 @@ SECTIONS: tuple[Section, ...] = (
         "reports", N_("Reports"), "reports", N_("Sales, pipeline and service figures, with a dashboard for every team.")
     ),
     Section(
-        "settings", N_("Settings"), "settings", N_("Users and roles, teams, pipelines, grading rules and billing.")
+        "settings",
+        N_("Settings"),
+        "settings",
+        N_("Users and roles, teams, pipelines, grading rules and billing."),
+        built=True,
     ),
 )
 
 BY_SLUG = {section.slug: section for section in SECTIONS}
 
-ROLE_LABELS = {"owner": N_("Owner"), "admin": N_("Administrator"), "member": N_("Member")}
+# The built-in roles, in the order they are offered; "member" is how older workspaces name everyone else.
+ROLE_LABELS = {
+    "owner": N_("Owner"),
+    "admin": N_("Administrator"),
+    "manager": N_("Sales manager"),
+    "sales_rep": N_("Sales representative"),
+    "service_agent": N_("Service agent"),
+    "marketer": N_("Marketer"),
+    "viewer": N_("Viewer"),
+    "partner": N_("Partner"),
+    "member": N_("Member"),
+}
+BUILT_IN_ROLES = tuple(key for key in ROLE_LABELS if key != "member")
+ADMIN_ROLES = frozenset({"owner", "admin"})
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    slug: str
+    label: str
+    admin_only: bool
+
+    @property
+    def href(self) -> str:
+        return f"/w/settings/{self.slug}" if self.slug else "/w/settings"
+
+
+SETTINGS_PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage("", N_("Workspaces"), admin_only=False),
+    SettingsPage("members", N_("Members"), admin_only=True),
+    SettingsPage("invitations", N_("Invitations"), admin_only=True),
+    SettingsPage("departments", N_("Departments"), admin_only=True),
+    SettingsPage("tokens", N_("API tokens"), admin_only=False),
+    SettingsPage("audit", N_("Audit log"), admin_only=True),
+)

@@ -16,7 +16,7 @@ from litestar.response import Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import Me
-from guanxi_web.navigation import ROLE_LABELS, SECTIONS
+from guanxi_web.navigation import ADMIN_ROLES, ROLE_LABELS, SECTIONS, SETTINGS_PAGES
 from guanxi_web.session import wants_fragment
 
 PACKAGE_DIR = Path(__file__).parent
@@ -47,6 +47,11 @@ def role_label(role: str) -> str:
     return i18n.gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
+def is_admin(me: Me) -> bool:
+    """Owners and admins see the workspace's administration; the API decides what they may do."""
+    return me.workspace is not None and me.workspace.role in ADMIN_ROLES
+
+
 def initial(name: str) -> str:
     return (name.strip()[:1] or "?").upper()
 
@@ -69,10 +74,12 @@ def template_engine() -> JinjaTemplateEngine:
         SECTIONS=SECTIONS,
         static_url=static_url,
         htmx_url=htmx_url,
+        SETTINGS_PAGES=SETTINGS_PAGES,
         role_label=role_label,
+        is_admin=is_admin,
         initial=initial,
     )
-    environment.filters.update(percent=i18n.percent, number=i18n.number)
+    environment.filters.update(percent=i18n.percent, number=i18n.number, when=i18n.when)
     return JinjaTemplateEngine.from_environment(environment)
 
 

@@ -13,16 +13,42 @@ from litestar.response import Redirect, Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable
-from guanxi_web.forms import LOGIN_FIELDS, SIGNUP_FIELDS, Form, refusal_status
+from guanxi_web.forms import (
+    LOGIN_FIELDS,
+    RESET_FIELDS,
+    RESET_REQUEST_FIELDS,
+    SIGNUP_FIELDS,
+    Form,
+    refusal_status,
+)
 from guanxi_web.i18n import _
 from guanxi_web.session import end_session, remember_locale, safe_next, session_token, start_session
 
 log = structlog.get_logger("web.auth")
 
 
-def login_form(form: Form, next_path: str, status_code: int = 200) -> Template:
+def login_form(form: Form, next_path: str, status_code: int = 200, *, notice: str | None = None) -> Template:
     return Template(
-        "auth/login.html", status_code=status_code, context={"form": form, "next": next_path, "title": _("Sign in")}
+        "auth/login.html",
+        status_code=status_code,
+        context={"form": form, "next": next_path, "title": _("Sign in"), "notice": notice},
+    )
+
+
+def reset_request_form(form: Form, status_code: int = 200, *, sent: bool = False) -> Template:
+    return Template(
+        "auth/password_reset.html",
+        status_code=status_code,
+        context={"form": form, "sent": sent, "title": _("Reset your password")},
+    )
+
+
+def new_password_form(form: Form, token: str, status_code: int = 200, *, link_invalid: bool = False) -> Template:
+    title = _("Link not valid") if link_invalid else _("Choose a new password")
+    return Template(
+        "auth/new_password.html",
+        status_code=status_code,
+        context={"form": form, "token": token, "link_invalid": link_invalid, "title": title},
     )
 
 
@@ -40,10 +66,13 @@ class AuthController(Controller):
         return Redirect("/home" if session_token(request) else "/login")
 
     @get("/login")
-    async def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response[Any]:
+    async def login_page(
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None, reset: FromQuery[str] = ""
+    ) -> Response[Any]:
         if session_token(request):
             return Redirect(safe_next(next))
-        return login_form(Form(LOGIN_FIELDS), safe_next(next))
+        notice = _("Your password is changed. Sign in with the new one.") if reset == "done" else None
+        return login_form(Form(LOGIN_FIELDS), safe_next(next), notice=notice)
 
     @post("/login")
     async def login(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
@@ -135,3 +164,55 @@ class AuthController(Controller):
                 context.update(verified=True, email=user.email, title=_("Email confirmed"))
                 return Template("auth/verify.html", context=context)
         return Template("auth/verify.html", status_code=400, context=context)
+
+    @get("/password-reset")
+    async def password_reset_page(self, token: FromQuery[str] = "") -> Template:
+        """Without a token: ask for the address. With one (the link in the mail): ask for the new password."""
+        if token:
+            return new_password_form(Form(RESET_FIELDS), token)
+        return reset_request_form(Form(RESET_REQUEST_FIELDS))
+
+    @post("/password-reset")
+    async def request_password_reset(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]
+    ) -> Template:
+        form, submitted = Form.read(RESET_REQUEST_FIELDS, await request.form())
+        form.require(submitted, "email")
+        if form.invalid:
+            return reset_request_form(form, 422)
+        try:
+            await api.request_password_reset(submitted["email"].strip())
+        except ApiError as error:
+            form.refuse(error)
+            return reset_request_form(form, refusal_status(error))
+        except ApiUnavailable:
+            form.unavailable()
+            return reset_request_form(form, 503)
+        # The same answer whether or not the address has an account: the page must not tell.
+        return reset_request_form(form, sent=True)
+
+    @post("/password-reset/confirm")
+    async def confirm_password_reset(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]
+    ) -> Response[Any]:
+        data = await request.form()
+        token = str(data.get("token") or "")
+        form, submitted = Form.read(RESET_FIELDS, data)
+        form.require(submitted, "password")
+        if form.invalid:
+            return new_password_form(form, token, 422)
+        try:
+            user = await api.reset_password(token=token, password=submitted["password"])
+        except ApiError as error:
+            if error.status == 404 or any(problem.field == "token" for problem in error.field_errors):
+                return new_password_form(form, token, 400, link_invalid=True)
+            form.refuse(error)
+            return new_password_form(form, token, refusal_status(error))
+        except ApiUnavailable:
+            form.unavailable()
+            return new_password_form(form, token, 503)
+        log.info("password.reset", user_id=str(user.id))
+        # The API ended every session of this account, this browser's included.
+        response = Redirect("/login?reset=done", status_code=303)
+        end_session(response)
+        return response

@@ -45,6 +45,26 @@
     setNav(false);
   });
 
+  // Copy buttons (hidden until this script shows them, since they need it).
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = !navigator.clipboard;
+    });
+  }
+  showCopyButtons(document);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    showCopyButtons(event.detail.target || document);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.textContent = button.getAttribute("data-copied");
+    });
+  });
+
   // After an HTMX navigation: close the drawer and any menu, and move focus to the new content.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "main") {

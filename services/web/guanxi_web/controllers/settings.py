@@ -1,0 +1,577 @@
+"""Settings: the workspace's people, invitations, departments, API tokens and audit log.
+
+Every page asks the API, which decides who may do what; the web only hides what a role cannot use and
+turns the API's 403 into a page that says so inside the app shell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import structlog
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Stream, Template
+
+from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Department, Me, Member
+from guanxi_web.dependencies import provide_me
+from guanxi_web.errors import handle_api_error
+from guanxi_web.forms import (
+    DEPARTMENT_FIELDS,
+    HAND_OVER_FIELDS,
+    INVITE_FIELDS,
+    MEMBER_FIELDS,
+    TOKEN_FIELDS,
+    Form,
+    refusal_status,
+)
+from guanxi_web.i18n import N_, _, ngettext
+from guanxi_web.navigation import BUILT_IN_ROLES
+from guanxi_web.rendering import app_page, is_admin, role_label
+from guanxi_web.session import redirect
+
+log = structlog.get_logger("web.settings")
+
+# What a token may touch: a few modules one by one, or all of them ("*").
+TOKEN_MODULES: tuple[tuple[str, str], ...] = (
+    ("*", N_("All modules")),
+    ("customers", N_("Customers")),
+    ("leads", N_("Leads")),
+    ("deals", N_("Deals")),
+    ("activities", N_("Activities")),
+    ("cases", N_("Service cases")),
+)
+TOKEN_EXPIRY_DAYS = (30, 90, 365)
+
+# Shown once after a redirect (``?done=``): what the last action did.
+NOTICES = {
+    "member-saved": N_("The member's changes are saved."),
+    "member-deactivated": N_("The member is deactivated and can no longer sign in to this workspace."),
+    "invited": N_("The invitation is on its way."),
+    "resent": N_("A new invitation link was sent. The old link no longer works."),
+    "revoked": N_("The invitation is revoked."),
+    "department-added": N_("The department is added."),
+    "token-revoked": N_("The token is revoked and stops working at once."),
+}
+
+
+class NoAccess(Exception):
+    """The signed-in user's role may not use this page."""
+
+    def __init__(self, me: Me) -> None:
+        super().__init__("no access")
+        self.me = me
+
+
+async def provide_settings_me(request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Me:
+    me = await provide_me(request, api)
+    request.state.me = me  # for the 403 handler below, which has no dependencies of its own
+    return me
+
+
+def no_access(request: Request[Any, Any, Any], error: NoAccess) -> Template:
+    log.info("settings.no_access", path=request.url.path)
+    return app_page(
+        request, "settings/_no_access.html", me=error.me, title=_("No access"), active="settings", status_code=403
+    )
+
+
+def handle_settings_api_error(request: Request[Any, Any, Any], error: ApiError) -> Response[Any]:
+    me = getattr(request.state, "me", None)
+    if error.status == 403 and me is not None:
+        return no_access(request, NoAccess(me))
+    return handle_api_error(request, error)
+
+
+def require_admin(me: Me) -> None:
+    if not is_admin(me):
+        raise NoAccess(me)
+
+
+def settings_page(
+    request: Request[Any, Any, Any], fragment: str, me: Me, title: str, current: str, **context: Any
+) -> Template:
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    context.setdefault("notice", _(notice) if notice else None)
+    return app_page(request, fragment, me=me, title=title, active="settings", current=current, **context)
+
+
+def chosen(data: FormMultiDict, name: str) -> list[str]:
+    return [str(value) for value in data.getall(name, []) if value]
+
+
+def optional_id(value: str) -> str | None:
+    return value or None
+
+
+def by_id(items: list[Member] | list[Department]) -> dict[str, Any]:
+    return {str(item.id): item for item in items}
+
+
+def department_tree(departments: list[Department]) -> list[tuple[Department, int]]:
+    """Each department after its parent, with its depth; a parent that is missing makes a root."""
+    known = {department.id for department in departments}
+    children: dict[Any, list[Department]] = {}
+    for department in sorted(departments, key=lambda d: d.name.casefold()):
+        parent = department.parent_id if department.parent_id in known else None
+        children.setdefault(parent, []).append(department)
+    ordered: list[tuple[Department, int]] = []
+    seen: set[Any] = set()
+
+    def walk(parent: Any, depth: int) -> None:
+        for department in children.get(parent, []):
+            if department.id not in seen:
+                seen.add(department.id)
+                ordered.append((department, depth))
+                walk(department.id, depth + 1)
+
+    walk(None, 0)
+    ordered.extend((department, 0) for department in departments if department.id not in seen)
+    return ordered
+
+
+def department_options(departments: list[Department]) -> list[tuple[str, str]]:
+    """The tree as select options, each name indented under its parent."""
+    tree = department_tree(departments)
+    return [(str(department.id), "\u2003" * depth + department.name) for department, depth in tree]
+
+
+def moved_total(answer: Mapping[str, Mapping[str, int]]) -> int:
+    """The API counts the records it moved per table; people care about the total."""
+    return sum(answer.get("moved", {}).values())
+
+
+class SettingsController(Controller):
+    path = "/w/settings"
+    tags = ["settings"]
+    dependencies = {"me": Provide(provide_settings_me)}
+    exception_handlers = {NoAccess: no_access, ApiError: handle_settings_api_error}
+
+    @get("")
+    async def overview(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
+        return settings_page(request, "settings/_workspaces.html", me, _("Settings"), "")
+
+    # ---- members
+
+    async def _members_page(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, status_code: int = 200
+    ) -> Template:
+        members = await api.members()
+        departments = await api.departments()
+        return settings_page(
+            request,
+            "settings/_members.html",
+            me,
+            _("Members"),
+            "members",
+            members=sorted(members, key=lambda m: (m.status != "active", m.name.casefold())),
+            people=by_id(members),
+            departments=by_id(departments),
+            status_code=status_code,
+        )
+
+    @get("/members")
+    async def members(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        require_admin(me)
+        return await self._members_page(request, api, me)
+
+    async def _member_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        member_id: str,
+        *,
+        form: Form | None = None,
+        hand_over: Form | None = None,
+        status_code: int = 200,
+        moved: int | None = None,
+    ) -> Template:
+        members = await api.members()
+        member = by_id(members).get(member_id)
+        if member is None:
+            raise NotFoundException
+        departments = await api.departments()
+        colleagues = sorted(
+            (m for m in members if m.id != member.id and m.status == "active"), key=lambda m: m.name.casefold()
+        )
+        if form is None:
+            form = Form(
+                MEMBER_FIELDS,
+                values={
+                    "department_id": str(member.department_id or ""),
+                    "manager_id": str(member.manager_id or ""),
+                },
+            )
+            form.choices["roles"] = list(member.roles)
+        notice = None
+        if moved is not None:
+            notice = ngettext("%(num)d record was handed over.", "%(num)d records were handed over.", moved) % {
+                "num": moved
+            }
+        return settings_page(
+            request,
+            "settings/_member.html",
+            me,
+            member.name,
+            "members",
+            member=member,
+            form=form,
+            hand_over=hand_over or Form(HAND_OVER_FIELDS),
+            role_options=[(role, role_label(role)) for role in BUILT_IN_ROLES],
+            department_options=department_options(departments),
+            manager_options=[(str(m.id), m.name) for m in colleagues],
+            colleague_options=[(str(m.id), f"{m.name} ({m.email})") for m in colleagues],
+            status_code=status_code,
+            **({"notice": notice} if notice else {}),
+        )
+
+    @get("/members/{member_id:str}")
+    async def member(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        member_id: FromPath[str],
+        moved: FromQuery[int | None] = None,
+    ) -> Template:
+        require_admin(me)
+        return await self._member_page(request, api, me, member_id, moved=moved)
+
+    @post("/members/{member_id:str}")
+    async def update_member(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        member_id: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        data = await request.form()
+        form, submitted = Form.read(MEMBER_FIELDS, data)
+        roles = [role for role in chosen(data, "roles") if role in BUILT_IN_ROLES]
+        form.choices["roles"] = roles
+        if not roles:
+            form.errors["roles"] = [_("Choose at least one role.")]
+            return await self._member_page(request, api, me, member_id, form=form, status_code=422)
+        changes = {
+            "roles": roles,
+            "department_id": optional_id(submitted["department_id"]),
+            "manager_id": optional_id(submitted["manager_id"]),
+        }
+        try:
+            await api.update_member(member_id, changes)
+        except ApiError as error:
+            if error.status in (401, 403, 404):
+                raise
+            form.refuse(error)
+            return await self._member_page(request, api, me, member_id, form=form, status_code=refusal_status(error))
+        log.info("member.updated", member_id=member_id)
+        return redirect(request, f"/w/settings/members/{member_id}?done=member-saved")
+
+    @post("/members/{member_id:str}/deactivate")
+    async def deactivate_member(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        member_id: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        try:
+            await api.deactivate_member(member_id)
+        except ApiError as error:
+            if error.status in (401, 403, 404):
+                raise
+            form = Form(MEMBER_FIELDS)
+            form.refuse(error)
+            return await self._member_page(request, api, me, member_id, form=form, status_code=refusal_status(error))
+        log.info("member.deactivated", member_id=member_id)
+        return redirect(request, "/w/settings/members?done=member-deactivated")
+
+    @post("/members/{member_id:str}/hand-over")
+    async def hand_over(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        member_id: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        form, submitted = Form.read(HAND_OVER_FIELDS, await request.form())
+        form.require(submitted, "to_member_id")
+        if form.invalid:
+            return await self._member_page(request, api, me, member_id, hand_over=form, status_code=422)
+        try:
+            moved = await api.hand_over(member_id, submitted["to_member_id"])
+        except ApiError as error:
+            if error.status in (401, 403, 404):
+                raise
+            form.refuse(error)
+            return await self._member_page(
+                request, api, me, member_id, hand_over=form, status_code=refusal_status(error)
+            )
+        total = moved_total(moved)
+        log.info("member.handed_over", member_id=member_id, moved=total)
+        return redirect(request, f"/w/settings/members/{member_id}?moved={total}")
+
+    # ---- invitations
+
+    async def _invitations_page(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, form: Form, status_code: int = 200
+    ) -> Template:
+        invitations = await api.invitations()
+        return settings_page(
+            request,
+            "settings/_invitations.html",
+            me,
+            _("Invitations"),
+            "invitations",
+            invitations=sorted(invitations, key=lambda i: i.created_at, reverse=True),
+            form=form,
+            role_options=[(role, role_label(role)) for role in BUILT_IN_ROLES if role != "owner"],
+            status_code=status_code,
+        )
+
+    @get("/invitations")
+    async def invitations(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        require_admin(me)
+        return await self._invitations_page(request, api, me, Form(INVITE_FIELDS, values={"role": "sales_rep"}))
+
+    @post("/invitations")
+    async def invite(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        require_admin(me)
+        form, submitted = Form.read(INVITE_FIELDS, await request.form())
+        form.require(submitted, "email", "role")
+        if form.invalid:
+            return await self._invitations_page(request, api, me, form, 422)
+        try:
+            invitation = await api.invite(email=submitted["email"].strip(), role=submitted["role"])
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._invitations_page(request, api, me, form, refusal_status(error))
+        log.info("invitation.sent", invitation_id=str(invitation.id))
+        return redirect(request, "/w/settings/invitations?done=invited")
+
+    @post("/invitations/{invitation_id:str}/resend")
+    async def resend(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        invitation_id: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        await api.resend_invitation(invitation_id)
+        return redirect(request, "/w/settings/invitations?done=resent")
+
+    @post("/invitations/{invitation_id:str}/revoke")
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        invitation_id: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        await api.revoke_invitation(invitation_id)
+        return redirect(request, "/w/settings/invitations?done=revoked")
+
+    # ---- departments
+
+    async def _departments_page(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, form: Form, status_code: int = 200
+    ) -> Template:
+        departments = await api.departments()
+        members = await api.members()
+        return settings_page(
+            request,
+            "settings/_departments.html",
+            me,
+            _("Departments"),
+            "departments",
+            department_tree=department_tree(departments),
+            people=by_id(members),
+            department_options=department_options(departments),
+            member_options=[(str(m.id), m.name) for m in members if m.status == "active"],
+            form=form,
+            status_code=status_code,
+        )
+
+    @get("/departments")
+    async def departments(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        require_admin(me)
+        return await self._departments_page(request, api, me, Form(DEPARTMENT_FIELDS))
+
+    @post("/departments")
+    async def add_department(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        require_admin(me)
+        form, submitted = Form.read(DEPARTMENT_FIELDS, await request.form())
+        form.require(submitted, "name")
+        if form.invalid:
+            return await self._departments_page(request, api, me, form, 422)
+        try:
+            await api.add_department(
+                name=submitted["name"].strip(),
+                parent_id=optional_id(submitted["parent_id"]),
+                head_id=optional_id(submitted["head_id"]),
+            )
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._departments_page(request, api, me, form, refusal_status(error))
+        return redirect(request, "/w/settings/departments?done=department-added")
+
+    # ---- API tokens (each user's own, in the current workspace)
+
+    async def _tokens_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        form: Form,
+        status_code: int = 200,
+        secret: str | None = None,
+    ) -> Template:
+        tokens = await api.api_tokens()
+        return settings_page(
+            request,
+            "settings/_tokens.html",
+            me,
+            _("API tokens"),
+            "tokens",
+            tokens=sorted(tokens, key=lambda t: (t.revoked, t.created_at), reverse=False),
+            form=form,
+            modules=TOKEN_MODULES,
+            expiry_options=[
+                (str(days), ngettext("%(num)d day", "%(num)d days", days) % {"num": days}) for days in TOKEN_EXPIRY_DAYS
+            ],
+            secret=secret,
+            status_code=status_code,
+        )
+
+    @get("/tokens")
+    async def tokens(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        return await self._tokens_page(request, api, me, Form(TOKEN_FIELDS, values={"expires_in_days": "90"}))
+
+    @post("/tokens")
+    async def create_token(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        data = await request.form()
+        form, submitted = Form.read(TOKEN_FIELDS, data)
+        known = {f"{module}:{access}" for module, _label in TOKEN_MODULES for access in ("read", "write")}
+        scopes = [scope for scope in chosen(data, "scopes") if scope in known]
+        form.choices["scopes"] = scopes
+        form.require(submitted, "name")
+        if not scopes:
+            form.errors["scopes"] = [_("Choose at least one permission.")]
+        days = submitted["expires_in_days"]
+        if days and not days.isdigit():
+            form.errors["expires_in_days"] = [_("Choose one of the listed options.")]
+        if form.invalid:
+            return await self._tokens_page(request, api, me, form, 422)
+        try:
+            created = await api.create_api_token(
+                name=submitted["name"].strip(), scopes=scopes, expires_in_days=int(days) if days else None
+            )
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._tokens_page(request, api, me, form, refusal_status(error))
+        log.info("api_token.created", token_id=str(created.details.id))
+        # The secret exists only in this response: the API keeps a hash and never shows it again.
+        fresh = Form(TOKEN_FIELDS, values={"expires_in_days": "90"})
+        return await self._tokens_page(request, api, me, fresh, 201, secret=created.token)
+
+    @post("/tokens/{token_id:str}/revoke")
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        token_id: FromPath[str],
+    ) -> Response[Any]:
+        await api.revoke_api_token(token_id)
+        log.info("api_token.revoked", token_id=token_id)
+        return redirect(request, "/w/settings/tokens?done=token-revoked")
+
+    # ---- audit log
+
+    @get("/audit")
+    async def audit(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        action: FromQuery[str] = "",
+        cursor: FromQuery[str] = "",
+    ) -> Template:
+        require_admin(me)
+        action = action.strip()
+        page = await api.audit(action=action or None, cursor=cursor or None)
+        try:
+            people = by_id(await api.members())
+        except (ApiError, ApiUnavailable):
+            people = {}
+        older = (
+            "/w/settings/audit?" + urlencode({"action": action, "cursor": page.next_cursor})
+            if page.next_cursor
+            else None
+        )
+        csv_href = "/w/settings/audit.csv" + ("?" + urlencode({"action": action}) if action else "")
+        return settings_page(
+            request,
+            "settings/_audit.html",
+            me,
+            _("Audit log"),
+            "audit",
+            entries=page.items,
+            people=people,
+            action=action,
+            older=older,
+            newest="/w/settings/audit" + ("?" + urlencode({"action": action}) if action else "") if cursor else None,
+            csv_href=csv_href,
+        )
+
+    @get("/audit.csv")
+    async def audit_csv(
+        self, api: NamedDependency[ApiCaller], me: NamedDependency[Me], action: FromQuery[str] = ""
+    ) -> Stream:
+        require_admin(me)
+        upstream = await api.open_audit_csv(action=action.strip() or None)
+
+        async def passthrough() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in upstream.aiter_bytes():
+                    yield chunk
+            finally:
+                await upstream.aclose()
+
+        disposition = upstream.headers.get("content-disposition") or 'attachment; filename="audit-log.csv"'
+        return Stream(
+            passthrough(),
+            media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
+            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        )
