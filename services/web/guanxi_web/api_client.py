@@ -6,8 +6,6 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -15,13 +13,21 @@ from urllib.parse import quote
 import httpx
 import msgspec
 import structlog
+from guanxi.domain.access.schemas import DepartmentOut as Department
+from guanxi.domain.access.schemas import MemberOut as Member
+from guanxi.domain.audit.schemas import AuditOut as AuditEntry
+from guanxi.domain.audit.schemas import AuditPage
 
 # The API's own response shapes (shared code), so the two services cannot drift apart.
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
 from guanxi.domain.identity.schemas import SessionOut as Session
+from guanxi.domain.identity.schemas import TokenCreated as NewToken
+from guanxi.domain.identity.schemas import TokenOut as ApiToken
 from guanxi.domain.identity.schemas import UserOut as User
 from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
+from guanxi.domain.invitations.schemas import InvitationOut as Invitation
+from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 
 __all__ = [
@@ -85,75 +91,6 @@ class ApiError(Exception):
     @property
     def field_errors(self) -> list[FieldProblem]:
         return self.problem.errors
-
-
-class Member(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    email: str
-    status: str
-    roles: list[str]
-    department_id: uuid.UUID | None = None
-    manager_id: uuid.UUID | None = None
-
-
-class Department(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    parent_id: uuid.UUID | None = None
-    head_id: uuid.UUID | None = None
-
-
-class Invitation(msgspec.Struct):
-    id: uuid.UUID
-    email: str
-    role: str
-    status: str
-    expires_at: dt.datetime
-    created_at: dt.datetime
-
-
-class InvitationPreview(msgspec.Struct):
-    workspace_name: str
-    email: str
-    role: str
-    invited_by: str | None
-    expires_at: dt.datetime
-    account_exists: bool
-
-
-class ApiToken(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: dt.datetime
-    expires_at: dt.datetime | None = None
-    last_used_at: dt.datetime | None = None
-    last_used_ip: str | None = None
-    revoked: bool = False
-
-
-class NewToken(msgspec.Struct):
-    token: str
-    details: ApiToken
-
-
-class AuditEntry(msgspec.Struct):
-    id: uuid.UUID
-    occurred_at: dt.datetime
-    actor_id: uuid.UUID | None
-    actor_kind: str
-    action: str
-    target_type: str | None
-    target_id: str | None
-    ip: str | None
-    detail: dict[str, Any] = {}
-
-
-class AuditPage(msgspec.Struct):
-    items: list[AuditEntry]
-    next_cursor: str | None = None
 
 
 class ApiUnavailable(Exception):

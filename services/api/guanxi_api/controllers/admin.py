@@ -15,9 +15,11 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access import members, roles
 from guanxi.domain.access.models import Department, Member
+from guanxi.domain.access.schemas import DepartmentOut, MemberOut
 from guanxi.domain.access.service import Access
 from guanxi.domain.audit import service as audit
 from guanxi.domain.audit.models import AuditEntry
+from guanxi.domain.audit.schemas import AuditOut, AuditPage
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.identity.validation import clean_text
 from guanxi.domain.tenancy.models import WorkspaceSettings
@@ -33,16 +35,6 @@ from guanxi_api.openapi import problems
 
 AUDIT_PAGE = 50
 CSV_LIMIT = 100_000
-
-
-class MemberOut(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    email: str
-    status: str
-    roles: list[str]
-    department_id: uuid.UUID | None
-    manager_id: uuid.UUID | None
 
 
 class MemberUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,13 +55,6 @@ class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     parent_id: uuid.UUID | None = None
     head_id: uuid.UUID | None = None
-
-
-class DepartmentOut(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    parent_id: uuid.UUID | None
-    head_id: uuid.UUID | None
 
 
 class RoleOut(msgspec.Struct):
@@ -112,23 +97,6 @@ def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
         timezone=row.timezone,
         audit_retention_days=row.audit_retention_days,
     )
-
-
-class AuditOut(msgspec.Struct):
-    id: uuid.UUID
-    occurred_at: dt.datetime
-    actor_id: uuid.UUID | None
-    actor_kind: str
-    action: str
-    target_type: str | None
-    target_id: str | None
-    ip: str | None
-    detail: dict[str, Any]
-
-
-class AuditPage(msgspec.Struct):
-    items: list[AuditOut]
-    next_cursor: str | None
 
 
 def member_out(view: members.MemberView) -> MemberOut:

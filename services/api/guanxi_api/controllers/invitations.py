@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -15,6 +14,7 @@ from guanxi.domain.identity.models import Invitation
 from guanxi.domain.identity.schemas import SessionOut
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.invitations import service as invitations
+from guanxi.domain.invitations.schemas import InvitationOut, InvitationPreview
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
@@ -28,24 +28,6 @@ from guanxi_api.openapi import problems
 class InvitationIn(msgspec.Struct, forbid_unknown_fields=True):
     email: str
     role: str = "sales_rep"
-
-
-class InvitationOut(msgspec.Struct):
-    id: uuid.UUID
-    email: str
-    role: str
-    status: str
-    expires_at: dt.datetime
-    created_at: dt.datetime
-
-
-class InvitationPreview(msgspec.Struct):
-    workspace_name: str
-    email: str
-    role: str
-    invited_by: str | None
-    expires_at: dt.datetime
-    account_exists: bool
 
 
 class AcceptIn(msgspec.Struct, forbid_unknown_fields=True):

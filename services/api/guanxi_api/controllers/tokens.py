@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -10,6 +9,7 @@ import msgspec
 from guanxi.domain.access.service import Access
 from guanxi.domain.identity import tokens
 from guanxi.domain.identity.models import ApiToken
+from guanxi.domain.identity.schemas import TokenCreated, TokenOut
 from guanxi.domain.identity.service import AuthContext
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
@@ -24,23 +24,6 @@ class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     scopes: list[str]
     expires_in_days: int | None = None
-
-
-class TokenOut(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None
-    last_used_ip: str | None
-    revoked: bool
-
-
-class TokenCreated(msgspec.Struct):
-    token: str  # shown once; only its hash is kept
-    details: TokenOut
 
 
 def token_out(token: ApiToken) -> TokenOut:

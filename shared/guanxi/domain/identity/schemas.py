@@ -79,3 +79,20 @@ class ResetRequest(msgspec.Struct, forbid_unknown_fields=True):
 class ResetConfirm(msgspec.Struct, forbid_unknown_fields=True):
     token: str
     password: str
+
+
+class TokenOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    last_used_ip: str | None = None
+    revoked: bool = False
+
+
+class TokenCreated(msgspec.Struct):
+    token: str  # shown once; only its hash is kept
+    details: TokenOut
