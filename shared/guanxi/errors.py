@@ -24,6 +24,7 @@ class DomainError(Exception):
     title: str = "Bad request"
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)  # extra members of the problem document
 
     def __str__(self) -> str:
         return f"{self.type}: {self.detail}"

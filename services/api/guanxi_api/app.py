@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.health import HealthController
-from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController
+from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
@@ -85,6 +85,7 @@ def create_app() -> Litestar:
             InvitationAdminController,
             InvitationController,
             PasswordResetController,
+            TwoFactorController,
         ],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=EXCEPTION_HANDLERS,

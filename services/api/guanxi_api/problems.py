@@ -45,6 +45,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     detail: str
     instance: str | None = None
     errors: list[FieldProblem] = []
+    mfa_token: str | None = None  # with type mfa-required: the ticket for POST /api/v1/auth/login/mfa
 
 
 def problem_response(
@@ -63,6 +64,7 @@ def handle_domain_error(request: Request[Any, Any, Any], error: DomainError) -> 
             status=error.status,
             detail=error.detail,
             errors=[FieldProblem(e.field, e.message, e.code) for e in error.errors],
+            mfa_token=error.extensions.get("mfa_token"),
         ),
         error.headers,
     )

@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.config import get_settings
-from guanxi.domain.identity import recovery, repository
+from guanxi.domain.identity import recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
+    MfaLogin,
     ProfileUpdate,
+    RecoveryCodes,
     ResetConfirm,
     ResetRequest,
     SessionOut,
     SignupRequest,
+    TwoFactorCode,
+    TwoFactorSetup,
     UserOut,
     VerifyEmailRequest,
     WorkspaceCreate,
@@ -118,6 +122,23 @@ class AuthController(Controller):
         await db.commit()
         memberships = await repository.memberships_of(db, user.id)
         workspace = workspace_out(memberships[0][1], memberships[0][0].role) if memberships else None
+        return session_response(issued, user, workspace, 200)
+
+    @post(
+        "/auth/login/mfa",
+        status_code=200,
+        summary="Finish a sign-in with the authenticator or a recovery code",
+        responses=problems(400, 422, 429),
+    )
+    async def login_mfa(
+        self, request: Request[Any, Any, Any], data: JSONBody[MfaLogin], db: NamedDependency[AsyncSession]
+    ) -> Response[SessionOut]:
+        user, issued = await identity.login_second_factor(
+            db, data.mfa_token, data.code, client_ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
+        await db.commit()
+        active = [(m, t) for m, t in await repository.memberships_of(db, user.id) if m.status == "active"]
+        workspace = workspace_out(active[0][1], active[0][0].role) if active else None
         return session_response(issued, user, workspace, 200)
 
     @post("/auth/logout", status_code=204, dependencies=AUTH, summary="End this session", responses=problems(401, 403))
@@ -237,3 +258,60 @@ class MeController(Controller):
         await db.commit()
         member = await repository.membership(db, auth.user.id, tenant.id)
         return workspace_out(tenant, member[0].role if member else "member")
+
+
+class TwoFactorController(Controller):
+    path = "/api/v1/me/two-factor"
+    tags = ["identity"]
+    dependencies = AUTH
+
+    @post(
+        "",
+        status_code=200,
+        summary="Start setting up two-factor sign-in: a secret for the authenticator app",
+        responses=problems(401, 403, 409),
+    )
+    async def begin(
+        self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]
+    ) -> TwoFactorSetup:
+        identity.refuse_tokens(auth)
+        secret, uri = await totp.begin(db, auth.user)
+        await db.commit()
+        return TwoFactorSetup(secret=secret, otpauth_uri=uri)
+
+    @post(
+        "/confirm",
+        status_code=200,
+        summary="Turn two-factor sign-in on with a first code; get recovery codes",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TwoFactorCode],
+        auth: NamedDependency[identity.AuthContext],
+        db: NamedDependency[AsyncSession],
+    ) -> RecoveryCodes:
+        identity.refuse_tokens(auth)
+        codes = await totp.confirm(db, auth.user, data.code)
+        await identity.audit_everywhere(db, auth.user.id, "auth.two_factor_enabled", client_ip(request))
+        await db.commit()
+        return RecoveryCodes(recovery_codes=codes)
+
+    @post(
+        "/disable",
+        status_code=204,
+        summary="Turn two-factor sign-in off (needs a current or recovery code)",
+        responses=problems(400, 401, 403, 422, 429),
+    )
+    async def disable(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TwoFactorCode],
+        auth: NamedDependency[identity.AuthContext],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        identity.refuse_tokens(auth)
+        await totp.disable(db, auth.user, data.code)
+        await identity.audit_everywhere(db, auth.user.id, "auth.two_factor_disabled", client_ip(request))
+        await db.commit()

@@ -49,6 +49,7 @@ from guanxi.domain.identity.service import (
     audit_everywhere,
     create_owner_with_workspace,
     open_session,
+    require_second_factor,
 )
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.errors import DomainError, FieldError, conflict, not_found, too_many_requests, validation_error
@@ -659,6 +660,9 @@ async def sign_in(
         user.email_verified_at = now
     active = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
     tenant, role = (active[0][1], active[0][0].role) if active else (None, None)
+    if not created:  # the provider is the first factor; an enrolled person still needs their code
+        await session.commit()  # keep the link and the provider's facts; the session waits for the code
+        await require_second_factor(session, user.id)
     issued = await open_session(session, user.id, tenant.id if tenant else None, user_agent)
     # Like a password sign-in, this one lands in the audit log of every workspace the person works in.
     for action in ("auth.identity_linked", "auth.login_succeeded") if linked else ("auth.login_succeeded",):

@@ -96,3 +96,21 @@ class TokenOut(msgspec.Struct):
 class TokenCreated(msgspec.Struct):
     token: str  # shown once; only its hash is kept
     details: TokenOut
+
+
+class MfaLogin(msgspec.Struct, forbid_unknown_fields=True):
+    mfa_token: str
+    code: str
+
+
+class TwoFactorCode(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+
+
+class TwoFactorSetup(msgspec.Struct):
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodes(msgspec.Struct):
+    recovery_codes: list[str]  # shown once

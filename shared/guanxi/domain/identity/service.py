@@ -241,6 +241,52 @@ async def login(
         raise invalid_credentials()
     for key, _ in buckets[:1] + buckets[2:]:
         await ratelimit.reset(key)
+    await require_second_factor(session, user_id)
+    return await finish_login(session, user_id, client_ip=client_ip, user_agent=user_agent)
+
+
+MFA_PURPOSE = "mfa-login"
+MFA_VALID_SECONDS = 300
+
+
+async def require_second_factor(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """With two-factor sign-in on, the first factor only earns a short-lived ticket for the second."""
+    from guanxi.domain.identity import totp
+
+    if await totp.enrolled(session, user_id):
+        raise DomainError(
+            detail="Enter the code from your authenticator app.",
+            status=401,
+            type="mfa-required",
+            title="Second factor required",
+            errors=[FieldError("code", "is required", "mfa_required")],
+            extensions={"mfa_token": signing.sign(MFA_PURPOSE, str(user_id), max_age_seconds=MFA_VALID_SECONDS)},
+        )
+
+
+async def login_second_factor(
+    session: AsyncSession, mfa_token: str, code: str, *, client_ip: str, user_agent: str | None
+) -> tuple[User, IssuedSession]:
+    from guanxi.domain.identity import totp
+
+    value = signing.unsign(MFA_PURPOSE, mfa_token)
+    try:
+        user_id = uuid.UUID(value) if value else None
+    except ValueError:
+        user_id = None
+    if user_id is None:
+        raise validation_error(FieldError("mfa_token", "has expired; sign in again", "invalid_token"))
+    if not await totp.check(session, user_id, code):
+        await audit_everywhere(session, user_id, "auth.second_factor_failed", client_ip)
+        await session.commit()
+        raise validation_error(FieldError("code", "is not a current or recovery code", "invalid_code"))
+    return await finish_login(session, user_id, client_ip=client_ip, user_agent=user_agent)
+
+
+async def finish_login(
+    session: AsyncSession, user_id: uuid.UUID, *, client_ip: str, user_agent: str | None
+) -> tuple[User, IssuedSession]:
+    """Open a new session (never reuse one) in the person's first active workspace, and record it."""
     user = await session.get(User, user_id)
     assert user is not None
     memberships = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
