@@ -83,3 +83,22 @@ async def test_api_tokens_cannot_manage_two_factor(client: Any) -> None:
     created = await client.post("/api/v1/tokens", json={"name": "t", "scopes": ["*:write"]}, headers=bearer(account))
     token = {"Authorization": f"Bearer {created.json()['token']}"}
     assert (await client.post("/api/v1/me/two-factor", headers=token)).status_code == 403
+
+
+async def test_a_workspace_can_require_two_factor_of_every_member(client: Any) -> None:
+    from tests.api.test_admin import join
+
+    owner = await signed_up(client)
+    refused = await client.patch("/api/v1/admin/settings", json={"require_two_factor": True}, headers=bearer(owner))
+    assert refused.status_code == 409  # not before the admin uses it themselves
+    await enable(client, owner)
+    member = await join(client, owner, "sales_rep")
+    required = await client.patch("/api/v1/admin/settings", json={"require_two_factor": True}, headers=bearer(owner))
+    assert required.status_code == 200 and required.json()["require_two_factor"] is True
+
+    blocked = await client.get("/api/v1/pipeline", headers=bearer(member))
+    assert blocked.status_code == 403 and blocked.json()["type"].endswith("/two-factor-required")
+    assert (await client.get("/api/v1/me", headers=bearer(member))).status_code == 200  # can still set it up
+    await enable(client, member)
+    assert (await client.get("/api/v1/pipeline", headers=bearer(member))).status_code == 200
+    assert (await client.get("/api/v1/pipeline", headers=bearer(owner))).status_code == 200

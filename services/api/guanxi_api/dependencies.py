@@ -9,6 +9,7 @@ import structlog
 from guanxi.db.engine import get_sessionmaker
 from guanxi.domain.access.service import Access, load_access
 from guanxi.domain.audit import service as audit
+from guanxi.domain.identity import totp
 from guanxi.domain.identity.service import AuthContext, authenticate
 from guanxi.domain.identity.tokens import TOKEN_PREFIX, authenticate_token
 from guanxi.errors import DomainError, not_authenticated
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TWO_FACTOR_EXEMPT = ("/api/v1/me", "/api/v1/auth/logout", "/api/v1/workspaces")
 
 
 async def provide_db() -> AsyncGenerator[AsyncSession, None]:
@@ -70,6 +72,16 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
     structlog.contextvars.bind_contextvars(
         user_id=str(auth.user.id), tenant_id=str(auth.tenant.id) if auth.tenant else None
     )
+    # A workspace that requires two factors shows nothing else to a person who has not turned them on;
+    # what they need to do so (their profile, two-factor set-up, sign-out, other workspaces) stays open.
+    if (
+        auth.tenant is not None
+        and auth.token_id is None
+        and auth.tenant.status == "active"
+        and not request.url.path.startswith(TWO_FACTOR_EXEMPT)
+        and await totp.missing_for_workspace(db, auth.scope, auth.user.id)
+    ):
+        raise totp.required_error()
     return auth
 
 

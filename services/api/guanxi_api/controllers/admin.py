@@ -20,10 +20,11 @@ from guanxi.domain.access.service import Access
 from guanxi.domain.audit import service as audit
 from guanxi.domain.audit.models import AuditEntry
 from guanxi.domain.audit.schemas import AuditOut, AuditPage
+from guanxi.domain.identity import totp
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.identity.validation import clean_text
 from guanxi.domain.tenancy.models import WorkspaceSettings
-from guanxi.errors import FieldError, validation_error
+from guanxi.errors import FieldError, conflict, validation_error
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -83,10 +84,12 @@ class WorkspaceSettingsOut(msgspec.Struct):
     currency: str
     timezone: str
     audit_retention_days: int
+    require_two_factor: bool
 
 
 class WorkspaceSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     audit_retention_days: int | None = None
+    require_two_factor: bool | None = None
 
 
 def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
@@ -96,6 +99,7 @@ def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
         currency=row.currency,
         timezone=row.timezone,
         audit_retention_days=row.audit_retention_days,
+        require_two_factor=row.require_two_factor,
     )
 
 
@@ -336,6 +340,23 @@ class AdminController(Controller):
                 "settings.changed",
                 target_type="settings",
                 audit_retention_days=data.audit_retention_days,
+            )
+        if data.require_two_factor is not None:
+            if data.require_two_factor and not await totp.enrolled(db, auth.user.id):
+                raise conflict(
+                    "require_two_factor", "Turn on two-factor sign-in for yourself first.", "two-factor-not-enabled"
+                )
+            await db.execute(
+                update(WorkspaceSettings).values(require_two_factor=data.require_two_factor),
+                execution_options=scoped(access.scope),
+            )
+            await audit_action(
+                db,
+                auth,
+                request,
+                "settings.changed",
+                target_type="settings",
+                require_two_factor=data.require_two_factor,
             )
         await db.commit()
         row = await db.scalar(

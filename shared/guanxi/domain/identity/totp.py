@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi import ratelimit
 from guanxi.db.base import utcnow
+from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.identity.models import User, UserTotp
+from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.errors import DomainError, FieldError, validation_error
 
 ISSUER = "Guanxi CRM"
@@ -107,3 +109,20 @@ async def disable(session: AsyncSession, user: User, code: str) -> None:
     if not await check(session, user.id, code):
         raise validation_error(FieldError("code", "is not a current or recovery code", "invalid_code"))
     await session.execute(delete(UserTotp).where(UserTotp.user_id == user.id))
+
+
+async def missing_for_workspace(session: AsyncSession, scope: TenantScope, user_id: uuid.UUID) -> bool:
+    """The workspace requires two-factor sign-in and this person has not turned it on."""
+    required = await session.scalar(
+        select(WorkspaceSettings.require_two_factor).limit(1), execution_options=scoped(scope)
+    )
+    return bool(required) and not await enrolled(session, user_id)
+
+
+def required_error() -> DomainError:
+    return DomainError(
+        detail="This workspace requires two-factor sign-in: turn it on in your settings first.",
+        status=403,
+        type="two-factor-required",
+        title="Two-factor sign-in required",
+    )

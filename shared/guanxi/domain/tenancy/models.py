@@ -34,3 +34,4 @@ class WorkspaceSettings(TenantRecordMixin, TenantBase):
     timezone: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     audit_retention_days: Mapped[int] = mapped_column(default=365)
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
