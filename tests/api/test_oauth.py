@@ -547,3 +547,20 @@ async def test_a_provider_that_cannot_be_reached_is_a_502(client: Any, monkeypat
     monkeypatch.setattr(oauth, "transport", httpx.MockTransport(unreachable))
 
     assert_problem(await start(client, "google"), 502, "oauth-provider-unavailable")
+
+
+async def test_a_provider_sign_in_still_needs_the_second_factor(client: Any, idp: OidcProvider) -> None:
+
+    from tests.api.test_two_factor import enable
+
+    account = await signed_up(client)
+    _, recovery = await enable(client, account)
+    idp.user = TestUser(email=account["user"]["email"], email_verified=True)
+
+    challenge = await sign_in_with_provider(client)
+
+    problem = assert_problem(challenge, 401, "mfa-required")
+    assert "gx_session" not in challenge.cookies
+    assert await identities_of(idp.user.subject) == 1  # the link is kept for next time
+    done = await client.post("/api/v1/auth/login/mfa", json={"mfa_token": problem["mfa_token"], "code": recovery[0]})
+    assert done.status_code == 200 and done.json()["user"]["id"] == account["user"]["id"]
