@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guanxi.db.base import TENANT_PLACEHOLDER
@@ -51,11 +50,6 @@ class TenantScope:
     def cache_key(self, key: str) -> str:
         """Every cache key of tenant data is prefixed by its tenant."""
         return f"{self.schema}:{key}"
-
-    def bind_log_context(self) -> None:
-        structlog.contextvars.bind_contextvars(
-            tenant_id=str(self.tenant_id), user_id=str(self.user_id) if self.user_id else None
-        )
 
 
 @asynccontextmanager

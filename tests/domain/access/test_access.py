@@ -225,3 +225,23 @@ async def test_owner_of_a_new_workspace_is_its_first_member(client: Any) -> None
             )
         ).one()
     assert (row.email, row.role_key) == (account["user"]["email"], "owner")
+
+
+async def test_hand_over_moves_every_registered_owned_table_in_one_step(company: Company) -> None:
+    from guanxi.domain.access import members
+
+    members.register_owned_table(probe)
+    try:
+        async with platform_session() as session:
+            access = await load_access(session, company.as_member("owner"))
+            moved = await members.hand_over(session, access, company.people["rep1"], company.people["rep2"])
+            await session.commit()
+    finally:
+        members.OWNED_TABLES.remove(probe)
+    assert moved == {"probe_records": 1}
+    # rep2 now owns the record rep1 had (``visible`` names records by their first owner)
+    assert await visible(company, "rep2", "customers") == {"rep1", "rep2"}
+    assert await visible(company, "rep1", "customers") == set()
+    async with platform_session() as session:
+        owners = set(await session.scalars(select(probe.c.owner_id), execution_options=scoped(company.scope)))
+    assert company.people["rep1"] not in owners

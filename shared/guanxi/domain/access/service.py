@@ -86,10 +86,6 @@ class Access:
             clauses.append(id_column.in_(grant))
         return or_(*clauses) if clauses else false()
 
-    def owns_or_reaches(self, module: str, action: str, owner_id: uuid.UUID | None) -> bool:
-        owners = self.owners(module, action)
-        return owners is None or (owner_id is not None and owner_id in owners)
-
 
 def not_found_for(what: str) -> DomainError:
     """Outside your scope looks exactly like absent: existence must not leak."""

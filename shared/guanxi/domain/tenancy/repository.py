@@ -19,11 +19,6 @@ async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | No
     return await session.get(Tenant, tenant_id)
 
 
-async def active_tenants(session: AsyncSession) -> list[Tenant]:
-    result = await session.scalars(select(Tenant).where(Tenant.status == "active").order_by(Tenant.id))
-    return list(result)
-
-
 async def seed_workspace_defaults(session: AsyncSession, scope: TenantScope, *, company_name: str, locale: str) -> None:
     """Insert the workspace defaults from ``tenants/`` and its owner as first member into its schema."""
     options = scoped(scope)
