@@ -21,6 +21,7 @@ from guanxi.domain.audit.schemas import AuditPage
 # The API's own response shapes (shared code), so the two services cannot drift apart.
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
+from guanxi.domain.identity.schemas import RecoveryCodes, TwoFactorSetup
 from guanxi.domain.identity.schemas import SessionOut as Session
 from guanxi.domain.identity.schemas import TokenCreated as NewToken
 from guanxi.domain.identity.schemas import TokenOut as ApiToken
@@ -48,7 +49,9 @@ __all__ = [
     "OAuthStart",
     "Pipeline",
     "Problem",
+    "RecoveryCodes",
     "Session",
+    "TwoFactorSetup",
     "User",
     "Workspace",
 ]
@@ -70,6 +73,8 @@ class Problem(msgspec.Struct):
     status: int = 500
     detail: str = ""
     errors: list[FieldProblem] = []
+    # With type ``mfa-required``: the ticket that, with a code, finishes the sign-in.
+    mfa_token: str | None = None
 
 
 class ApiError(Exception):
@@ -91,6 +96,13 @@ class ApiError(Exception):
     @property
     def field_errors(self) -> list[FieldProblem]:
         return self.problem.errors
+
+    @property
+    def mfa_ticket(self) -> str | None:
+        """The second-factor ticket, when the password (or the provider) was right but a code is needed."""
+        if self.status == 401 and self.kind == "mfa-required":
+            return self.problem.mfa_token or None
+        return None
 
 
 class ApiUnavailable(Exception):
@@ -166,6 +178,10 @@ class ApiCaller:
 
     async def login(self, *, email: str, password: str) -> Session:
         return await self._call("POST", "/api/v1/auth/login", Session, json={"email": email, "password": password})
+
+    async def login_with_code(self, *, mfa_token: str, code: str) -> Session:
+        body = {"mfa_token": mfa_token, "code": code}
+        return await self._call("POST", "/api/v1/auth/login/mfa", Session, json=body)
 
     async def oauth_start(
         self, provider: str, *, intent: str, redirect_uri: str, company_name: str | None, locale: str
@@ -266,6 +282,17 @@ class ApiCaller:
 
     async def revoke_api_token(self, token_id: str) -> None:
         await self._call("DELETE", f"/api/v1/tokens/{quote(token_id, safe='')}", None)
+
+    # Two-factor sign-in of the signed-in user (the API refuses API tokens here).
+
+    async def begin_two_factor(self) -> TwoFactorSetup:
+        return await self._call("POST", "/api/v1/me/two-factor", TwoFactorSetup)
+
+    async def confirm_two_factor(self, code: str) -> RecoveryCodes:
+        return await self._call("POST", "/api/v1/me/two-factor/confirm", RecoveryCodes, json={"code": code})
+
+    async def disable_two_factor(self, code: str) -> None:
+        await self._call("POST", "/api/v1/me/two-factor/disable", None, json={"code": code})
 
     # Invitation links and password resets: public, the link's token is the secret.
 

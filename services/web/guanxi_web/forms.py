@@ -31,6 +31,9 @@ DEPARTMENT_FIELDS = {"name": N_("Department name"), "parent_id": N_("Part of"), 
 TOKEN_FIELDS = {"name": N_("Token name"), "scopes": N_("Permissions"), "expires_in_days": N_("Expires")}
 RESET_REQUEST_FIELDS = {"email": N_("Email")}
 RESET_FIELDS = {"password": N_("New password")}
+LOGIN_CODE_FIELDS = {"code": N_("Authentication code")}
+TWO_FACTOR_CONFIRM_FIELDS = {"code": N_("Code from your app")}
+TWO_FACTOR_DISABLE_FIELDS = {"code": N_("Authentication or recovery code")}
 ACCEPT_FIELDS = {"name": N_("Your name"), "password": N_("Password")}
 
 _NUMBER = re.compile(r"\d+")
@@ -96,6 +99,21 @@ class Form:
 
     def unavailable(self) -> None:
         self.summary.append(_("We could not complete this right now. Please try again in a moment."))
+
+
+def one_time_code(value: str) -> str:
+    """Codes are often typed or pasted with spaces ("123 456"); the API wants them without."""
+    return "".join(value.split())
+
+
+def refuse_code(form: Form, error: ApiError) -> None:
+    """A wrong, old or already used code is said in the reader's language, under the code field."""
+    if error.status == 422 and any(problem.field == "code" for problem in error.field_errors):
+        form.errors.setdefault("code", []).append(
+            _("This code is not right or was already used. Wait for the next code in your app and try again.")
+        )
+        return
+    form.refuse(error)
 
 
 def refusal_status(error: ApiError) -> int:

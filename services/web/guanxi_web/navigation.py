@@ -117,5 +117,6 @@ SETTINGS_PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("invitations", N_("Invitations"), admin_only=True),
     SettingsPage("departments", N_("Departments"), admin_only=True),
     SettingsPage("tokens", N_("API tokens"), admin_only=False),
+    SettingsPage("two-factor", N_("Two-factor sign-in"), admin_only=False),
     SettingsPage("audit", N_("Audit log"), admin_only=True),
 )

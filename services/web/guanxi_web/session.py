@@ -13,6 +13,10 @@ from guanxi_web import i18n
 from guanxi_web.api_client import Session
 
 SESSION_COOKIE = "gx_web_session"
+# Between a right password and the second factor: the API's ticket, for as long as the API honours it.
+MFA_COOKIE = "gx_web_mfa"
+MFA_COOKIE_PATH = "/login"
+MFA_COOKIE_SECONDS = 300
 
 
 def session_token(request: Request[Any, Any, Any]) -> str | None:
@@ -35,6 +39,27 @@ def start_session(response: Response[Any], session: Session, *, secure: bool) ->
 
 def end_session(response: Response[Any]) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def keep_mfa_ticket(response: Response[Any], ticket: str, *, secure: bool) -> None:
+    """Only the code page (under ``/login``) needs the ticket; scripts never see it."""
+    response.set_cookie(
+        MFA_COOKIE,
+        ticket,
+        max_age=MFA_COOKIE_SECONDS,
+        path=MFA_COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+
+
+def mfa_ticket(request: Request[Any, Any, Any]) -> str | None:
+    return request.cookies.get(MFA_COOKIE) or None
+
+
+def forget_mfa_ticket(response: Response[Any]) -> None:
+    response.delete_cookie(MFA_COOKIE, path=MFA_COOKIE_PATH)
 
 
 def remember_locale(response: Response[Any], locale: str, *, secure: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import structlog
 from guanxi.config import get_settings
@@ -14,15 +15,27 @@ from litestar.response import Redirect, Template
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable
 from guanxi_web.forms import (
+    LOGIN_CODE_FIELDS,
     LOGIN_FIELDS,
     RESET_FIELDS,
     RESET_REQUEST_FIELDS,
     SIGNUP_FIELDS,
     Form,
+    one_time_code,
     refusal_status,
+    refuse_code,
 )
 from guanxi_web.i18n import _
-from guanxi_web.session import end_session, remember_locale, safe_next, session_token, start_session
+from guanxi_web.session import (
+    end_session,
+    forget_mfa_ticket,
+    keep_mfa_ticket,
+    mfa_ticket,
+    remember_locale,
+    safe_next,
+    session_token,
+    start_session,
+)
 
 log = structlog.get_logger("web.auth")
 
@@ -33,6 +46,35 @@ def login_form(form: Form, next_path: str, status_code: int = 200, *, notice: st
         status_code=status_code,
         context={"form": form, "next": next_path, "title": _("Sign in"), "notice": notice},
     )
+
+
+def code_form(form: Form, next_path: str, status_code: int = 200) -> Template:
+    return Template(
+        "auth/login_code.html",
+        status_code=status_code,
+        context={"form": form, "next": next_path, "title": _("Enter your authentication code")},
+    )
+
+
+def with_next(path: str, next_path: str, **query: str) -> str:
+    """``path`` with the way on kept in its query (left out when it is the default, ``/home``)."""
+    params = {**query, **({"next": next_path} if next_path != "/home" else {})}
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def ask_for_code(ticket: str, next_path: str) -> Redirect:
+    """The password (or the provider) was right and the person has two-factor sign-in on: the API's
+    ticket stays in this browser, out of reach of scripts, while the code page asks for the code."""
+    response = Redirect(with_next("/login/code", next_path), status_code=303)
+    keep_mfa_ticket(response, ticket, secure=get_settings().secure_cookies)
+    return response
+
+
+def sign_in_again(next_path: str) -> Redirect:
+    """The ticket is gone or the API no longer honours it: back to the password, with the reason."""
+    response = Redirect(with_next("/login", next_path, expired="code"), status_code=303)
+    forget_mfa_ticket(response)
+    return response
 
 
 def reset_request_form(form: Form, status_code: int = 200, *, sent: bool = False) -> Template:
@@ -67,12 +109,19 @@ class AuthController(Controller):
 
     @get("/login")
     async def login_page(
-        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None, reset: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        next: FromQuery[str | None] = None,
+        reset: FromQuery[str] = "",
+        expired: FromQuery[str] = "",
     ) -> Response[Any]:
         if session_token(request):
             return Redirect(safe_next(next))
         notice = _("Your password is changed. Sign in with the new one.") if reset == "done" else None
-        return login_form(Form(LOGIN_FIELDS), safe_next(next), notice=notice)
+        form = Form(LOGIN_FIELDS)
+        if expired == "code":
+            form.summary.append(_("Your sign-in took too long. Please enter your email and password again."))
+        return login_form(form, safe_next(next), notice=notice)
 
     @post("/login")
     async def login(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
@@ -85,6 +134,9 @@ class AuthController(Controller):
         try:
             session = await api.login(email=submitted["email"].strip(), password=submitted["password"])
         except ApiError as error:
+            if ticket := error.mfa_ticket:
+                log.info("login.code_needed")
+                return ask_for_code(ticket, next_path)
             log.info("login.refused", status=error.status, kind=error.kind)
             form.refuse(error)
             return login_form(form, next_path, refusal_status(error))
@@ -94,6 +146,44 @@ class AuthController(Controller):
         log.info("login.succeeded", user_id=str(session.user.id))
         response = Redirect(next_path, status_code=303)
         start_session(response, session, secure=get_settings().secure_cookies)
+        return response
+
+    @get("/login/code")
+    async def code_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response[Any]:
+        next_path = safe_next(next)
+        if session_token(request):
+            return Redirect(next_path)
+        if not mfa_ticket(request):
+            return sign_in_again(next_path)
+        return code_form(Form(LOGIN_CODE_FIELDS), next_path)
+
+    @post("/login/code")
+    async def login_with_code(self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Response[Any]:
+        data = await request.form()
+        next_path = safe_next(str(data.get("next") or ""))
+        ticket = mfa_ticket(request)
+        if not ticket:
+            return sign_in_again(next_path)
+        form, submitted = Form.read(LOGIN_CODE_FIELDS, data)
+        form.require(submitted, "code")
+        if form.invalid:
+            return code_form(form, next_path, 422)
+        try:
+            session = await api.login_with_code(mfa_token=ticket, code=one_time_code(submitted["code"]))
+        except ApiError as error:
+            log.info("login.code_refused", status=error.status, fields=[p.field for p in error.field_errors])
+            if any(problem.field == "mfa_token" for problem in error.field_errors):
+                return sign_in_again(next_path)
+            form.values.pop("code", None)  # a wrong code is typed again, not edited
+            refuse_code(form, error)
+            return code_form(form, next_path, refusal_status(error))
+        except ApiUnavailable:
+            form.unavailable()
+            return code_form(form, next_path, 503)
+        log.info("login.succeeded", user_id=str(session.user.id), second_factor=True)
+        response = Redirect(next_path, status_code=303)
+        start_session(response, session, secure=get_settings().secure_cookies)
+        forget_mfa_ticket(response)
         return response
 
     @get("/signup")

@@ -24,7 +24,7 @@ from litestar.response import Redirect, Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable
-from guanxi_web.controllers.auth import login_form, signup_form
+from guanxi_web.controllers.auth import ask_for_code, login_form, signup_form
 from guanxi_web.forms import LOGIN_FIELDS, SIGNUP_FIELDS, Form, field_message, refusal_status
 from guanxi_web.i18n import N_, _
 from guanxi_web.session import start_session
@@ -220,6 +220,9 @@ async def _finish(api: ApiCaller, provider: Provider, *, state: str, code: str) 
     try:
         session = await api.oauth_callback(provider.key, state=state, code=code)
     except ApiError as error:
+        if ticket := error.mfa_ticket:
+            log.info("oauth.code_needed", provider=provider.key)
+            return ask_for_code(ticket, "/home")
         log.info("oauth.callback_refused", provider=provider.key, status=error.status, kind=error.kind)
         return _refused_page("login", _explain(error, provider), refusal_status(error))
     except ApiUnavailable:

@@ -18,7 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
-from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Department, Me, Member
+from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Department, Me, Member, TwoFactorSetup
 from guanxi_web.dependencies import provide_me
 from guanxi_web.errors import handle_api_error
 from guanxi_web.forms import (
@@ -27,8 +27,12 @@ from guanxi_web.forms import (
     INVITE_FIELDS,
     MEMBER_FIELDS,
     TOKEN_FIELDS,
+    TWO_FACTOR_CONFIRM_FIELDS,
+    TWO_FACTOR_DISABLE_FIELDS,
     Form,
+    one_time_code,
     refusal_status,
+    refuse_code,
 )
 from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.navigation import BUILT_IN_ROLES
@@ -57,7 +61,9 @@ NOTICES = {
     "revoked": N_("The invitation is revoked."),
     "department-added": N_("The department is added."),
     "token-revoked": N_("The token is revoked and stops working at once."),
+    "two-factor-off": N_("Two-factor sign-in is off. Signing in now needs only your password."),
 }
+OTPAUTH_SCHEME = "otpauth://"
 
 
 class NoAccess(Exception):
@@ -516,6 +522,96 @@ class SettingsController(Controller):
         await api.revoke_api_token(token_id)
         log.info("api_token.revoked", token_id=token_id)
         return redirect(request, "/w/settings/tokens?done=token-revoked")
+
+    # ---- two-factor sign-in (each user's own, for every workspace)
+
+    def _two_factor_page(
+        self,
+        request: Request[Any, Any, Any],
+        me: Me,
+        *,
+        status_code: int = 200,
+        setup: TwoFactorSetup | None = None,
+        confirm: Form | None = None,
+        disable: Form | None = None,
+        recovery_codes: list[str] | None = None,
+        already_on: bool = False,
+    ) -> Template:
+        return settings_page(
+            request,
+            "settings/_two_factor.html",
+            me,
+            _("Two-factor sign-in"),
+            "two-factor",
+            setup=setup,
+            confirm=confirm or Form(TWO_FACTOR_CONFIRM_FIELDS),
+            disable=disable or Form(TWO_FACTOR_DISABLE_FIELDS),
+            recovery_codes=recovery_codes,
+            already_on=already_on,
+            status_code=status_code,
+        )
+
+    @get("/two-factor")
+    async def two_factor(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
+        return self._two_factor_page(request, me)
+
+    @post("/two-factor")
+    async def begin_two_factor(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        try:
+            setup = await api.begin_two_factor()
+        except ApiError as error:
+            if error.status == 409:
+                # /me does not say whether it is on; the API's refusal does, so offer the way to turn it off.
+                return self._two_factor_page(request, me, status_code=409, already_on=True)
+            raise
+        log.info("two_factor.setup_started")
+        return self._two_factor_page(request, me, setup=setup)
+
+    @post("/two-factor/confirm")
+    async def confirm_two_factor(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        data = await request.form()
+        # The secret being set up comes back with the code only so that a wrong code can show it again.
+        setup = TwoFactorSetup(secret=str(data.get("secret") or ""), otpauth_uri=str(data.get("otpauth_uri") or ""))
+        if not setup.otpauth_uri.startswith(OTPAUTH_SCHEME):
+            setup.otpauth_uri = ""
+        form, submitted = Form.read(TWO_FACTOR_CONFIRM_FIELDS, data)
+        form.values.pop("code", None)
+        form.require(submitted, "code")
+        if form.invalid:
+            return self._two_factor_page(request, me, status_code=422, setup=setup, confirm=form)
+        try:
+            answer = await api.confirm_two_factor(one_time_code(submitted["code"]))
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            refuse_code(form, error)
+            return self._two_factor_page(request, me, status_code=refusal_status(error), setup=setup, confirm=form)
+        log.info("two_factor.enabled")
+        # The recovery codes exist only in this response: the API keeps hashes and never shows them again.
+        return self._two_factor_page(request, me, recovery_codes=answer.recovery_codes)
+
+    @post("/two-factor/disable")
+    async def disable_two_factor(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        form, submitted = Form.read(TWO_FACTOR_DISABLE_FIELDS, await request.form())
+        form.values.pop("code", None)
+        form.require(submitted, "code")
+        if form.invalid:
+            return self._two_factor_page(request, me, status_code=422, disable=form, already_on=True)
+        try:
+            await api.disable_two_factor(one_time_code(submitted["code"]))
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            refuse_code(form, error)
+            return self._two_factor_page(request, me, status_code=refusal_status(error), disable=form, already_on=True)
+        log.info("two_factor.disabled")
+        return redirect(request, "/w/settings/two-factor?done=two-factor-off")
 
     # ---- audit log
 
