@@ -102,3 +102,10 @@ async def test_a_workspace_can_require_two_factor_of_every_member(client: Any) -
     await enable(client, member)
     assert (await client.get("/api/v1/pipeline", headers=bearer(member))).status_code == 200
     assert (await client.get("/api/v1/pipeline", headers=bearer(owner))).status_code == 200
+
+
+async def test_me_reports_whether_two_factor_is_on(client: Any) -> None:
+    account = await signed_up(client)
+    assert (await client.get("/api/v1/me", headers=bearer(account))).json()["user"]["two_factor_enabled"] is False
+    await enable(client, account)
+    assert (await client.get("/api/v1/me", headers=bearer(account))).json()["user"]["two_factor_enabled"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from guanxi.config import get_settings
 from guanxi.domain.identity import recovery, repository, totp
 from guanxi.domain.identity import service as identity
@@ -203,7 +204,7 @@ class MeController(Controller):
     async def me(self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]) -> MeOut:
         memberships = await repository.memberships_of(db, auth.user.id)
         return MeOut(
-            user=user_out(auth.user),
+            user=msgspec.structs.replace(user_out(auth.user), two_factor_enabled=await totp.enrolled(db, auth.user.id)),
             workspace=workspace_out(auth.tenant, auth.role or "member") if auth.tenant else None,
             workspaces=[workspace_out(t, m.role) for m, t in memberships],
             csrf_token=auth.csrf_token,

@@ -27,6 +27,7 @@ class UserOut(msgspec.Struct):
     name: str
     locale: str
     email_verified: bool
+    two_factor_enabled: bool = False  # reported by GET /api/v1/me
 
 
 class WorkspaceOut(msgspec.Struct):
