@@ -64,3 +64,14 @@ async def test_a_periodic_slot_is_enqueued_once_for_every_active_workspace(clien
     assert again == {}
     later = await enqueue_due(now=7_203_600.0, schedule=schedule)
     assert later == {"audit.purge_expired": active}
+
+
+async def test_settings_change_only_the_callers_workspace(client: Any) -> None:
+    first, second = await signed_up(client), await signed_up(client)
+    await client.patch("/api/v1/admin/settings", json={"audit_retention_days": 40}, headers=bearer(first))
+    assert (await client.get("/api/v1/admin/settings", headers=bearer(first))).json()["audit_retention_days"] == 40
+    assert (await client.get("/api/v1/admin/settings", headers=bearer(second))).json()["audit_retention_days"] == 365
+    unknown = await client.patch(
+        "/api/v1/admin/settings", json={"tenant_id": second["workspace"]["id"]}, headers=bearer(first)
+    )
+    assert unknown.status_code == 422
