@@ -38,6 +38,10 @@ class FakeAdmin:
     tokens: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     preview: dict[str, Any] = field(default_factory=dict)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    role_holders: dict[str, int] = field(default_factory=dict)
+    two_factor_on: bool = False
     forbidden: bool = False
 
     def __post_init__(self) -> None:
@@ -75,6 +79,32 @@ class FakeAdmin:
             }
             for n, action in enumerate(["member.updated", "invitation.created", "member.joined"])
         ]
+        everything = {a: "all" for a in ("read", "create", "update", "delete", "export")}
+        self.roles = [
+            {"key": "owner", "name": "Owner", "builtin": True, "permissions": {"customers": everything}},
+            {"key": "admin", "name": "Administrator", "builtin": True, "permissions": {"customers": everything}},
+            {
+                "key": "manager",
+                "name": "Sales manager",
+                "builtin": True,
+                "permissions": {"customers": {"read": "department_tree", "create": "own", "delete": "subordinates"}},
+            },
+            {
+                "key": "regional_lead",
+                "name": "区域主管",
+                "builtin": False,
+                "permissions": {"deals": {"read": "department", "update": "own"}, "pool": {"read": "all"}},
+            },
+        ]
+        self.role_holders = {"manager": 2}
+        self.settings = {
+            "company_name": "上海华强电子有限公司",
+            "locale": "zh-Hans",
+            "currency": "CNY",
+            "timezone": "Asia/Shanghai",
+            "audit_retention_days": 365,
+            "require_two_factor": False,
+        }
         self.preview = {
             "workspace_name": "上海华强电子有限公司",
             "email": "new.colleague@example.com",
@@ -151,6 +181,10 @@ class FakeAdmin:
             return httpx.Response(201, json=self.departments[-1])
         if path.startswith("/api/v1/admin/members/"):
             return self._member_action(request)
+        if path.startswith("/api/v1/admin/roles"):
+            return self._role_action(request)
+        if path == "/api/v1/admin/settings":
+            return self._settings_action(request)
         if (method, path) == ("GET", "/api/v1/admin/invitations"):
             return httpx.Response(200, json=self.invitations)
         if (method, path) == ("POST", "/api/v1/admin/invitations"):
@@ -234,3 +268,60 @@ class FakeAdmin:
             )
         member.update(body)
         return httpx.Response(200, json=member)
+
+    def _role_action(self, request: httpx.Request) -> httpx.Response:
+        method, parts = request.method, request.url.path.split("/")
+        if len(parts) == 5:  # /api/v1/admin/roles
+            if method == "GET":
+                return httpx.Response(200, json=self.roles)
+            body = json.loads(request.content)
+            bad = _bad_scopes(body["permissions"])
+            if bad:
+                return problem(422, "validation-error", errors=bad)
+            role = {"key": f"custom_{len(self.roles)}", "name": body["name"], "builtin": False, **body}
+            self.roles.append(role)
+            return httpx.Response(201, json=role)
+        role = next((r for r in self.roles if r["key"] == parts[5]), None)
+        if role is None:
+            return problem(404, "not-found")
+        if method == "DELETE":
+            if role["builtin"]:
+                return problem(403, "forbidden", "Built-in roles cannot be deleted.")
+            if self.role_holders.get(role["key"]):
+                return problem(409, "role-in-use", "2 member(s) still have this role.")
+            self.roles.remove(role)
+            return httpx.Response(204)
+        if role["key"] == "owner":
+            return problem(403, "forbidden", "The owner role cannot be changed.")
+        body = json.loads(request.content)
+        bad = _bad_scopes(body["permissions"])
+        if bad:
+            return problem(422, "validation-error", errors=bad)
+        role["permissions"] = body["permissions"]
+        return httpx.Response(200, json=role)
+
+    def _settings_action(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=self.settings)
+        body = json.loads(request.content)
+        days = body.get("audit_retention_days")
+        if days is not None and not 30 <= days <= 3650:
+            return problem(
+                422,
+                "validation-error",
+                errors=[{"field": "audit_retention_days", "message": "must be between 30 and 3650", "code": "range"}],
+            )
+        if body.get("require_two_factor") and not self.two_factor_on:
+            return problem(409, "two-factor-not-enabled", "Turn on two-factor sign-in for yourself first.")
+        self.settings.update({k: v for k, v in body.items() if v is not None})
+        return httpx.Response(200, json=self.settings)
+
+
+def _bad_scopes(permissions: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    scopes = {"none", "shared", "own", "subordinates", "department", "department_tree", "all"}
+    return [
+        {"field": f"permissions.{module}.{action}", "message": "scope is not allowed here", "code": "invalid"}
+        for module, actions in permissions.items()
+        for action, scope in actions.items()
+        if scope not in scopes or (module == "audit" and scope == "shared")
+    ]

@@ -15,6 +15,7 @@ import msgspec
 import structlog
 from guanxi.domain.access.schemas import DepartmentOut as Department
 from guanxi.domain.access.schemas import MemberOut as Member
+from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 
@@ -30,6 +31,7 @@ from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
 from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
+from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 
 __all__ = [
     "ApiCaller",
@@ -50,10 +52,12 @@ __all__ = [
     "Pipeline",
     "Problem",
     "RecoveryCodes",
+    "Role",
     "Session",
     "TwoFactorSetup",
     "User",
     "Workspace",
+    "WorkspaceSettings",
 ]
 
 log = structlog.get_logger("web.api")
@@ -248,6 +252,26 @@ class ApiCaller:
 
     async def revoke_invitation(self, invitation_id: str) -> None:
         await self._call("DELETE", f"/api/v1/admin/invitations/{quote(invitation_id, safe='')}", None)
+
+    async def roles(self) -> list[Role]:
+        return await self._call("GET", "/api/v1/admin/roles", list[Role])
+
+    async def create_role(self, *, name: str, permissions: dict[str, dict[str, str]]) -> Role:
+        body = {"name": name, "permissions": permissions}
+        return await self._call("POST", "/api/v1/admin/roles", Role, json=body)
+
+    async def update_role_permissions(self, key: str, permissions: dict[str, dict[str, str]]) -> Role:
+        path = f"/api/v1/admin/roles/{quote(key, safe='')}/permissions"
+        return await self._call("PUT", path, Role, json={"permissions": permissions})
+
+    async def delete_role(self, key: str) -> None:
+        await self._call("DELETE", f"/api/v1/admin/roles/{quote(key, safe='')}", None)
+
+    async def workspace_settings(self) -> WorkspaceSettings:
+        return await self._call("GET", "/api/v1/admin/settings", WorkspaceSettings)
+
+    async def update_workspace_settings(self, changes: dict[str, Any]) -> WorkspaceSettings:
+        return await self._call("PATCH", "/api/v1/admin/settings", WorkspaceSettings, json=changes)
 
     async def audit(self, *, action: str | None, cursor: str | None) -> AuditPage:
         params = {key: value for key, value in (("action", action), ("cursor", cursor)) if value}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Self
 
 from guanxi import locales
 from litestar.datastructures import FormMultiDict
@@ -12,6 +13,7 @@ from litestar.datastructures import FormMultiDict
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiError, FieldProblem
 from guanxi_web.i18n import N_, _
+from guanxi_web.permissions import ACTION_LABELS, ACTIONS, MODULE_LABELS, MODULES, cell
 
 SECRET_FIELDS = frozenset({"password"})
 
@@ -35,6 +37,13 @@ LOGIN_CODE_FIELDS = {"code": N_("Authentication code")}
 TWO_FACTOR_CONFIRM_FIELDS = {"code": N_("Code from your app")}
 TWO_FACTOR_DISABLE_FIELDS = {"code": N_("Authentication or recovery code")}
 ACCEPT_FIELDS = {"name": N_("Your name"), "password": N_("Password")}
+# A role's permission grid: one select per module and action, named like the API's error fields.
+GRID_FIELDS = {cell(module, action): MODULE_LABELS[module] for module in MODULES for action in ACTIONS}
+ROLE_FIELDS = {"name": N_("Role name"), **GRID_FIELDS}
+GENERAL_FIELDS = {
+    "audit_retention_days": N_("Keep the audit log for (days)"),
+    "require_two_factor": N_("Require two-factor sign-in for everyone"),
+}
 
 _NUMBER = re.compile(r"\d+")
 
@@ -51,7 +60,7 @@ class Form:
     choices: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, fields: Mapping[str, str], data: FormMultiDict) -> tuple[Form, dict[str, str]]:
+    def read(cls, fields: Mapping[str, str], data: FormMultiDict) -> tuple[Self, dict[str, str]]:
         """The submitted values; the form keeps all but the secret ones for re-rendering."""
         submitted = {name: str(data.get(name) or "") for name in fields}
         kept = {name: value for name, value in submitted.items() if name not in SECRET_FIELDS}
@@ -99,6 +108,19 @@ class Form:
 
     def unavailable(self) -> None:
         self.summary.append(_("We could not complete this right now. Please try again in a moment."))
+
+
+class RoleForm(Form):
+    """A role's name and permission grid; a cell is labelled by its module and action."""
+
+    def label(self, name: str) -> str:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "permissions" and parts[1] in MODULE_LABELS and parts[2] in ACTION_LABELS:
+            return _("%(module)s: %(action)s") % {
+                "module": _(MODULE_LABELS[parts[1]]),
+                "action": _(ACTION_LABELS[parts[2]]),
+            }
+        return super().label(name)
 
 
 def one_time_code(value: str) -> str:

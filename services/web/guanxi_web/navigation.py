@@ -113,7 +113,9 @@ class SettingsPage:
 
 SETTINGS_PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("", N_("Workspaces"), admin_only=False),
+    SettingsPage("general", N_("General"), admin_only=True),
     SettingsPage("members", N_("Members"), admin_only=True),
+    SettingsPage("roles", N_("Roles"), admin_only=True),
     SettingsPage("invitations", N_("Invitations"), admin_only=True),
     SettingsPage("departments", N_("Departments"), admin_only=True),
     SettingsPage("tokens", N_("API tokens"), admin_only=False),

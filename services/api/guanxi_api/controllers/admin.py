@@ -15,7 +15,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access import members, roles
 from guanxi.domain.access.models import Department, Member
-from guanxi.domain.access.schemas import DepartmentOut, MemberOut
+from guanxi.domain.access.schemas import DepartmentOut, MemberOut, RoleOut
 from guanxi.domain.access.service import Access
 from guanxi.domain.audit import service as audit
 from guanxi.domain.audit.models import AuditEntry
@@ -24,6 +24,7 @@ from guanxi.domain.identity import totp
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.identity.validation import clean_text
 from guanxi.domain.tenancy.models import WorkspaceSettings
+from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut
 from guanxi.errors import FieldError, conflict, validation_error
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
@@ -58,13 +59,6 @@ class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
     head_id: uuid.UUID | None = None
 
 
-class RoleOut(msgspec.Struct):
-    key: str
-    name: str
-    builtin: bool
-    permissions: dict[str, dict[str, str]]
-
-
 class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     permissions: dict[str, dict[str, str]] = {}
@@ -76,15 +70,6 @@ class PermissionsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 def role_out(view: roles.RoleView) -> RoleOut:
     return RoleOut(key=view.role.key, name=view.role.name, builtin=view.role.builtin, permissions=view.permissions)
-
-
-class WorkspaceSettingsOut(msgspec.Struct):
-    company_name: str
-    locale: str
-    currency: str
-    timezone: str
-    audit_retention_days: int
-    require_two_factor: bool
 
 
 class WorkspaceSettingsIn(msgspec.Struct, forbid_unknown_fields=True):

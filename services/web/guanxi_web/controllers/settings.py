@@ -1,4 +1,4 @@
-"""Settings: the workspace's people, invitations, departments, API tokens and audit log.
+"""Settings: the workspace's people, roles, invitations, departments, API tokens, audit log and general settings.
 
 Every page asks the API, which decides who may do what; the web only hides what a role cannot use and
 turns the API's 403 into a page that says so inside the app shell.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import structlog
 from litestar import Controller, Request, Response, get, post
@@ -18,24 +18,38 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
-from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Department, Me, Member, TwoFactorSetup
+from guanxi_web.api_client import (
+    ApiCaller,
+    ApiError,
+    ApiUnavailable,
+    Department,
+    Me,
+    Member,
+    Role,
+    TwoFactorSetup,
+    WorkspaceSettings,
+)
 from guanxi_web.dependencies import provide_me
 from guanxi_web.errors import handle_api_error
 from guanxi_web.forms import (
     DEPARTMENT_FIELDS,
+    GENERAL_FIELDS,
     HAND_OVER_FIELDS,
     INVITE_FIELDS,
     MEMBER_FIELDS,
+    ROLE_FIELDS,
     TOKEN_FIELDS,
     TWO_FACTOR_CONFIRM_FIELDS,
     TWO_FACTOR_DISABLE_FIELDS,
     Form,
+    RoleForm,
     one_time_code,
     refusal_status,
     refuse_code,
 )
 from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.navigation import BUILT_IN_ROLES
+from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
 from guanxi_web.rendering import app_page, is_admin, role_label
 from guanxi_web.session import redirect
 
@@ -62,7 +76,13 @@ NOTICES = {
     "department-added": N_("The department is added."),
     "token-revoked": N_("The token is revoked and stops working at once."),
     "two-factor-off": N_("Two-factor sign-in is off. Signing in now needs only your password."),
+    "role-created": N_("The role is created."),
+    "role-saved": N_("The role's permissions are saved. They apply from the members' next request."),
+    "role-deleted": N_("The role is deleted."),
+    "settings-saved": N_("The workspace settings are saved."),
 }
+OWNER_ROLE = "owner"
+RETENTION_DAYS = (30, 3650)
 OTPAUTH_SCHEME = "otpauth://"
 
 
@@ -145,6 +165,29 @@ def department_options(departments: list[Department]) -> list[tuple[str, str]]:
     """The tree as select options, each name indented under its parent."""
     tree = department_tree(departments)
     return [(str(department.id), "\u2003" * depth + department.name) for department, depth in tree]
+
+
+def role_name(role: Role) -> str:
+    """Built-in roles are named in the reader's language; custom roles as their admins named them."""
+    return role_label(role.key) if role.builtin and role.key in BUILT_IN_ROLES else role.name
+
+
+def grid_context() -> dict[str, Any]:
+    return {
+        "modules": [(module, _(label)) for module, label in MODULE_LABELS.items()],
+        "actions": [(action, _(label)) for action, label in ACTION_LABELS.items()],
+        "scope_options": [(scope, _(label)) for scope, label in SCOPE_LABELS.items()],
+        "scope_label": lambda scope: _(SCOPE_LABELS.get(scope, SCOPE_LABELS["none"])),
+        "scope_of": scope_of,
+    }
+
+
+def retention_days(value: str) -> int | None:
+    value = value.strip()
+    if not value.isdigit():
+        return None
+    days = int(value)
+    return days if RETENTION_DAYS[0] <= days <= RETENTION_DAYS[1] else None
 
 
 def moved_total(answer: Mapping[str, Mapping[str, int]]) -> int:
@@ -671,3 +714,221 @@ class SettingsController(Controller):
             media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
             headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
         )
+
+    # ---- roles and their permissions
+
+    async def _roles_page(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, form: RoleForm, status_code: int = 200
+    ) -> Template:
+        roles = await api.roles()
+        return settings_page(
+            request,
+            "settings/_roles.html",
+            me,
+            _("Roles"),
+            "roles",
+            roles=roles,
+            role_name=role_name,
+            form=form,
+            status_code=status_code,
+            **grid_context(),
+        )
+
+    @get("/roles")
+    async def roles(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        require_admin(me)
+        return await self._roles_page(request, api, me, RoleForm(ROLE_FIELDS, values=grid_values({})))
+
+    @post("/roles")
+    async def create_role(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        require_admin(me)
+        form, submitted = RoleForm.read(ROLE_FIELDS, await request.form())
+        permissions, unknown = read_grid(submitted)
+        form.require(submitted, "name")
+        for name in unknown:
+            form.errors[name] = [_("Choose one of the listed options.")]
+        if form.invalid:
+            return await self._roles_page(request, api, me, form, 422)
+        try:
+            role = await api.create_role(name=submitted["name"].strip(), permissions=permissions)
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._roles_page(request, api, me, form, refusal_status(error))
+        log.info("role.created", role=role.key)
+        return redirect(request, f"/w/settings/roles/{quote(role.key, safe='')}?done=role-created")
+
+    async def _role_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        key: str,
+        *,
+        form: RoleForm | None = None,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        role = next((role for role in await api.roles() if role.key == key), None)
+        if role is None:
+            raise NotFoundException
+        if form is None:
+            form = RoleForm(ROLE_FIELDS, values=grid_values(role.permissions))
+        return settings_page(
+            request,
+            "settings/_role.html",
+            me,
+            role_name(role),
+            "roles",
+            role=role,
+            role_name=role_name,
+            read_only=role.key == OWNER_ROLE,
+            form=form,
+            refusal=refusal,
+            status_code=status_code,
+            **grid_context(),
+        )
+
+    @get("/roles/{key:str}")
+    async def role(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        key: FromPath[str],
+    ) -> Template:
+        require_admin(me)
+        return await self._role_page(request, api, me, key)
+
+    @post("/roles/{key:str}")
+    async def update_role(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        key: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        owner_refusal = _("The owner's permissions cannot be changed: the owner may always do everything.")
+        if key == OWNER_ROLE:
+            return await self._role_page(request, api, me, key, refusal=owner_refusal, status_code=403)
+        form, submitted = RoleForm.read(ROLE_FIELDS, await request.form())
+        form.values.pop("name", None)
+        permissions, unknown = read_grid(submitted)
+        for name in unknown:
+            form.errors[name] = [_("Choose one of the listed options.")]
+        if form.invalid:
+            return await self._role_page(request, api, me, key, form=form, status_code=422)
+        try:
+            await api.update_role_permissions(key, permissions)
+        except ApiError as error:
+            if error.status == 403:
+                refusal = _("This role's permissions cannot be changed.")
+                return await self._role_page(request, api, me, key, form=form, refusal=refusal, status_code=403)
+            if error.status in (401, 404):
+                raise
+            form.refuse(error)
+            return await self._role_page(request, api, me, key, form=form, status_code=refusal_status(error))
+        log.info("role.permissions_saved", role=key)
+        return redirect(request, f"/w/settings/roles/{quote(key, safe='')}?done=role-saved")
+
+    @post("/roles/{key:str}/delete")
+    async def delete_role(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        key: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        try:
+            await api.delete_role(key)
+        except ApiError as error:
+            if error.status == 403:
+                refusal = _("Built-in roles cannot be deleted.")
+            elif error.status == 409 and error.kind == "role-in-use":
+                refusal = _("Some members still have this role. Give them another role first, then delete it.")
+            elif error.status in (401, 404):
+                raise
+            else:
+                refusal = _("We could not complete this right now. Please try again in a moment.")
+            return await self._role_page(request, api, me, key, refusal=refusal, status_code=refusal_status(error))
+        log.info("role.deleted", role=key)
+        return redirect(request, "/w/settings/roles?done=role-deleted")
+
+    # ---- the workspace's general settings
+
+    async def _general_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        *,
+        form: Form | None = None,
+        needs_two_factor: bool = False,
+        status_code: int = 200,
+    ) -> Template:
+        workspace: WorkspaceSettings = await api.workspace_settings()
+        if form is None:
+            form = Form(
+                GENERAL_FIELDS,
+                values={
+                    "audit_retention_days": str(workspace.audit_retention_days),
+                    "require_two_factor": "on" if workspace.require_two_factor else "",
+                },
+            )
+        return settings_page(
+            request,
+            "settings/_general.html",
+            me,
+            _("General"),
+            "general",
+            workspace=workspace,
+            form=form,
+            needs_two_factor=needs_two_factor,
+            retention=RETENTION_DAYS,
+            status_code=status_code,
+        )
+
+    @get("/general")
+    async def general(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        require_admin(me)
+        return await self._general_page(request, api, me)
+
+    @post("/general")
+    async def update_general(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        require_admin(me)
+        form, submitted = Form.read(GENERAL_FIELDS, await request.form())
+        out_of_range = _("Enter a number of days from %(low)d to %(high)d.") % {
+            "low": RETENTION_DAYS[0],
+            "high": RETENTION_DAYS[1],
+        }
+        days = retention_days(submitted["audit_retention_days"])
+        if days is None:
+            form.errors["audit_retention_days"] = [out_of_range]
+            return await self._general_page(request, api, me, form=form, status_code=422)
+        changes = {"audit_retention_days": days, "require_two_factor": bool(submitted["require_two_factor"])}
+        try:
+            await api.update_workspace_settings(changes)
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            if error.status == 409 and error.kind == "two-factor-not-enabled":
+                form.errors["require_two_factor"] = [_("Turn on two-factor sign-in for yourself first.")]
+                return await self._general_page(request, api, me, form=form, needs_two_factor=True, status_code=409)
+            if error.status == 422 and any(p.field == "audit_retention_days" for p in error.field_errors):
+                form.errors["audit_retention_days"] = [out_of_range]
+            else:
+                form.refuse(error)
+            return await self._general_page(request, api, me, form=form, status_code=refusal_status(error))
+        log.info("workspace_settings.saved", **changes)
+        return redirect(request, "/w/settings/general?done=settings-saved")

@@ -22,3 +22,12 @@ class DepartmentOut(msgspec.Struct):
     name: str
     parent_id: uuid.UUID | None = None
     head_id: uuid.UUID | None = None
+
+
+class RoleOut(msgspec.Struct):
+    """A role and its data scope per module and action (absent means ``none``)."""
+
+    key: str
+    name: str
+    builtin: bool = False
+    permissions: dict[str, dict[str, str]] = {}
