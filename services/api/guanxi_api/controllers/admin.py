@@ -102,17 +102,7 @@ def member_out(view: members.MemberView) -> MemberOut:
 
 
 def audit_out(entry: AuditEntry) -> AuditOut:
-    return AuditOut(
-        id=entry.id,
-        occurred_at=entry.occurred_at,
-        actor_id=entry.actor_id,
-        actor_kind=entry.actor_kind,
-        action=entry.action,
-        target_type=entry.target_type,
-        target_id=entry.target_id,
-        ip=entry.ip,
-        detail=entry.detail,
-    )
+    return msgspec.convert(entry, AuditOut, from_attributes=True)
 
 
 def make_cursor(entry: AuditEntry) -> str:
