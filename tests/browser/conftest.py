@@ -45,6 +45,15 @@ def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         mail_dir=tmp_path_factory.mktemp("mail"),
         log_dir=ARTIFACTS / "logs" / WORKER,
     )
+    # Start from an empty Redis database: rate-limit counters of an earlier run (every browser signs up
+    # from 127.0.0.1) must not make this run's sign-ups "too many".
+    import redis
+
+    client = redis.Redis.from_url(running.env["REDIS_URL"])
+    try:
+        client.flushdb()
+    finally:
+        client.close()
     running.start()
     yield running
     running.stop()
