@@ -223,3 +223,17 @@ class OidcProvider:
             claims.update(email=user.email, email_verified=user.email_verified)
         key = self.foreign_key if "foreign_key" in self.attacks else self.key
         return jwt.encode({"alg": "RS256", "kid": KEY_ID, "typ": "JWT"}, claims, key)
+
+
+# Every setting that configures a sign-in provider: tests clear them all, then set the one they use.
+PROVIDER_SETTINGS = (
+    "oauth_google_client_id",
+    "oauth_google_client_secret",
+    "oauth_microsoft_client_id",
+    "oauth_microsoft_client_secret",
+    "oauth_github_client_id",
+    "oauth_github_client_secret",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+)

@@ -20,19 +20,7 @@ from guanxi.domain.identity import oauth
 from guanxi.redis import get_redis
 
 from tests.conftest import bearer, plain_dsn, signed_up, unique_email
-from tests.oidc_provider import OidcProvider, TestUser
-
-PROVIDER_SETTINGS = (
-    "oauth_google_client_id",
-    "oauth_google_client_secret",
-    "oauth_microsoft_client_id",
-    "oauth_microsoft_client_secret",
-    "oauth_github_client_id",
-    "oauth_github_client_secret",
-    "oidc_issuer",
-    "oidc_client_id",
-    "oidc_client_secret",
-)
+from tests.oidc_provider import PROVIDER_SETTINGS, OidcProvider, TestUser
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from guanxi_web.controllers.oauth import STATE_COOKIE
 from guanxi_web.session import SESSION_COOKIE
 from litestar.testing import TestClient
 
+from tests.oidc_provider import PROVIDER_SETTINGS
 from tests.web.conftest import (  # noqa: F401 (fixtures)
     TOKEN,
     FakeApi,
@@ -21,17 +22,6 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     web_fixture,
 )
 
-PROVIDER_SETTINGS = (
-    "oauth_google_client_id",
-    "oauth_google_client_secret",
-    "oauth_microsoft_client_id",
-    "oauth_microsoft_client_secret",
-    "oauth_github_client_id",
-    "oauth_github_client_secret",
-    "oidc_issuer",
-    "oidc_client_id",
-    "oidc_client_secret",
-)
 AUTHORIZATION_URL = "https://idp.example/authorize?client_id=guanxi&state=state-of-this-browser"
 STATE = "state-of-this-browser"
 START = "/api/v1/auth/oauth/oidc/start"
