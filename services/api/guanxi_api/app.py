@@ -16,13 +16,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.admin import AdminController
+from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.tokens import TokenController
-from guanxi_api.dependencies import provide_db
+from guanxi_api.dependencies import audit_refusal, provide_db
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -74,6 +75,7 @@ async def require_json_bodies(request: Request[Any, Any, Any]) -> None:
 def create_app() -> Litestar:
     configure_logging("api")
     return Litestar(
+        after_exception=[audit_refusal],
         route_handlers=[
             HealthController,
             AuthController,
@@ -82,6 +84,9 @@ def create_app() -> Litestar:
             PipelineController,
             TokenController,
             AdminController,
+            AccountController,
+            ContactController,
+            SearchController,
             InvitationAdminController,
             InvitationController,
             PasswordResetController,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from guanxi import ratelimit
 from guanxi.db.engine import get_sessionmaker
+from guanxi.db.tenancy import TenantScope
 from guanxi.domain.access.service import Access, load_access
 from guanxi.domain.audit import service as audit
 from guanxi.domain.identity import totp
@@ -15,6 +19,7 @@ from guanxi.domain.identity.tokens import TOKEN_PREFIX, authenticate_token
 from guanxi.errors import DomainError, not_authenticated
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SESSION_COOKIE = "gx_session"
@@ -72,6 +77,9 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
     structlog.contextvars.bind_contextvars(
         user_id=str(auth.user.id), tenant_id=str(auth.tenant.id) if auth.tenant else None
     )
+    # For audit_refusal, which runs after the request's session (and its ORM objects) are gone.
+    if auth.tenant is not None and auth.tenant.status == "active":
+        request.state.actor = Actor(auth.scope, auth.user.id, auth.actor_kind)
     # A workspace that requires two factors shows nothing else to a person who has not turned them on;
     # what they need to do so (their profile, two-factor set-up, sign-out, other workspaces) stays open.
     if (
@@ -97,6 +105,49 @@ async def provide_optional_auth(
     if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
         return None
     return await provide_auth(request, db)
+
+
+REFUSALS_AUDITED_PER_MINUTE = 30
+log = structlog.get_logger("api")
+
+
+@dataclass(frozen=True)
+class Actor:
+    scope: TenantScope
+    user_id: uuid.UUID
+    kind: str
+
+
+async def audit_refusal(error: Exception, scope: Scope) -> None:
+    """A signed-in caller refused a record or an action (403, or 404 where existence must not leak) leaves a
+    trace in their workspace's audit log: a rep probing colleagues' ids by hand shows up there. The request's
+    own transaction is rolled back, so this writes in its own; bounded per person so it cannot flood the log."""
+    if not isinstance(error, DomainError) or error.status not in (403, 404):
+        return
+    actor = scope.get("state", {}).get("actor")
+    if not isinstance(actor, Actor):
+        return
+    try:
+        allowed, _ = await ratelimit.hit(f"audit-refusal:{actor.user_id}", REFUSALS_AUDITED_PER_MINUTE, 60)
+        if not allowed:
+            return
+        client = scope.get("client")
+        async with get_sessionmaker()() as session:
+            await audit.record(
+                session,
+                actor.scope,
+                "access.refused",
+                actor_id=actor.user_id,
+                actor_kind=actor.kind,
+                ip=client[0] if client else "unknown",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=error.status,
+                problem=error.type,
+            )
+            await session.commit()
+    except Exception:  # the refusal itself must still reach the caller
+        log.exception("audit.refusal_not_recorded")
 
 
 async def audit_action(

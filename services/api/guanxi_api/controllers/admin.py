@@ -14,6 +14,7 @@ import msgspec
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access import members, roles
+from guanxi.domain.access.fields import CONFIGURABLE, SENSITIVE
 from guanxi.domain.access.models import Department, Member
 from guanxi.domain.access.schemas import DepartmentOut, MemberOut, RoleOut
 from guanxi.domain.access.service import Access
@@ -66,6 +67,24 @@ class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class PermissionsIn(msgspec.Struct, forbid_unknown_fields=True):
     permissions: dict[str, dict[str, str]]
+
+
+class FieldRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+    fields: dict[str, dict[str, dict[str, str]]]
+
+
+class FieldRulesOut(msgspec.Struct):
+    fields: dict[str, dict[str, dict[str, str]]]
+    configurable: dict[str, list[str]]
+    maskable: dict[str, list[str]]
+
+
+def field_rules_out(rules: roles.FieldRules) -> FieldRulesOut:
+    return FieldRulesOut(
+        fields=rules,
+        configurable={module: list(names) for module, names in CONFIGURABLE.items()},
+        maskable={module: list(names) for module, names in SENSITIVE.items()},
+    )
 
 
 def role_out(view: roles.RoleView) -> RoleOut:
@@ -399,6 +418,41 @@ class AdminController(Controller):
         )
         await db.commit()
         return role_out(view)
+
+    @get(
+        "/roles/{key:str}/fields",
+        summary="A role's field permissions (hidden / read / edit) and masks; fields not listed are editable",
+        responses=problems(401, 403, 404),
+    )
+    async def field_rules(
+        self,
+        key: FromPath[str],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> FieldRulesOut:
+        auth.require_token_scope("roles", "read")
+        return field_rules_out(await roles.field_rules(db, access, key))
+
+    @put(
+        "/roles/{key:str}/fields",
+        summary="Replace a role's field permissions and masks (not the owner's)",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def set_field_rules(
+        self,
+        request: Request[Any, Any, Any],
+        key: FromPath[str],
+        data: JSONBody[FieldRulesIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> FieldRulesOut:
+        auth.require_token_scope("roles", "write")
+        rules = await roles.set_field_rules(db, access, key, data.fields)
+        await audit_action(db, auth, request, "role.fields_changed", target_type="role", target_id=key, fields=rules)
+        await db.commit()
+        return field_rules_out(rules)
 
     @delete(
         "/roles/{key:str}",

@@ -190,6 +190,8 @@ async def hand_over(session: AsyncSession, access: Access, from_id: uuid.UUID, t
     receiver = await get_member(session, access, to_id)
     if receiver.status != "active":
         raise conflict("to_member_id", "The receiving member is deactivated.", "member-inactive")
+    import guanxi.domain.catalog  # noqa: F401 -- registers every domain's owned tables
+
     moved: dict[str, int] = {}
     for table in OWNED_TABLES:
         result = await session.execute(

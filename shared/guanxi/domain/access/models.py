@@ -70,3 +70,15 @@ class Collaborator(CreatedByMixin, TenantBase):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     access: Mapped[str] = mapped_column(String(10))  # read | write
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class FieldRule(TenantBase):
+    """What a role may do with one field of a module (hidden / read / edit) and whether it is masked."""
+
+    __tablename__ = "field_rules"
+
+    role_key: Mapped[str] = mapped_column(ForeignKey("roles.key", ondelete="CASCADE"), primary_key=True)
+    module: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field: Mapped[str] = mapped_column(String(60), primary_key=True)
+    access: Mapped[str] = mapped_column(String(10), default="edit")  # hidden | read | edit
+    mask: Mapped[str] = mapped_column(String(12), default="none")  # none | lists | everywhere

@@ -21,6 +21,7 @@ class MemberFacts:
     department: list[uuid.UUID]
     department_tree: list[uuid.UUID]
     partner_members: list[uuid.UUID]
+    field_rules: list[tuple[str, str, str, str, str]]  # role, module, field, access, mask
 
 
 async def member_facts(session: AsyncSession, scope: TenantScope, member_id: uuid.UUID) -> MemberFacts | None:
@@ -48,7 +49,10 @@ async def member_facts(session: AsyncSession, scope: TenantScope, member_id: uui
               ARRAY(SELECT m.id FROM "{schema}".members m WHERE m.department_id = me.department_id) AS department,
               ARRAY(SELECT m.id FROM "{schema}".members m WHERE m.department_id IN (SELECT id FROM tree)) AS tree,
               ARRAY(SELECT m.id FROM "{schema}".members m
-                    WHERE me.partner_org IS NOT NULL AND m.partner_org = me.partner_org) AS partners
+                    WHERE me.partner_org IS NOT NULL AND m.partner_org = me.partner_org) AS partners,
+              ARRAY(SELECT fr.role_key || ':' || fr.module || ':' || fr.field || ':' || fr.access || ':' || fr.mask
+                    FROM "{schema}".member_roles mr JOIN "{schema}".field_rules fr ON fr.role_key = mr.role_key
+                    WHERE mr.member_id = me.id) AS field_rules
             FROM me
             """),
             {"member": member_id},
@@ -65,4 +69,5 @@ async def member_facts(session: AsyncSession, scope: TenantScope, member_id: uui
         department=list(row.department),
         department_tree=list(row.tree),
         partner_members=list(row.partners),
+        field_rules=[tuple(rule.split(":", 4)) for rule in row.field_rules],
     )

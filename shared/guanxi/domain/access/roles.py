@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import scoped
-from guanxi.domain.access.models import MemberRole, Role, RolePermission
+from guanxi.domain.access.fields import CONFIGURABLE, FIELD_ACCESS, MASKS, SENSITIVE
+from guanxi.domain.access.models import FieldRule, MemberRole, Role, RolePermission
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.identity.validation import clean_text
 from guanxi.errors import FieldError, conflict, forbidden, validation_error
@@ -93,13 +94,8 @@ async def create_role(session: AsyncSession, access: Access, name: str, permissi
 
 
 async def set_permissions(session: AsyncSession, access: Access, key: str, permissions: Permissions) -> RoleView:
-    access.require("roles", "update")
-    if key == "owner":
-        raise forbidden("The owner role cannot be changed.")
+    role = await _role_for_change(session, access, key)
     options = scoped(access.scope)
-    role = await session.scalar(select(Role).where(Role.key == key), execution_options=options)
-    if role is None:
-        raise not_found_for("Role")
     permissions = check_permissions(permissions)
     await _replace_permissions(session, access, key, permissions)
     await session.execute(update(Role).where(Role.key == key).values(updated_at=func.now()), execution_options=options)
@@ -120,3 +116,72 @@ async def delete_role(session: AsyncSession, access: Access, key: str) -> None:
     if holders:
         raise conflict("key", f"{holders} member(s) still have this role.", "role-in-use")
     await session.execute(delete(Role).where(Role.key == key), execution_options=options)
+
+
+FieldRules = dict[str, dict[str, dict[str, str]]]  # module -> field -> {"access": ..., "mask": ...}
+
+
+def check_field_rules(rules: FieldRules) -> FieldRules:
+    """Known modules and fields only; masks only on sensitive fields; rules equal to the default dropped."""
+    errors: list[FieldError] = []
+    cleaned: FieldRules = {}
+    for module, fields in rules.items():
+        if module not in CONFIGURABLE:
+            errors.append(FieldError(f"fields.{module}", "unknown module", "invalid_choice"))
+            continue
+        for name, rule in fields.items():
+            where = f"fields.{module}.{name}"
+            access_, mask = rule.get("access", "edit"), rule.get("mask", "none")
+            if name not in CONFIGURABLE[module]:
+                errors.append(FieldError(where, "is not a field that can be restricted", "invalid_choice"))
+            elif set(rule) - {"access", "mask"}:
+                errors.append(FieldError(where, "may only have access and mask", "unknown_field"))
+            elif access_ not in FIELD_ACCESS:
+                errors.append(FieldError(f"{where}.access", f"must be one of {', '.join(FIELD_ACCESS)}", "invalid"))
+            elif mask not in MASKS:
+                errors.append(FieldError(f"{where}.mask", f"must be one of {', '.join(MASKS)}", "invalid"))
+            elif mask != "none" and name not in SENSITIVE[module]:
+                errors.append(
+                    FieldError(f"{where}.mask", "only phone, email and similar fields can be masked", "invalid")
+                )
+            elif (access_, mask) != ("edit", "none"):
+                cleaned.setdefault(module, {})[name] = {"access": access_, "mask": mask}
+    if errors:
+        raise validation_error(*errors[:20])
+    return cleaned
+
+
+async def _role_for_change(session: AsyncSession, access: Access, key: str) -> Role:
+    access.require("roles", "update")
+    if key == "owner":
+        raise forbidden("The owner role cannot be changed.")
+    role = await session.scalar(select(Role).where(Role.key == key), execution_options=scoped(access.scope))
+    if role is None:
+        raise not_found_for("Role")
+    return role
+
+
+async def field_rules(session: AsyncSession, access: Access, key: str) -> FieldRules:
+    access.require("roles", "read")
+    options = scoped(access.scope)
+    if await session.scalar(select(Role.key).where(Role.key == key), execution_options=options) is None:
+        raise not_found_for("Role")
+    rules: FieldRules = {}
+    for row in await session.scalars(select(FieldRule).where(FieldRule.role_key == key), execution_options=options):
+        rules.setdefault(row.module, {})[row.field] = {"access": row.access, "mask": row.mask}
+    return rules
+
+
+async def set_field_rules(session: AsyncSession, access: Access, key: str, rules: FieldRules) -> FieldRules:
+    await _role_for_change(session, access, key)
+    cleaned = check_field_rules(rules)
+    options = scoped(access.scope)
+    await session.execute(delete(FieldRule).where(FieldRule.role_key == key), execution_options=options)
+    rows = [
+        {"role_key": key, "module": module, "field": name, **rule}
+        for module, fields in cleaned.items()
+        for name, rule in fields.items()
+    ]
+    if rows:
+        await session.execute(insert(FieldRule), rows, execution_options=options)
+    return cleaned

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from guanxi_tenants.access import SCOPES
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from guanxi.db.tenancy import TenantScope
 from guanxi.domain.access import repository
+from guanxi.domain.access.fields import FieldPolicy
 from guanxi.domain.access.models import Collaborator
 from guanxi.errors import DomainError, forbidden
 
@@ -36,6 +39,7 @@ class Access:
     department: frozenset[uuid.UUID] = field(repr=False)
     department_tree: frozenset[uuid.UUID] = field(repr=False)
     partner_members: frozenset[uuid.UUID] = field(repr=False)
+    fields: FieldPolicy = field(default_factory=FieldPolicy, repr=False)
 
     def scope_of(self, module: str, action: str) -> str:
         return self.grants.get((module, action), "none")
@@ -63,10 +67,10 @@ class Access:
         self,
         module: str,
         action: str,
-        owner_column: ColumnElement[uuid.UUID],
+        owner_column: ColumnElement[Any] | QueryableAttribute[Any],
         *,
         record_type: str | None = None,
-        id_column: ColumnElement[uuid.UUID] | None = None,
+        id_column: ColumnElement[Any] | QueryableAttribute[Any] | None = None,
     ) -> ColumnElement[bool]:
         """The rows of ``module`` this member may ``action``: by owner, plus records they collaborate on."""
         owners = self.owners(module, action)
@@ -110,4 +114,5 @@ async def load_access(session: AsyncSession, scope: TenantScope) -> Access:
         department=frozenset(facts.department),
         department_tree=frozenset(facts.department_tree),
         partner_members=frozenset(facts.partner_members) - {scope.user_id},
+        fields=FieldPolicy.from_role_rules(facts.roles, facts.field_rules),
     )

@@ -63,15 +63,19 @@ class AuthContext:
     def actor_kind(self) -> str:
         return "api_token" if self.token_id else "user"
 
-    def require_token_scope(self, module: str, action: str) -> None:
+    def token_allows(self, module: str, action: str) -> bool:
         """An API token reaches only the modules and access it was given (``deals:read``, ``*:write``)."""
         if self.token_id is None:
-            return
+            return True
         level = "read" if action == "read" else "write"
         wanted = {f"{module}:{level}", f"*:{level}"}
         if level == "read":
             wanted |= {f"{module}:write", "*:write"}
-        if not wanted & set(self.token_scopes):
+        return bool(wanted & set(self.token_scopes))
+
+    def require_token_scope(self, module: str, action: str) -> None:
+        if not self.token_allows(module, action):
+            level = "read" if action == "read" else "write"
             raise forbidden(f"This API token lacks the {module}:{level} scope.")
 
     @property

@@ -1,0 +1,521 @@
+"""Accounts, contacts and the search box across them. Thin: parse, authorize the token, call the service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import msgspec
+from guanxi.db.engine import get_sessionmaker
+from guanxi.domain.access.service import Access
+from guanxi.domain.customers import service
+from guanxi.domain.customers.models import Account, Contact
+from guanxi.domain.customers.repository import Page, Record
+from guanxi.domain.customers.schemas import (
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    ChangeOut,
+    CollaboratorIn,
+    CollaboratorOut,
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    Heat,
+    Kind,
+    SearchHit,
+    Stage,
+)
+from guanxi.domain.identity.service import AuthContext
+from guanxi.spreadsheet import csv_line
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi_api.dependencies import audit_action, provide_access, provide_auth
+from guanxi_api.openapi import problems
+
+Limit = Annotated[int, Parameter(ge=1, le=200)]
+Sort = Literal["-updated_at", "updated_at", "name", "-name", "-created_at"]
+MODULE_SCOPE = {Account: "customers", Contact: "contacts"}
+
+
+def account_out(row: dict[str, Any]) -> AccountOut:
+    return msgspec.convert(row, AccountOut, from_attributes=False)
+
+
+def contact_out(row: dict[str, Any]) -> ContactOut:
+    return msgspec.convert(row, ContactOut, from_attributes=False)
+
+
+def account_page(page: Page) -> AccountPage:
+    return AccountPage(
+        items=[account_out(row) for row in page.rows],
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_capped_at=service.repository.COUNT_CAP if page.total is not None else None,
+    )
+
+
+def contact_page(page: Page) -> ContactPage:
+    return ContactPage(
+        items=[contact_out(row) for row in page.rows],
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_capped_at=service.repository.COUNT_CAP if page.total is not None else None,
+    )
+
+
+async def export_csv(
+    request: Request[Any, Any, Any],
+    auth: AuthContext,
+    access: Access,
+    db: AsyncSession,
+    model: Record,
+    filters: service.Filters,
+    sort: str,
+) -> Stream:
+    auth.require_token_scope(MODULE_SCOPE[model], "read")
+    export = service.prepare_export(access, model, filters, sort)
+    await audit_action(
+        db,
+        auth,
+        request,
+        f"{service.RECORD_TYPE[model]}.exported",
+        target_type=service.RECORD_TYPE[model],
+        filters={key: str(value) for key, value in vars(filters).items() if value not in (None, False)},
+        columns=export.columns,
+    )
+    await db.commit()
+
+    async def lines() -> AsyncIterator[str]:
+        yield "\ufeff" + csv_line(export.columns)  # the BOM makes Excel read UTF-8 (Chinese names) correctly
+        async for batch in export.batches(get_sessionmaker()):
+            yield "".join(csv_line(row.get(name) for name in export.columns) for row in batch)
+
+    filename = f"{service.RECORD_TYPE[model]}s.csv"
+    return Stream(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def collaborators_out(rows: list[Any]) -> list[CollaboratorOut]:
+    return [
+        CollaboratorOut(member_id=row.member_id, name=name, access=row.access, expires_at=row.expires_at)
+        for row, name in rows
+    ]
+
+
+class AccountController(Controller):
+    path = "/api/v1/accounts"
+    tags = ["customers"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get("", summary="Accounts you may see, filtered, sorted, by keyset pages", responses=problems(401, 403, 422))
+    async def list_accounts(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        tag: FromQuery[str | None] = None,
+        heat: FromQuery[Heat | None] = None,
+        lifecycle_stage: FromQuery[Stage | None] = None,
+        kind: FromQuery[Kind | None] = None,
+        city: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        sort: FromQuery[Sort] = "-updated_at",
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> AccountPage:
+        auth.require_token_scope("customers", "read")
+        filters = service.Filters(
+            owner_id=owner_id, tag=tag, heat=heat, lifecycle_stage=lifecycle_stage, kind=kind, city=city, q=q
+        )
+        page = await service.list_records(db, access, Account, filters, sort=sort, cursor=cursor, limit=limit)
+        return account_page(page)
+
+    @post("", status_code=201, summary="Add an account", responses=problems(400, 401, 403, 422))
+    async def create_account(
+        self,
+        data: JSONBody[AccountIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> AccountOut:
+        auth.require_token_scope("customers", "write")
+        row = await service.create_account(db, access, data)
+        await db.commit()
+        return account_out(row)
+
+    @get(
+        "/export.csv",
+        summary="Export the accounts of a filtered list as CSV (streamed)",
+        media_type="text/csv",
+        responses=problems(401, 403, 422),
+    )
+    async def export_accounts(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        tag: FromQuery[str | None] = None,
+        heat: FromQuery[Heat | None] = None,
+        lifecycle_stage: FromQuery[Stage | None] = None,
+        q: FromQuery[str | None] = None,
+        sort: FromQuery[Sort] = "-updated_at",
+    ) -> Stream:
+        filters = service.Filters(owner_id=owner_id, tag=tag, heat=heat, lifecycle_stage=lifecycle_stage, q=q)
+        return await export_csv(request, auth, access, db, Account, filters, sort)
+
+    @get("/deleted", summary="Accounts deleted in the last 30 days (administrators)", responses=problems(401, 403))
+    async def deleted_accounts(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> AccountPage:
+        auth.require_token_scope("customers", "read")
+        return account_page(await service.list_deleted(db, access, Account, cursor, limit))
+
+    @get("/{account_id:uuid}", summary="One account", responses=problems(401, 403, 404))
+    async def get_account(
+        self,
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> AccountOut:
+        auth.require_token_scope("customers", "read")
+        return account_out(await service.get_account(db, access, account_id))
+
+    @patch("/{account_id:uuid}", summary="Change an account", responses=problems(400, 401, 403, 404, 422))
+    async def update_account(
+        self,
+        account_id: FromPath[uuid.UUID],
+        data: JSONBody[AccountIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> AccountOut:
+        auth.require_token_scope("customers", "write")
+        row = await service.update_account(db, access, account_id, data)
+        await db.commit()
+        return account_out(row)
+
+    @delete(
+        "/{account_id:uuid}",
+        status_code=204,
+        summary="Delete an account and its contacts (restorable for 30 days)",
+        responses=problems(401, 403, 404),
+    )
+    async def delete_account(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("customers", "write")
+        await service.delete_record(db, access, Account, account_id)
+        await audit_action(db, auth, request, "account.deleted", target_type="account", target_id=account_id)
+        await db.commit()
+
+    @post(
+        "/{account_id:uuid}/restore",
+        status_code=200,
+        summary="Restore a deleted account with the contacts deleted with it",
+        responses=problems(401, 403, 404),
+    )
+    async def restore_account(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> AccountOut:
+        auth.require_token_scope("customers", "write")
+        row = await service.restore_record(db, access, Account, account_id)
+        await audit_action(db, auth, request, "account.restored", target_type="account", target_id=account_id)
+        await db.commit()
+        return account_out(row)
+
+    @get("/{account_id:uuid}/contacts", summary="The contacts of an account", responses=problems(401, 403, 404))
+    async def account_contacts(
+        self,
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> ContactPage:
+        auth.require_token_scope("contacts", "read")
+        await service.get_account(db, access, account_id)
+        filters = service.Filters(account_id=account_id)
+        page = await service.list_records(db, access, Contact, filters, sort="name", cursor=cursor, limit=limit)
+        return contact_page(page)
+
+    @get("/{account_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))
+    async def account_history(
+        self,
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[ChangeOut]:
+        auth.require_token_scope("customers", "read")
+        return msgspec.convert(await service.history(db, access, Account, account_id), list[ChangeOut])
+
+    @get(
+        "/{account_id:uuid}/collaborators",
+        summary="Who works on this account besides its owner (团队成员)",
+        responses=problems(401, 403, 404),
+    )
+    async def collaborators(
+        self,
+        account_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[CollaboratorOut]:
+        auth.require_token_scope("customers", "read")
+        return collaborators_out(await service.list_collaborators(db, access, Account, account_id))
+
+    @put(
+        "/{account_id:uuid}/collaborators/{member_id:uuid}",
+        status_code=204,
+        summary="Add a collaborator or change their access (read / write) and expiry",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def put_collaborator(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: FromPath[uuid.UUID],
+        member_id: FromPath[uuid.UUID],
+        data: JSONBody[CollaboratorIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("customers", "write")
+        await service.put_collaborator(db, access, Account, account_id, member_id, data)
+        await audit_action(
+            db,
+            auth,
+            request,
+            "collaborator.granted",
+            target_type="account",
+            target_id=account_id,
+            member_id=str(member_id),
+            access=data.access,
+            expires_at=data.expires_at.isoformat() if data.expires_at else None,
+        )
+        await db.commit()
+
+    @delete(
+        "/{account_id:uuid}/collaborators/{member_id:uuid}",
+        status_code=204,
+        summary="Remove a collaborator",
+        responses=problems(401, 403, 404),
+    )
+    async def remove_collaborator(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: FromPath[uuid.UUID],
+        member_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("customers", "write")
+        await service.remove_collaborator(db, access, Account, account_id, member_id)
+        await audit_action(
+            db,
+            auth,
+            request,
+            "collaborator.removed",
+            target_type="account",
+            target_id=account_id,
+            member_id=str(member_id),
+        )
+        await db.commit()
+
+
+class ContactController(Controller):
+    path = "/api/v1/contacts"
+    tags = ["customers"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get("", summary="Contacts you may see, by keyset pages", responses=problems(401, 403, 422))
+    async def list_contacts(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        account_id: FromQuery[uuid.UUID | None] = None,
+        q: FromQuery[str | None] = None,
+        sort: FromQuery[Sort] = "-updated_at",
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> ContactPage:
+        auth.require_token_scope("contacts", "read")
+        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q)
+        return contact_page(
+            await service.list_records(db, access, Contact, filters, sort=sort, cursor=cursor, limit=limit)
+        )
+
+    @post("", status_code=201, summary="Add a contact to an account", responses=problems(400, 401, 403, 422))
+    async def create_contact(
+        self,
+        data: JSONBody[ContactIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ContactOut:
+        auth.require_token_scope("contacts", "write")
+        row = await service.create_contact(db, access, data)
+        await db.commit()
+        return contact_out(row)
+
+    @get(
+        "/export.csv",
+        summary="Export the contacts of a filtered list as CSV (streamed)",
+        media_type="text/csv",
+        responses=problems(401, 403, 422),
+    )
+    async def export_contacts(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        account_id: FromQuery[uuid.UUID | None] = None,
+        q: FromQuery[str | None] = None,
+        sort: FromQuery[Sort] = "-updated_at",
+    ) -> Stream:
+        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q)
+        return await export_csv(request, auth, access, db, Contact, filters, sort)
+
+    @get("/deleted", summary="Contacts deleted in the last 30 days (administrators)", responses=problems(401, 403))
+    async def deleted_contacts(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> ContactPage:
+        auth.require_token_scope("contacts", "read")
+        return contact_page(await service.list_deleted(db, access, Contact, cursor, limit))
+
+    @get("/{contact_id:uuid}", summary="One contact", responses=problems(401, 403, 404))
+    async def get_contact(
+        self,
+        contact_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ContactOut:
+        auth.require_token_scope("contacts", "read")
+        return contact_out(await service.get_contact(db, access, contact_id))
+
+    @patch("/{contact_id:uuid}", summary="Change a contact", responses=problems(400, 401, 403, 404, 422))
+    async def update_contact(
+        self,
+        contact_id: FromPath[uuid.UUID],
+        data: JSONBody[ContactIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ContactOut:
+        auth.require_token_scope("contacts", "write")
+        row = await service.update_contact(db, access, contact_id, data)
+        await db.commit()
+        return contact_out(row)
+
+    @delete(
+        "/{contact_id:uuid}",
+        status_code=204,
+        summary="Delete a contact (restorable for 30 days)",
+        responses=problems(401, 403, 404),
+    )
+    async def delete_contact(
+        self,
+        request: Request[Any, Any, Any],
+        contact_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("contacts", "write")
+        await service.delete_record(db, access, Contact, contact_id)
+        await audit_action(db, auth, request, "contact.deleted", target_type="contact", target_id=contact_id)
+        await db.commit()
+
+    @post(
+        "/{contact_id:uuid}/restore",
+        status_code=200,
+        summary="Restore a deleted contact",
+        responses=problems(401, 403, 404, 409),
+    )
+    async def restore_contact(
+        self,
+        request: Request[Any, Any, Any],
+        contact_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ContactOut:
+        auth.require_token_scope("contacts", "write")
+        row = await service.restore_record(db, access, Contact, contact_id)
+        await audit_action(db, auth, request, "contact.restored", target_type="contact", target_id=contact_id)
+        await db.commit()
+        return contact_out(row)
+
+    @get("/{contact_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))
+    async def contact_history(
+        self,
+        contact_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[ChangeOut]:
+        auth.require_token_scope("contacts", "read")
+        return msgspec.convert(await service.history(db, access, Contact, contact_id), list[ChangeOut])
+
+
+class SearchController(Controller):
+    path = "/api/v1/search"
+    tags = ["customers"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get(
+        "",
+        summary="One search box across accounts and contacts: names in Chinese, pinyin or English, phone digits, "
+        "email parts; best first, with the field that matched",
+        responses=problems(401, 422),
+    )
+    async def search(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        q: FromQuery[str],
+        limit: FromQuery[Annotated[int, Parameter(ge=1, le=50)]] = 20,
+    ) -> list[SearchHit]:
+        modules = [module for module in ("customers", "contacts") if auth.token_allows(module, "read")]
+        return await service.search(db, access, q, limit, modules=modules)

@@ -1,0 +1,6 @@
+"""Every tenant model module, imported once: operations over all tables (hand-over) need them registered."""
+
+from guanxi.domain.customers import models as customers_models
+from guanxi.domain.timeline import models as timeline_models
+
+__all__ = ["customers_models", "timeline_models"]

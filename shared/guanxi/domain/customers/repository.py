@@ -1,0 +1,251 @@
+"""The SQL of accounts and contacts. Every read goes through ``Access.where``; every row is live unless asked."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi.db.base import new_id
+from guanxi.db.tenancy import scoped
+from guanxi.domain.access.models import Collaborator, Member
+from guanxi.domain.access.service import Access
+from guanxi.domain.customers.models import Account, Contact
+from guanxi.domain.timeline.models import RecordChange
+from guanxi.errors import FieldError, validation_error
+
+Record = type[Account] | type[Contact]
+MODULE = {Account: "customers", Contact: "contacts"}
+RECORD_TYPE = {Account: "account", Contact: "contact"}
+COUNT_CAP = 10_000
+SEARCH_COLUMNS = ("search_vector", "search_phones", "search_emails")
+
+
+def columns_of(model: Record) -> list[Any]:
+    """Everything but the search keys and the custom-field bag (not exposed yet)."""
+    hidden = {*SEARCH_COLUMNS, "custom", "deleted_by", "created_by"}
+    return [column for column in model.__table__.columns if column.name not in hidden]
+
+
+def visible(access: Access, model: Record, action: str = "read") -> ColumnElement[bool]:
+    return access.where(MODULE[model], action, model.owner_id, record_type=RECORD_TYPE[model], id_column=model.id)
+
+
+async def fetch_one(
+    session: AsyncSession, access: Access, model: Record, record_id: uuid.UUID, *, action: str = "read"
+) -> dict[str, Any] | None:
+    row = (
+        await session.execute(
+            select(*columns_of(model)).where(
+                model.id == record_id, model.deleted_at.is_(None), visible(access, model, action)
+            ),
+            execution_options=scoped(access.scope),
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def insert_record(session: AsyncSession, access: Access, model: Record, values: dict[str, Any]) -> uuid.UUID:
+    record_id = new_id()
+    await session.execute(
+        insert(model).values(id=record_id, created_by=access.member_id, **values),
+        execution_options=scoped(access.scope),
+    )
+    return record_id
+
+
+async def update_record(
+    session: AsyncSession, access: Access, model: Record, record_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(model).where(model.id == record_id).values(updated_at=func.now(), **values),
+        execution_options=scoped(access.scope),
+    )
+
+
+async def record_change(
+    session: AsyncSession, access: Access, model: Record, record_id: uuid.UUID, action: str, changes: dict[str, Any]
+) -> None:
+    await session.execute(
+        insert(RecordChange).values(
+            id=new_id(),
+            record_type=RECORD_TYPE[model],
+            record_id=record_id,
+            actor_id=access.member_id,
+            action=action,
+            changes=changes,
+        ),
+        execution_options=scoped(access.scope),
+    )
+
+
+async def changes_of(
+    session: AsyncSession, access: Access, model: Record, record_id: uuid.UUID, limit: int
+) -> Sequence[RecordChange]:
+    return (
+        await session.scalars(
+            select(RecordChange)
+            .where(RecordChange.record_type == RECORD_TYPE[model], RecordChange.record_id == record_id)
+            .order_by(RecordChange.occurred_at.desc(), RecordChange.id.desc())
+            .limit(limit),
+            execution_options=scoped(access.scope),
+        )
+    ).all()
+
+
+async def active_member(session: AsyncSession, access: Access, member_id: uuid.UUID) -> bool:
+    status = await session.scalar(
+        select(Member.status).where(Member.id == member_id), execution_options=scoped(access.scope)
+    )
+    return status == "active"
+
+
+# Keyset pagination ------------------------------------------------------------------------------------
+
+SORTS: dict[str, tuple[str, bool]] = {  # key -> (column, descending)
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+    "name": ("name", False),
+    "-name": ("name", True),
+    "-created_at": ("created_at", True),
+}
+
+
+def encode_cursor(value: Any, record_id: uuid.UUID) -> str:
+    stamp = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    raw = f"{stamp}\x1f{record_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, column: str) -> tuple[Any, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value, _, ident = raw.rpartition("\x1f")
+        parsed: Any = dt.datetime.fromisoformat(value) if column.endswith("_at") else value
+        return parsed, uuid.UUID(ident)
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        raise validation_error(FieldError("cursor", "is not a cursor from a previous page", "invalid")) from error
+
+
+@dataclass
+class ListQuery:
+    model: Record
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    sort: str = "-updated_at"
+    cursor: str | None = None
+    limit: int = 50
+    live: bool = True  # False: the soft-deleted rows instead
+    count: bool = True  # on the first page
+    action: str = "read"  # whose data scope applies: reading a list, or exporting it
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None
+
+
+def base_query(access: Access, query: ListQuery) -> Select[Any]:
+    model = query.model
+    alive = model.deleted_at.is_(None) if query.live else model.deleted_at.is_not(None)
+    return select(*columns_of(model)).where(alive, visible(access, model, query.action), *query.conditions)
+
+
+async def list_page(session: AsyncSession, access: Access, query: ListQuery) -> Page:
+    model = query.model
+    column_name, descending = SORTS[query.sort]
+    sort_column = getattr(model, column_name)
+    statement = base_query(access, query)
+    if query.cursor:
+        value, last_id = decode_cursor(query.cursor, column_name)
+        key = tuple_(sort_column, model.id)
+        statement = statement.where(key < (value, last_id) if descending else key > (value, last_id))
+    order = (sort_column.desc(), model.id.desc()) if descending else (sort_column.asc(), model.id.asc())
+    rows = [
+        dict(row._mapping)
+        for row in await session.execute(
+            statement.order_by(*order).limit(query.limit + 1), execution_options=scoped(access.scope)
+        )
+    ]
+    next_cursor = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        next_cursor = encode_cursor(rows[-1][column_name], rows[-1]["id"])
+    total = None
+    if query.count and not query.cursor:  # counted once, on the first page, and only up to a cap: never a full COUNT(*)
+        capped = base_query(access, query).with_only_columns(literal(1)).limit(COUNT_CAP + 1).subquery()
+        total = int(
+            await session.scalar(select(func.count()).select_from(capped), execution_options=scoped(access.scope)) or 0
+        )
+    return Page(rows=rows, next_cursor=next_cursor, total=total)
+
+
+# Search -----------------------------------------------------------------------------------------------
+
+
+def match_condition(
+    model: Record, name_query: str | None, digits: str | None, email: str | None
+) -> ColumnElement[bool] | None:
+    clauses: list[ColumnElement[bool]] = []
+    if name_query:
+        clauses.append(model.search_vector.op("@@")(func.to_tsquery("simple", name_query)))
+    if digits:
+        clauses.append(model.search_phones.like(f"%{digits}%"))
+    if email:
+        clauses.append(model.search_emails.like(email, escape="\\"))
+    return or_(*clauses) if clauses else None
+
+
+async def search(
+    session: AsyncSession,
+    access: Access,
+    model: Record,
+    condition: ColumnElement[bool],
+    name_query: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    rank = func.ts_rank(model.search_vector, func.to_tsquery("simple", name_query)) if name_query else literal(0.0)
+    extra = [model.account_id] if model is Contact else []
+    phones = Account.phone if model is Account else Contact.phones
+    emails = Account.email if model is Account else Contact.emails
+    statement = (
+        select(model.id, model.name, phones.label("phones"), emails.label("emails"), *extra, rank.label("rank"))
+        .where(model.deleted_at.is_(None), visible(access, model), condition)
+        .order_by(text("rank DESC"), model.updated_at.desc(), model.id.desc())
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in await session.execute(statement, execution_options=scoped(access.scope))]
+
+
+# Collaborators ----------------------------------------------------------------------------------------
+
+
+async def collaborators(
+    session: AsyncSession, access: Access, record_type: str, record_id: uuid.UUID
+) -> list[tuple[Collaborator, str]]:
+    rows = await session.execute(
+        select(Collaborator, Member.name)
+        .join(Member, Member.id == Collaborator.member_id)
+        .where(Collaborator.record_type == record_type, Collaborator.record_id == record_id)
+        .order_by(Member.name),
+        execution_options=scoped(access.scope),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def collaborator_upsert(record_type: str, record_id: uuid.UUID, member_id: uuid.UUID, **values: Any) -> Any:
+    statement = pg_insert(Collaborator).values(
+        record_type=record_type, record_id=record_id, member_id=member_id, **values
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[Collaborator.record_type, Collaborator.record_id, Collaborator.member_id],
+        set_={"access": statement.excluded.access, "expires_at": statement.excluded.expires_at},
+    )

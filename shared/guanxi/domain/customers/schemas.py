@@ -1,0 +1,160 @@
+"""Input and output shapes of accounts and contacts.
+
+One input shape serves create and update: a field left out is not touched (``UNSET``), ``null`` clears it.
+Outputs leave out the fields the caller's role may not see, so every restrictable field is optional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+Kind = Literal["company", "individual"]
+Heat = Literal["hot", "warm", "cold"]
+Stage = Literal["prospect", "customer", "former_customer"]
+Rating = Literal["high", "medium", "low"]
+Size = Literal["1-10", "11-50", "51-200", "201-1000", "1000+"]
+Channel = Literal["phone", "email", "wechat", "whatsapp", "line", "sms", "visit"]
+
+
+class AccountIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: str | UnsetType = UNSET
+    kind: Kind | UnsetType = UNSET
+    tags: list[str] | UnsetType = UNSET
+    heat: Heat | UnsetType | None = UNSET
+    source: str | UnsetType | None = UNSET
+    industry: str | UnsetType | None = UNSET
+    country: str | UnsetType | None = UNSET
+    province: str | UnsetType | None = UNSET
+    city: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
+    size: Size | UnsetType | None = UNSET
+    website: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    owner_id: uuid.UUID | UnsetType = UNSET
+    value_rating: Rating | UnsetType | None = UNSET
+    credit_limit: Decimal | UnsetType | None = UNSET
+    payment_terms_days: int | UnsetType | None = UNSET
+    lifecycle_stage: Stage | UnsetType = UNSET
+    birthday: dt.date | UnsetType | None = UNSET
+    age: int | UnsetType | None = UNSET
+    job_title: str | UnsetType | None = UNSET
+
+
+class AccountOut(msgspec.Struct, omit_defaults=True):
+    id: uuid.UUID
+    name: str
+    kind: str
+    lifecycle_stage: str
+    owner_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    tags: list[str] | UnsetType = UNSET
+    heat: str | UnsetType | None = UNSET
+    source: str | UnsetType | None = UNSET
+    industry: str | UnsetType | None = UNSET
+    country: str | UnsetType | None = UNSET
+    province: str | UnsetType | None = UNSET
+    city: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
+    size: str | UnsetType | None = UNSET
+    website: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    value_rating: str | UnsetType | None = UNSET
+    credit_limit: Decimal | UnsetType | None = UNSET
+    payment_terms_days: int | UnsetType | None = UNSET
+    birthday: dt.date | UnsetType | None = UNSET
+    age: int | UnsetType | None = UNSET
+    job_title: str | UnsetType | None = UNSET
+    last_activity_at: dt.datetime | None = None
+    deleted_at: dt.datetime | None = None
+
+
+class AccountPage(msgspec.Struct, omit_defaults=True):
+    items: list[AccountOut]
+    next_cursor: str | None = None
+    total: int | None = None  # on the first page only; counted up to ``total_capped_at``
+    total_capped_at: int | None = None
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    account_id: uuid.UUID | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    family_name: str | UnsetType | None = UNSET
+    given_name: str | UnsetType | None = UNSET
+    title: str | UnsetType | None = UNSET
+    phones: list[str] | UnsetType = UNSET
+    emails: list[str] | UnsetType = UNSET
+    wechat: str | UnsetType | None = UNSET
+    whatsapp: str | UnsetType | None = UNSET
+    line: str | UnsetType | None = UNSET
+    preferred_channel: Channel | UnsetType | None = UNSET
+    marketing_consent: bool | UnsetType = UNSET
+    is_primary: bool | UnsetType = UNSET
+    owner_id: uuid.UUID | UnsetType = UNSET
+
+
+class ContactOut(msgspec.Struct, omit_defaults=True):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    name: str
+    family_name: str | None
+    given_name: str | None
+    is_primary: bool
+    owner_id: uuid.UUID | None
+    preferred_channel: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    title: str | UnsetType | None = UNSET
+    phones: list[str] | UnsetType = UNSET
+    emails: list[str] | UnsetType = UNSET
+    wechat: str | UnsetType | None = UNSET
+    whatsapp: str | UnsetType | None = UNSET
+    line: str | UnsetType | None = UNSET
+    marketing_consent: bool | UnsetType = UNSET
+    consent_changed_at: dt.datetime | None = None
+    deleted_at: dt.datetime | None = None
+
+
+class ContactPage(msgspec.Struct, omit_defaults=True):
+    items: list[ContactOut]
+    next_cursor: str | None = None
+    total: int | None = None
+    total_capped_at: int | None = None
+
+
+class CollaboratorIn(msgspec.Struct, forbid_unknown_fields=True):
+    access: Literal["read", "write"] = "read"
+    expires_at: dt.datetime | None = None
+
+
+class CollaboratorOut(msgspec.Struct):
+    member_id: uuid.UUID
+    name: str
+    access: str
+    expires_at: dt.datetime | None
+
+
+class ChangeOut(msgspec.Struct):
+    id: uuid.UUID
+    occurred_at: dt.datetime
+    actor_id: uuid.UUID | None
+    action: str
+    changes: dict[str, list[object]]
+
+
+class SearchHit(msgspec.Struct):
+    type: Literal["account", "contact"]
+    id: uuid.UUID
+    title: str
+    subtitle: str | None
+    matched_field: str
+    matched_value: str
+    account_id: uuid.UUID | None = None
