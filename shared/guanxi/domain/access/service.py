@@ -56,12 +56,13 @@ class Access:
         scope = self.scope_of(module, action)
         if scope == "all":
             return None
-        return {
-            "own": frozenset({self.member_id}),
-            "subordinates": self.subordinates | {self.member_id},
-            "department": self.department | {self.member_id},
-            "department_tree": self.department_tree | {self.member_id},
-        }.get(scope, frozenset())
+        # Each scope reaches what the narrower ones do: a manager whose report sits in another department
+        # still sees that report's records under 本部门 or 本部门及下属部门.
+        own = frozenset({self.member_id})
+        reach = {"own": own, "subordinates": own | self.subordinates}
+        reach["department"] = reach["subordinates"] | self.department
+        reach["department_tree"] = reach["department"] | self.department_tree
+        return reach.get(scope, frozenset())
 
     def where(
         self,
