@@ -26,7 +26,7 @@ class Periodic:
     every_seconds: int
 
 
-SCHEDULE = (Periodic("audit.purge_expired", 24 * 3600),)
+SCHEDULE = (Periodic("audit.purge_expired", 24 * 3600), Periodic("customers.purge_deleted", 24 * 3600))
 
 
 async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> dict[str, int]:
