@@ -53,6 +53,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=200)
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument(
+        "--only", choices=("signup", "tenants", "memory", "customers"), action="append", help="run only these"
+    )
     args = parser.parse_args()
 
     server = os.environ["GUANXI_TEST_DATABASE_URL"]
@@ -62,14 +66,19 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import memory, signup, tenants_migrate
+    from bench import customers, memory, signup, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
-    sections = [
-        signup.run(args.signups),
-        tenants_migrate.run(args.tenants),
-        memory.run(),
-    ]
+    runs = {
+        "signup": lambda: signup.run(args.signups),
+        "tenants": lambda: tenants_migrate.run(args.tenants),
+        "memory": memory.run,
+        "customers": lambda: customers.run(args.accounts),
+    }
+    sections = [run() for name, run in runs.items() if not args.only or name in args.only]
+    if args.only:  # a partial run prints its figures and leaves the report alone
+        print("\n\n".join(sections))
+        return
     text = (
         "# Benchmarks\n\n"
         "Produced by `make bench` (bench/); rerun it to refresh this page. Benchmarks are measurements, "

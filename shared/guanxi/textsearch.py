@@ -109,6 +109,15 @@ def query_email(query: str) -> str | None:
     return None
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern that finds ``text`` anywhere, with LIKE's own wildcards taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + _like_literal(text) + "%"
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern for lower-cased names starting with ``text``."""
+    return _like_literal(text.strip().lower()) + "%"

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guanxi import textsearch
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Collaborator, Member
@@ -204,25 +205,39 @@ def match_condition(
     return or_(*clauses) if clauses else None
 
 
+SEARCH_CANDIDATES = 200  # matches ranked per model; a term in most names (有限公司) must not rank them all
+
+
 async def search(
     session: AsyncSession,
     access: Access,
     model: Record,
     condition: ColumnElement[bool],
     name_query: str | None,
+    prefix: str | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    rank = func.ts_rank(model.search_vector, func.to_tsquery("simple", name_query)) if name_query else literal(0.0)
-    extra = [model.account_id] if model is Contact else []
+    """Names starting with the query (exact first, by the name index), then the best-ranked of at most
+    SEARCH_CANDIDATES other matches: bounded work however common the words searched for are."""
+    extra = [Contact.account_id] if model is Contact else []
     phones = Account.phone if model is Account else Contact.phones
     emails = Account.email if model is Account else Contact.emails
-    statement = (
-        select(model.id, model.name, phones.label("phones"), emails.label("emails"), *extra, rank.label("rank"))
-        .where(model.deleted_at.is_(None), visible(access, model), condition)
-        .order_by(text("rank DESC"), model.updated_at.desc(), model.id.desc())
-        .limit(limit)
+    shown = [model.id, model.name, phones.label("phones"), emails.label("emails"), *extra]
+    base = (model.deleted_at.is_(None), visible(access, model))
+    options = scoped(access.scope)
+    rows: list[dict[str, Any]] = []
+    if prefix:
+        starts = func.lower(model.name).like(textsearch.like_prefix(prefix), escape="\\")
+        statement = select(*shown, literal(2.0).label("rank")).where(*base, starts).order_by(func.lower(model.name))
+        rows += [dict(row._mapping) for row in await session.execute(statement.limit(limit), execution_options=options)]
+    candidates = select(*shown, model.search_vector).where(*base, condition).limit(SEARCH_CANDIDATES).subquery()
+    columns = [column for column in candidates.c if column.name != "search_vector"]
+    rank = (
+        func.ts_rank(candidates.c.search_vector, func.to_tsquery("simple", name_query)) if name_query else literal(0.0)
     )
-    return [dict(row._mapping) for row in await session.execute(statement, execution_options=scoped(access.scope))]
+    ranked = select(*columns, rank.label("rank")).order_by(text("rank DESC")).limit(limit)
+    rows += [dict(row._mapping) for row in await session.execute(ranked, execution_options=options)]
+    return rows
 
 
 # Collaborators ----------------------------------------------------------------------------------------

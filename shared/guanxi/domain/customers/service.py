@@ -563,7 +563,8 @@ async def search(
         condition = text_match(access, model, query)
         if condition is None:
             continue
-        for row in await repository.search(session, access, model, condition, name_query, limit):
+        rows = await repository.search(session, access, model, condition, name_query, query, limit)
+        for row in {row["id"]: row for row in reversed(rows)}.values():  # a prefix hit wins over a ranked one
             field, value = _matched(access, query, row, model)
             exact = 1.0 if row["name"].casefold() == query.casefold() else 0.0
             hits.append(

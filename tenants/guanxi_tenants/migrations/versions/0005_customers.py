@@ -46,6 +46,8 @@ def list_indexes(table: str) -> None:
         ["owner_id", sa.text("updated_at DESC"), sa.text("id DESC")],
         postgresql_where=LIVE,
     )
+    op.create_index(f"ix_{table}_name", table, ["name", "id"], postgresql_where=LIVE)
+    op.create_index(f"ix_{table}_name_prefix", table, [sa.text("lower(name) text_pattern_ops")], postgresql_where=LIVE)
     op.create_index(f"ix_{table}_search", table, ["search_vector"], postgresql_using="gin")
     for column in ("search_phones", "search_emails"):
         op.create_index(
