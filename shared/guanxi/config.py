@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     session_days: int = Field(14, alias="GUANXI_SESSION_DAYS")
     login_attempts_per_window: int = Field(10, alias="GUANXI_LOGIN_ATTEMPTS")
     login_window_seconds: int = Field(900, alias="GUANXI_LOGIN_WINDOW_SECONDS")
+    # After this many failed sign-ins in a row an email is locked, first for the given seconds, then for
+    # twice as long at each further lockout up to the maximum; a day without failures forgets them all.
+    login_lockout_failures: int = Field(5, ge=1, alias="GUANXI_LOGIN_LOCKOUT_FAILURES")
+    login_lockout_seconds: int = Field(60, ge=1, alias="GUANXI_LOGIN_LOCKOUT_SECONDS")
+    login_lockout_max_seconds: int = Field(3600, ge=1, alias="GUANXI_LOGIN_LOCKOUT_MAX_SECONDS")
+    login_lockout_memory_seconds: int = Field(86400, ge=1, alias="GUANXI_LOGIN_LOCKOUT_MEMORY_SECONDS")
     signups_per_ip_per_hour: int = Field(30, alias="GUANXI_SIGNUPS_PER_IP_PER_HOUR")
     workspaces_per_user_per_hour: int = Field(10, alias="GUANXI_WORKSPACES_PER_USER_PER_HOUR")
     max_owned_workspaces: int = Field(20, alias="GUANXI_MAX_OWNED_WORKSPACES")
@@ -59,6 +65,14 @@ class Settings(BaseSettings):
     def _production_needs_a_secret(self) -> Settings:
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("GUANXI_SECRET_KEY must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _lockouts_grow_to_their_maximum(self) -> Settings:
+        if not self.login_lockout_seconds <= self.login_lockout_max_seconds <= self.login_lockout_memory_seconds:
+            raise ValueError(
+                "GUANXI_LOGIN_LOCKOUT_SECONDS ≤ GUANXI_LOGIN_LOCKOUT_MAX_SECONDS ≤ GUANXI_LOGIN_LOCKOUT_MEMORY_SECONDS"
+            )
         return self
 
     @property

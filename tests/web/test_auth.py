@@ -165,6 +165,31 @@ def test_too_many_attempts_says_how_long_to_wait(web: TestClient[Any], fake_api:
     assert "Too many attempts. Please wait 15 minutes and try again." in response.text
 
 
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "Too many failed sign-ins with this email. Please wait 2 minutes, or reset your password"),
+        ("zh-Hans", "此邮箱登录失败次数过多。请等待2分钟"),
+        ("zh-Hant", "此電子郵件登入失敗次數過多。請等待 2 分鐘"),
+    ],
+)
+def test_a_locked_email_says_how_long_and_offers_the_password_reset(
+    web: TestClient[Any], fake_api: FakeApi, locale: str, message: str
+) -> None:
+    web.cookies.set("gx_locale", locale, domain="testserver.local")
+    fake_api.override(
+        "POST",
+        "/api/v1/auth/login",
+        problem(429, "sign-in-locked", "Too many failed sign-ins with this email.", headers={"Retry-After": "120"}),
+    )
+
+    response = post_form(web, "/login", {"email": "zhang.wei@example.com", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert message in response.text
+    assert 'href="/password-reset"' in response.text
+
+
 def test_empty_login_is_refused_without_asking_the_api(web: TestClient[Any], fake_api: FakeApi) -> None:
     response = post_form(web, "/login", {"email": "", "password": ""})
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+import segno
 from guanxi_web.session import MFA_COOKIE, SESSION_COOKIE
 from litestar.testing import TestClient
 
@@ -57,11 +59,16 @@ class TwoFactor:
     sent: list[dict[str, Any]] = field(default_factory=list)
 
     def install(self) -> None:
+        self.switch(self.enabled)
         self.api.overrides[("POST", "/api/v1/auth/login")] = self.login
         self.api.overrides[("POST", "/api/v1/auth/login/mfa")] = self.second_factor
         self.api.overrides[("POST", "/api/v1/me/two-factor")] = self.begin
         self.api.overrides[("POST", "/api/v1/me/two-factor/confirm")] = self.confirm
         self.api.overrides[("POST", "/api/v1/me/two-factor/disable")] = self.disable
+
+    def switch(self, on: bool) -> None:
+        """On or off, as ``GET /api/v1/me`` then reports it."""
+        self.enabled = self.api.user["two_factor_enabled"] = on
 
     def login(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
@@ -87,14 +94,14 @@ class TwoFactor:
     def confirm(self, request: httpx.Request) -> httpx.Response:
         if not self.started or json.loads(request.content)["code"] != GOOD_CODE:
             return wrong_code()
-        self.enabled = True
+        self.switch(True)
         return httpx.Response(200, json={"recovery_codes": RECOVERY_CODES})
 
     def disable(self, request: httpx.Request) -> httpx.Response:
         code = json.loads(request.content)["code"]
         if code != GOOD_CODE and code not in RECOVERY_CODES:
             return wrong_code()
-        self.enabled = False
+        self.switch(False)
         return httpx.Response(204)
 
 
@@ -264,12 +271,52 @@ def test_the_settings_tab_is_there_for_everyone(signed_in: TestClient[Any], fake
     page = signed_in.get("/w/settings")
 
     assert 'href="/w/settings/two-factor"' in page.text
+    assert signed_in.get("/w/settings/two-factor").status_code == 200
+
+
+def test_with_two_factor_off_the_tab_says_off_and_offers_the_set_up(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    TwoFactor(fake_api, enabled=False).install()
+
     tab = signed_in.get("/w/settings/two-factor")
+
     assert tab.status_code == 200
-    assert 'action="/w/settings/two-factor"' in tab.text and 'action="/w/settings/two-factor/disable"' in tab.text
+    assert '<span class="badge" id="two-factor-state">Off</span>' in tab.text
+    assert 'action="/w/settings/two-factor"' in tab.text
+    assert 'action="/w/settings/two-factor/disable"' not in tab.text
 
 
-def test_turning_on_shows_the_key_and_link_then_the_recovery_codes(
+def test_with_two_factor_on_the_tab_says_on_and_offers_turning_off(
+    signed_in: TestClient[Any], two_factor: TwoFactor
+) -> None:
+    tab = signed_in.get("/w/settings/two-factor")
+
+    assert tab.status_code == 200
+    assert '<span class="badge badge--success" id="two-factor-state">On</span>' in tab.text
+    assert 'action="/w/settings/two-factor/disable"' in tab.text
+    assert 'action="/w/settings/two-factor"' not in tab.text
+    assert '<details class="confirm">' in tab.text  # closed until asked for
+
+
+def qr_modules(svg: str) -> set[tuple[int, int]]:
+    """The dark modules of a QR code drawn as segno draws it: one path of horizontal runs, one per row."""
+    path = re.search(r'<path stroke="#000" d="([^"]+)"', svg)
+    assert path is not None
+    dark: set[tuple[int, int]] = set()
+    x = y = 0.0
+    for command, first, second in re.findall(r"([Mmh])(-?[\d.]+)(?:[ ,]?(-?[\d.]+))?", path.group(1)):
+        if command == "M":
+            x, y = float(first), float(second)
+        elif command == "m":
+            x, y = x + float(first), y + float(second)
+        else:
+            dark |= {(int(x) + i, int(y)) for i in range(int(float(first)))}
+            x += float(first)
+    return dark
+
+
+def test_turning_on_shows_a_qr_code_the_key_and_link_then_the_recovery_codes(
     signed_in: TestClient[Any], fake_api: FakeApi
 ) -> None:
     two_factor = TwoFactor(fake_api)
@@ -281,12 +328,23 @@ def test_turning_on_shows_the_key_and_link_then_the_recovery_codes(
     assert SECRET in setup.text
     assert f'href="{OTPAUTH.replace("&", "&amp;")}"' in setup.text
     assert 'action="/w/settings/two-factor/confirm"' in setup.text
+    svg = re.search(r'<svg role="img" viewBox="[^"]+" class="qr-code"><title>([^<]+)</title>.*?</svg>', setup.text)
+    assert svg is not None and svg.group(1) == "QR code for your authenticator app"
+    # the code drawn is the set-up link, module for module, with the quiet zone of 4 around it
+    expected = segno.make_qr(OTPAUTH, error="m")
+    assert qr_modules(svg.group(0)) == {
+        (column + 4, row + 4)
+        for row, line in enumerate(expected.matrix)
+        for column, module in enumerate(line)
+        if module
+    }
 
     wrong = post_form(
         signed_in, "/w/settings/two-factor/confirm", {"code": "000000", "secret": SECRET, "otpauth_uri": OTPAUTH}
     )
     assert wrong.status_code == 422
     assert 'id="field-code-error"' in wrong.text and SECRET in wrong.text
+    assert 'class="qr-code"' in wrong.text
     assert not two_factor.enabled
 
     done = post_form(
@@ -297,27 +355,49 @@ def test_turning_on_shows_the_key_and_link_then_the_recovery_codes(
     assert all(code in done.text for code in RECOVERY_CODES)
     assert "Store these recovery codes now." in done.text
     assert 'data-copy="#recovery-codes"' in done.text
-    assert SECRET not in done.text
+    assert SECRET not in done.text and 'class="qr-code"' not in done.text
+
+    after = signed_in.get("/w/settings/two-factor")
+    assert 'id="two-factor-state">On</span>' in after.text
+
+
+def test_the_qr_code_page_needs_nothing_from_elsewhere(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    TwoFactor(fake_api).install()
+
+    setup = post_form(signed_in, "/w/settings/two-factor")
+
+    policy = setup.headers["content-security-policy"]
+    assert "img-src 'self' data:;" in policy and "style-src 'self';" in policy
+    svg = setup.text[setup.text.index('<svg role="img"') : setup.text.index("</svg>")]
+    assert "style=" not in svg and "href" not in svg and "<script" not in svg
 
 
 def test_a_tampered_set_up_link_is_not_made_a_link(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
     TwoFactor(fake_api, started=True).install()
 
-    response = post_form(
-        signed_in,
-        "/w/settings/two-factor/confirm",
-        {"code": "000000", "secret": SECRET, "otpauth_uri": "javascript:alert(1)"},
-    )
+    for tampered in ("javascript:alert(1)", "otpauth://totp/x?secret=" + "A" * 5000):
+        response = post_form(
+            signed_in,
+            "/w/settings/two-factor/confirm",
+            {"code": "000000", "secret": SECRET, "otpauth_uri": tampered},
+        )
 
-    assert response.status_code == 422
-    assert "javascript:" not in response.text
+        assert response.status_code == 422
+        assert tampered not in response.text
+        assert 'class="qr-code"' not in response.text
+        assert SECRET in response.text  # the key can still be typed in
 
 
-def test_turning_on_when_already_on_offers_turning_off(signed_in: TestClient[Any], two_factor: TwoFactor) -> None:
+def test_turning_on_when_already_on_offers_turning_off(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    two_factor = TwoFactor(fake_api)
+    two_factor.install()
+    two_factor.enabled = True  # turned on in another tab after this one's /me said off
+
     response = post_form(signed_in, "/w/settings/two-factor")
 
     assert response.status_code == 409
     assert "already on for your account" in response.text
+    assert 'id="two-factor-state">On</span>' in response.text
     assert '<details class="confirm" open>' in response.text
     assert 'action="/w/settings/two-factor/disable"' in response.text
 
@@ -326,21 +406,56 @@ def test_turning_off_needs_a_right_code(signed_in: TestClient[Any], two_factor: 
     wrong = post_form(signed_in, "/w/settings/two-factor/disable", {"code": "111111"})
     assert wrong.status_code == 422
     assert 'id="field-code-error"' in wrong.text
+    assert '<details class="confirm" open>' in wrong.text
     assert two_factor.enabled
 
     response = post_form(signed_in, "/w/settings/two-factor/disable", {"code": RECOVERY_CODES[0]})
     assert response.status_code == 303
     assert response.headers["location"] == "/w/settings/two-factor?done=two-factor-off"
     assert not two_factor.enabled
-    assert "Two-factor sign-in is off." in signed_in.get(response.headers["location"]).text
+    page = signed_in.get(response.headers["location"])
+    assert "Two-factor sign-in is off." in page.text
+    assert 'id="two-factor-state">Off</span>' in page.text
 
 
-def test_the_settings_tab_in_simplified_chinese(signed_in: TestClient[Any], two_factor: TwoFactor) -> None:
-    signed_in.cookies.set("gx_locale", "zh-Hans", domain="testserver.local")
+def test_turning_off_when_already_off_asks_nothing_of_the_api(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    TwoFactor(fake_api, enabled=False).install()
 
-    html = signed_in.get("/w/settings/two-factor").text
+    response = post_form(signed_in, "/w/settings/two-factor/disable", {"code": GOOD_CODE})
 
-    assert "双重验证登录" in html and "恢复码" in html
+    assert response.status_code == 303
+    assert response.headers["location"] == "/w/settings/two-factor"
+    assert not fake_api.calls("POST", "/api/v1/me/two-factor/disable")
+
+
+@pytest.mark.parametrize(
+    ("locale", "on", "off", "scan"),
+    [
+        (
+            "zh-Hans",
+            "已开启",
+            "未开启",
+            "用身份验证器应用（例如 Google Authenticator、Microsoft Authenticator 或 1Password）扫描此二维码",
+        ),
+        (
+            "zh-Hant",
+            "已開啟",
+            "未開啟",
+            "用驗證器 App（例如 Google Authenticator、Microsoft Authenticator 或 1Password）掃描此 QR 碼",
+        ),
+    ],
+)
+def test_the_settings_tab_in_chinese(
+    signed_in: TestClient[Any], fake_api: FakeApi, locale: str, on: str, off: str, scan: str
+) -> None:
+    signed_in.cookies.set("gx_locale", locale, domain="testserver.local")
+    two_factor = TwoFactor(fake_api, enabled=True)
+    two_factor.install()
+
+    assert f'id="two-factor-state">{on}</span>' in signed_in.get("/w/settings/two-factor").text
+    two_factor.switch(False)
+    assert f'id="two-factor-state">{off}</span>' in signed_in.get("/w/settings/two-factor").text
+    assert scan in post_form(signed_in, "/w/settings/two-factor").text
 
 
 def test_the_settings_forms_need_the_csrf_token(signed_in: TestClient[Any], two_factor: TwoFactor) -> None:

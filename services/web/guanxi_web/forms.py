@@ -90,7 +90,14 @@ class Form:
         """Put each of the API's field errors under its field; everything else in the summary."""
         if error.status == 429:
             wait = i18n.duration(error.retry_after or 60)
-            self.summary.append(_("Too many attempts. Please wait %(wait)s and try again.") % {"wait": wait})
+            if error.kind == "sign-in-locked":
+                message = _(
+                    "Too many failed sign-ins with this email. Please wait %(wait)s, or reset your password to "
+                    "sign in now."
+                )
+            else:
+                message = _("Too many attempts. Please wait %(wait)s and try again.")
+            self.summary.append(message % {"wait": wait})
             return
         if error.kind == "invalid-credentials":
             self.summary.append(_("The email or password is incorrect."))

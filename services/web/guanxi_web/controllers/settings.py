@@ -50,6 +50,7 @@ from guanxi_web.forms import (
 from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
+from guanxi_web.qr import qr_svg
 from guanxi_web.rendering import app_page, is_admin, role_label
 from guanxi_web.session import redirect
 
@@ -84,6 +85,7 @@ NOTICES = {
 OWNER_ROLE = "owner"
 RETENTION_DAYS = (30, 3650)
 OTPAUTH_SCHEME = "otpauth://"
+OTPAUTH_MAX_LENGTH = 1024  # the API's links are far shorter; a longer one posted back is not drawn as a QR code
 
 
 class NoAccess(Exception):
@@ -580,17 +582,21 @@ class SettingsController(Controller):
         recovery_codes: list[str] | None = None,
         already_on: bool = False,
     ) -> Template:
+        link = setup.otpauth_uri if setup else ""
         return settings_page(
             request,
             "settings/_two_factor.html",
             me,
             _("Two-factor sign-in"),
             "two-factor",
+            # /me tells whether it is on; a refusal to turn it on again means it was turned on meanwhile.
+            enabled=me.user.two_factor_enabled or already_on,
+            already_on=already_on,
             setup=setup,
+            qr_code=qr_svg(link, _("QR code for your authenticator app")) if link else None,
             confirm=confirm or Form(TWO_FACTOR_CONFIRM_FIELDS),
             disable=disable or Form(TWO_FACTOR_DISABLE_FIELDS),
             recovery_codes=recovery_codes,
-            already_on=already_on,
             status_code=status_code,
         )
 
@@ -606,7 +612,6 @@ class SettingsController(Controller):
             setup = await api.begin_two_factor()
         except ApiError as error:
             if error.status == 409:
-                # /me does not say whether it is on; the API's refusal does, so offer the way to turn it off.
                 return self._two_factor_page(request, me, status_code=409, already_on=True)
             raise
         log.info("two_factor.setup_started")
@@ -619,7 +624,7 @@ class SettingsController(Controller):
         data = await request.form()
         # The secret being set up comes back with the code only so that a wrong code can show it again.
         setup = TwoFactorSetup(secret=str(data.get("secret") or ""), otpauth_uri=str(data.get("otpauth_uri") or ""))
-        if not setup.otpauth_uri.startswith(OTPAUTH_SCHEME):
+        if not setup.otpauth_uri.startswith(OTPAUTH_SCHEME) or len(setup.otpauth_uri) > OTPAUTH_MAX_LENGTH:
             setup.otpauth_uri = ""
         form, submitted = Form.read(TWO_FACTOR_CONFIRM_FIELDS, data)
         form.values.pop("code", None)
@@ -641,18 +646,20 @@ class SettingsController(Controller):
     async def disable_two_factor(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Response[Any]:
+        if not me.user.two_factor_enabled:
+            return redirect(request, "/w/settings/two-factor")  # a page left open after turning it off elsewhere
         form, submitted = Form.read(TWO_FACTOR_DISABLE_FIELDS, await request.form())
         form.values.pop("code", None)
         form.require(submitted, "code")
         if form.invalid:
-            return self._two_factor_page(request, me, status_code=422, disable=form, already_on=True)
+            return self._two_factor_page(request, me, status_code=422, disable=form)
         try:
             await api.disable_two_factor(one_time_code(submitted["code"]))
         except ApiError as error:
             if error.status in (401, 403):
                 raise
             refuse_code(form, error)
-            return self._two_factor_page(request, me, status_code=refusal_status(error), disable=form, already_on=True)
+            return self._two_factor_page(request, me, status_code=refusal_status(error), disable=form)
         log.info("two_factor.disabled")
         return redirect(request, "/w/settings/two-factor?done=two-factor-off")
 

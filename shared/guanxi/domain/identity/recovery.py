@@ -21,7 +21,7 @@ from guanxi.db.base import utcnow
 from guanxi.domain.identity import repository, validation
 from guanxi.domain.identity.models import AuthSession, UsedLinkToken, User
 from guanxi.domain.identity.passwords import hash_password
-from guanxi.domain.identity.service import hash_token
+from guanxi.domain.identity.service import clear_lockout, hash_token
 from guanxi.domain.outbox.service import enqueue
 from guanxi.errors import DomainError, FieldError, validation_error
 
@@ -100,8 +100,10 @@ async def reset_password(session: AsyncSession, token: str, password: str) -> Us
     await spend_link(session, RESET_PURPOSE, token)
     user.password_hash = await hash_password(password)
     user.email_verified_at = user.email_verified_at or utcnow()  # the mail reached them
-    # Every session ends: whoever knew the old password is out.
+    # Every session ends: whoever knew the old password is out, and whoever guessed at it no longer
+    # keeps the owner locked out.
     await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    await clear_lockout(user.email.lower())
     return user
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -207,18 +209,59 @@ def invalid_credentials() -> DomainError:
     )
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def sign_in_locked(seconds: int) -> DomainError:
+    """The same for every address, known or not: the answer must not tell whether an account exists."""
+    return DomainError(
+        detail=(
+            f"Too many failed sign-ins with this email. Try again in {_wait(seconds)}, or reset the password "
+            "to sign in at once."
+        ),
+        status=429,
+        type="sign-in-locked",
+        title="Sign-in locked",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def lockout_key(address: str) -> str:
+    return f"login-lockout:{address}"
+
+
+def login_backoff() -> ratelimit.Backoff:
+    settings = get_settings()
+    return ratelimit.Backoff(
+        failures=settings.login_lockout_failures,
+        first_seconds=settings.login_lockout_seconds,
+        max_seconds=settings.login_lockout_max_seconds,
+        memory_seconds=settings.login_lockout_memory_seconds,
+    )
+
+
 async def login(
     session: AsyncSession, email: str, password: str, *, client_ip: str, user_agent: str | None
 ) -> tuple[User, IssuedSession]:
-    """Sign in. Failures never tell whether the address exists, and are limited per address and IP."""
+    """Sign in. Failures never tell whether the address exists, and are limited per address and IP.
+
+    An email with too many failed sign-ins in a row is locked for a while that doubles at each lockout,
+    whether an account has it or not (the lock lives in Redis only); a locked email is refused before
+    any query or hashing, so its answer and its cost are the same either way.
+    """
     settings = get_settings()
     address = email.strip().lower()[:254]
+    if locked := await ratelimit.locked_for(lockout_key(address)):
+        log.info("login.locked", seconds_left=locked)
+        raise sign_in_locked(locked)
     # Every attempt is counted before any work, atomically, so parallel guesses cannot slip past the limit:
-    # per address and account, per address alone, and per account from anywhere (a distributed guesser).
+    # per client address and email, per client address alone, then against the email's lockout.
     buckets = (
         (f"login:{client_ip}:{address}", settings.login_attempts_per_window),
         (f"login-ip:{client_ip}", settings.login_attempts_per_window * 5),
-        (f"login-account:{address}", settings.login_attempts_per_window * 3),
     )
     for key, limit in buckets:
         allowed, retry = await ratelimit.hit(key, limit, settings.login_window_seconds)
@@ -230,6 +273,10 @@ async def login(
                 title="Too many requests",
                 headers={"Retry-After": str(retry)},
             )
+    attempt = await ratelimit.attempt(lockout_key(address), login_backoff())
+    if attempt.refused_for:
+        log.info("login.locked", seconds_left=attempt.refused_for)
+        raise sign_in_locked(attempt.refused_for)
     # No password we accept is longer than MAX_LENGTH, and no address holds a NUL: such input is refused
     # like a wrong password, without spending hashing time or a query on it (the decoy hash still runs).
     plausible = len(password) <= MAX_LENGTH and "\x00" not in address
@@ -238,15 +285,31 @@ async def login(
     await session.rollback()  # the connection goes back to the pool while argon2 works
     if user_id is None or not await verify_password(password_hash, password[:MAX_LENGTH]):
         log.info("login.failed")
+        if attempt.locks_for:
+            log.info("login.locked_out", seconds=attempt.locks_for)
         if user_id is not None:
-            # The request fails, but its trace must stay: this is the one write committed on a refusal.
+            # The request fails, but its trace must stay: these are the only writes committed on a refusal.
             await audit_everywhere(session, user_id, "auth.login_failed", client_ip)
+            if attempt.locks_for:
+                await audit_everywhere(
+                    session,
+                    user_id,
+                    "auth.locked_out",
+                    client_ip,
+                    seconds=attempt.locks_for,
+                    failures=settings.login_lockout_failures,
+                )
             await session.commit()
         raise invalid_credentials()
-    for key, _ in buckets[:1] + buckets[2:]:
-        await ratelimit.reset(key)
+    await ratelimit.reset(buckets[0][0])
+    await clear_lockout(address)
     await require_second_factor(session, user_id)
     return await finish_login(session, user_id, client_ip=client_ip, user_agent=user_agent)
+
+
+async def clear_lockout(address: str) -> None:
+    """The right password (or a completed reset) ends a lockout and forgets the failures before it."""
+    await ratelimit.clear(lockout_key(address))
 
 
 MFA_PURPOSE = "mfa-login"
@@ -302,7 +365,7 @@ async def finish_login(
 
 
 async def audit_everywhere(
-    session: AsyncSession, user_id: uuid.UUID, action: str, client_ip: str, **detail: str
+    session: AsyncSession, user_id: uuid.UUID, action: str, client_ip: str, **detail: Any
 ) -> None:
     """A sign-in concerns every workspace the person is an active member of."""
     for membership, tenant in await repository.memberships_of(session, user_id):
