@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
+from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
@@ -87,6 +88,7 @@ def create_app() -> Litestar:
             AccountController,
             ContactController,
             SearchController,
+            CustomFieldController,
             InvitationAdminController,
             InvitationController,
             PasswordResetController,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from guanxi.db.engine import get_sessionmaker
@@ -39,7 +39,21 @@ from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
-Sort = Literal["-updated_at", "updated_at", "name", "-name", "-created_at"]
+Sort = Annotated[
+    str,
+    Parameter(
+        description="-updated_at (default), updated_at, name, -name, -created_at, or cf.<custom field key> "
+        "(- before it for descending)",
+        max_length=50,
+    ),
+]
+
+
+def custom_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """``?cf.<key>=value`` query parameters: filters on custom fields."""
+    return {key[3:]: value for key, value in request.query_params.items() if key.startswith("cf.") and len(key) > 3}
+
+
 MODULE_SCOPE = {Account: "customers", Contact: "contacts"}
 
 
@@ -79,7 +93,7 @@ async def export_csv(
     sort: str,
 ) -> Stream:
     auth.require_token_scope(MODULE_SCOPE[model], "read")
-    export = service.prepare_export(access, model, filters, sort)
+    export = await service.prepare_export(db, access, model, filters, sort)
     await audit_action(
         db,
         auth,
@@ -87,14 +101,14 @@ async def export_csv(
         f"{service.RECORD_TYPE[model]}.exported",
         target_type=service.RECORD_TYPE[model],
         filters={key: str(value) for key, value in vars(filters).items() if value not in (None, False)},
-        columns=export.columns,
+        columns=export.headers,
     )
     await db.commit()
 
     async def lines() -> AsyncIterator[str]:
-        yield "\ufeff" + csv_line(export.columns)  # the BOM makes Excel read UTF-8 (Chinese names) correctly
+        yield "\ufeff" + csv_line(export.headers)  # the BOM makes Excel read UTF-8 (Chinese names) correctly
         async for batch in export.batches(get_sessionmaker()):
-            yield "".join(csv_line(row.get(name) for name in export.columns) for row in batch)
+            yield "".join(csv_line(export.cells(row)) for row in batch)
 
     filename = f"{service.RECORD_TYPE[model]}s.csv"
     return Stream(
@@ -119,6 +133,7 @@ class AccountController(Controller):
     @get("", summary="Accounts you may see, filtered, sorted, by keyset pages", responses=problems(401, 403, 422))
     async def list_accounts(
         self,
+        request: Request[Any, Any, Any],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
@@ -135,7 +150,14 @@ class AccountController(Controller):
     ) -> AccountPage:
         auth.require_token_scope("customers", "read")
         filters = service.Filters(
-            owner_id=owner_id, tag=tag, heat=heat, lifecycle_stage=lifecycle_stage, kind=kind, city=city, q=q
+            owner_id=owner_id,
+            tag=tag,
+            heat=heat,
+            lifecycle_stage=lifecycle_stage,
+            kind=kind,
+            city=city,
+            q=q,
+            custom=custom_filters(request),
         )
         page = await service.list_records(db, access, Account, filters, sort=sort, cursor=cursor, limit=limit)
         return account_page(page)
@@ -172,7 +194,14 @@ class AccountController(Controller):
         q: FromQuery[str | None] = None,
         sort: FromQuery[Sort] = "-updated_at",
     ) -> Stream:
-        filters = service.Filters(owner_id=owner_id, tag=tag, heat=heat, lifecycle_stage=lifecycle_stage, q=q)
+        filters = service.Filters(
+            owner_id=owner_id,
+            tag=tag,
+            heat=heat,
+            lifecycle_stage=lifecycle_stage,
+            q=q,
+            custom=custom_filters(request),
+        )
         return await export_csv(request, auth, access, db, Account, filters, sort)
 
     @get("/deleted", summary="Accounts deleted in the last 30 days (administrators)", responses=problems(401, 403))
@@ -361,6 +390,7 @@ class ContactController(Controller):
     @get("", summary="Contacts you may see, by keyset pages", responses=problems(401, 403, 422))
     async def list_contacts(
         self,
+        request: Request[Any, Any, Any],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
@@ -372,7 +402,7 @@ class ContactController(Controller):
         limit: FromQuery[Limit] = 50,
     ) -> ContactPage:
         auth.require_token_scope("contacts", "read")
-        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q)
+        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
         return contact_page(
             await service.list_records(db, access, Contact, filters, sort=sort, cursor=cursor, limit=limit)
         )
@@ -407,7 +437,7 @@ class ContactController(Controller):
         q: FromQuery[str | None] = None,
         sort: FromQuery[Sort] = "-updated_at",
     ) -> Stream:
-        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q)
+        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
         return await export_csv(request, auth, access, db, Contact, filters, sort)
 
     @get("/deleted", summary="Contacts deleted in the last 30 days (administrators)", responses=problems(401, 403))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +30,8 @@ SEARCH_COLUMNS = ("search_vector", "search_phones", "search_emails")
 
 
 def columns_of(model: Record) -> list[Any]:
-    """Everything but the search keys and the custom-field bag (not exposed yet)."""
-    hidden = {*SEARCH_COLUMNS, "custom", "deleted_by", "created_by"}
+    """Everything but the search keys and bookkeeping."""
+    hidden = {*SEARCH_COLUMNS, "deleted_by", "created_by"}
     return [column for column in model.__table__.columns if column.name not in hidden]
 
 
@@ -119,19 +119,33 @@ SORTS: dict[str, tuple[str, bool]] = {  # key -> (column, descending)
 }
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """What a list is ordered by (then by id), and how a cursor's text turns back into that value."""
+
+    expression: ColumnElement[Any]
+    descending: bool
+    parse: Callable[[str], Any]
+
+
+def builtin_sort(model: Record, sort: str) -> SortKey:
+    column_name, descending = SORTS[sort]
+    parse: Callable[[str], Any] = dt.datetime.fromisoformat if column_name.endswith("_at") else str
+    return SortKey(getattr(model, column_name), descending, parse)
+
+
 def encode_cursor(value: Any, record_id: uuid.UUID) -> str:
     stamp = value.isoformat() if isinstance(value, dt.datetime) else str(value)
     raw = f"{stamp}\x1f{record_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, column: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, parse: Callable[[str], Any]) -> tuple[Any, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         value, _, ident = raw.rpartition("\x1f")
-        parsed: Any = dt.datetime.fromisoformat(value) if column.endswith("_at") else value
-        return parsed, uuid.UUID(ident)
-    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        return parse(value), uuid.UUID(ident)
+    except (ValueError, ArithmeticError) as error:  # binascii.Error, UnicodeDecodeError, decimal errors
         raise validation_error(FieldError("cursor", "is not a cursor from a previous page", "invalid")) from error
 
 
@@ -139,7 +153,7 @@ def decode_cursor(cursor: str, column: str) -> tuple[Any, uuid.UUID]:
 class ListQuery:
     model: Record
     conditions: list[ColumnElement[bool]] = field(default_factory=list)
-    sort: str = "-updated_at"
+    sort: SortKey | None = None  # None: the latest change first
     cursor: str | None = None
     limit: int = 50
     live: bool = True  # False: the soft-deleted rows instead
@@ -162,14 +176,13 @@ def base_query(access: Access, query: ListQuery) -> Select[Any]:
 
 async def list_page(session: AsyncSession, access: Access, query: ListQuery) -> Page:
     model = query.model
-    column_name, descending = SORTS[query.sort]
-    sort_column = getattr(model, column_name)
-    statement = base_query(access, query)
+    sort = query.sort or builtin_sort(model, "-updated_at")
+    statement = base_query(access, query).add_columns(sort.expression.label("sort_key"))
     if query.cursor:
-        value, last_id = decode_cursor(query.cursor, column_name)
-        key = tuple_(sort_column, model.id)
-        statement = statement.where(key < (value, last_id) if descending else key > (value, last_id))
-    order = (sort_column.desc(), model.id.desc()) if descending else (sort_column.asc(), model.id.asc())
+        value, last_id = decode_cursor(query.cursor, sort.parse)
+        key = tuple_(sort.expression, model.id)
+        statement = statement.where(key < (value, last_id) if sort.descending else key > (value, last_id))
+    order = (sort.expression.desc(), model.id.desc()) if sort.descending else (sort.expression.asc(), model.id.asc())
     rows = [
         dict(row._mapping)
         for row in await session.execute(
@@ -179,7 +192,9 @@ async def list_page(session: AsyncSession, access: Access, query: ListQuery) -> 
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
-        next_cursor = encode_cursor(rows[-1][column_name], rows[-1]["id"])
+        next_cursor = encode_cursor(rows[-1]["sort_key"], rows[-1]["id"])
+    for row in rows:
+        del row["sort_key"]
     total = None
     if query.count and not query.cursor:  # counted once, on the first page, and only up to a cap: never a full COUNT(*)
         capped = base_query(access, query).with_only_columns(literal(1)).limit(COUNT_CAP + 1).subquery()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -45,6 +45,7 @@ class AccountIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     birthday: dt.date | UnsetType | None = UNSET
     age: int | UnsetType | None = UNSET
     job_title: str | UnsetType | None = UNSET
+    custom: dict[str, Any] | UnsetType = UNSET  # custom field key -> value; null removes a value
 
 
 class AccountOut(msgspec.Struct, omit_defaults=True):
@@ -75,6 +76,7 @@ class AccountOut(msgspec.Struct, omit_defaults=True):
     job_title: str | UnsetType | None = UNSET
     last_activity_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
+    custom: dict[str, Any] = {}
 
 
 class AccountPage(msgspec.Struct, omit_defaults=True):
@@ -99,6 +101,7 @@ class ContactIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     marketing_consent: bool | UnsetType = UNSET
     is_primary: bool | UnsetType = UNSET
     owner_id: uuid.UUID | UnsetType = UNSET
+    custom: dict[str, Any] | UnsetType = UNSET
 
 
 class ContactOut(msgspec.Struct, omit_defaults=True):
@@ -121,6 +124,7 @@ class ContactOut(msgspec.Struct, omit_defaults=True):
     marketing_consent: bool | UnsetType = UNSET
     consent_changed_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
+    custom: dict[str, Any] = {}
 
 
 class ContactPage(msgspec.Struct, omit_defaults=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import MODULE, RECORD_TYPE, ListQuery, Page, Record
 from guanxi.domain.customers.schemas import AccountIn, CollaboratorIn, ContactIn, SearchHit
 from guanxi.domain.customers.validation import MAX_PHONES, Cleaner
+from guanxi.domain.customfields import service as customfields
+from guanxi.domain.customfields.models import CustomField
 from guanxi.errors import DomainError, FieldError, forbidden, validation_error
 
 RESTORE_DAYS = 30
@@ -55,12 +57,14 @@ def clean_account(data: AccountIn, *, creating: bool) -> dict[str, Any]:
     if creating and "name" not in given:
         c.fail("name", "is required", "required")
     for name, value in given.items():
+        if name == "custom":
+            continue  # checked against the workspace's definitions: see custom_values
         if name == "name":
             values[name] = c.text(name, value, 200, required=True)
         elif name in ACCOUNT_TEXT:
             values[name] = c.text(name, value, ACCOUNT_TEXT[name])
         elif name == "address":
-            values[name] = c.text(name, value, 500)
+            values[name] = c.text(name, value, 500, multiline=True)
         elif name == "tags":
             values[name] = c.tags(name, value)
         elif name == "phone":
@@ -98,6 +102,8 @@ def clean_contact(data: ContactIn, *, creating: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
     given = given_fields(data)
     for name, value in given.items():
+        if name == "custom":
+            continue  # checked against the workspace's definitions: see custom_values
         if name == "name":
             values[name] = c.text(name, value, 200, required=True)
         elif name in CONTACT_TEXT:
@@ -168,11 +174,28 @@ def shaped(access: Access, model: Record, row: dict[str, Any], view: str = "reco
 
 
 def diff(before: dict[str, Any], values: dict[str, Any]) -> dict[str, list[Any]]:
-    return {
-        name: [jsonable(before.get(name)), jsonable(value)]
-        for name, value in values.items()
-        if before.get(name) != value
-    }
+    """Field -> [before, after] for what changes; a custom field is named ``custom.<key>``."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        if name == "custom":
+            old = before.get("custom") or {}
+            for key in sorted(old.keys() | value.keys()):
+                if old.get(key) != value.get(key):
+                    changes[f"custom.{key}"] = [old.get(key), value.get(key)]
+        elif before.get(name) != value:
+            changes[name] = [jsonable(before.get(name)), jsonable(value)]
+    return changes
+
+
+async def custom_values(
+    session: AsyncSession, access: Access, model: Record, data: AccountIn | ContactIn, before: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``{"custom": {...}}`` when the write touches custom fields (or creates, where required ones count)."""
+    if data.custom is UNSET and before is not None:
+        return {}
+    given = data.custom if isinstance(data.custom, dict) else {}
+    current = before.get("custom") if before else None
+    return {"custom": await customfields.clean_values(session, access, MODULE[model], given, before=current)}
 
 
 async def write_update(
@@ -196,10 +219,11 @@ async def create_account(session: AsyncSession, access: Access, data: AccountIn)
     values = clean_account(data, creating=True)
     owner_id = values.pop("owner_id", access.member_id)
     access.fields.require_writable("customers", values)
+    values |= await custom_values(session, access, Account, data, None)
     await check_owner(session, access, "customers", owner_id, "create")
     values["owner_id"] = owner_id
     record_id = await repository.insert_record(session, access, Account, {**values, **search_columns(Account, values)})
-    changes = {name: [None, jsonable(value)] for name, value in values.items() if value not in (None, [])}
+    changes = diff({}, {name: value for name, value in values.items() if value not in (None, [])})
     await repository.record_change(session, access, Account, record_id, "created", changes)
     return shaped(access, Account, await load(session, access, Account, record_id))
 
@@ -214,6 +238,7 @@ async def update_account(
     before = await load(session, access, Account, account_id, "update")
     values = clean_account(data, creating=False)
     access.fields.require_writable("customers", [name for name in values if name != "owner_id"])
+    values |= await custom_values(session, access, Account, data, before)
     if "owner_id" in values and values["owner_id"] != before["owner_id"]:
         await check_owner(session, access, "customers", values["owner_id"], "update")
     await write_update(session, access, Account, before, values)
@@ -289,19 +314,40 @@ class Filters:
     city: str | None = None
     account_id: uuid.UUID | None = None
     q: str | None = None
-    deleted: bool = False
+    custom: dict[str, str] = field(default_factory=dict)  # custom field key -> the value to match
 
 
 FILTER_FIELD = {"tag": "tags"}
+NOT_COLUMNS = ("q", "owner_id", "account_id", "custom")
 
 
-def filter_conditions(access: Access, model: Record, filters: Filters) -> list[ColumnElement[bool]]:
+async def list_context(
+    session: AsyncSession, access: Access, model: Record, filters: Filters, sort: str
+) -> tuple[list[ColumnElement[bool]], repository.SortKey]:
+    """The conditions and the order of a list, with custom fields looked up only when the list uses them."""
+    wants_custom = bool(filters.custom) or sort.lstrip("-").startswith("cf.")
+    fields = {f.key: f for f in await customfields.definitions(session, access, MODULE[model])} if wants_custom else {}
+    return filter_conditions(access, model, filters, fields), resolve_sort(model, sort, fields)
+
+
+def resolve_sort(model: Record, sort: str, fields: dict[str, CustomField]) -> repository.SortKey:
+    if sort in repository.SORTS:
+        return repository.builtin_sort(model, sort)
+    key = sort.lstrip("-").removeprefix("cf.")
+    if sort.lstrip("-").startswith("cf.") and key in fields:
+        parse = Decimal if fields[key].type in customfields.NUMERIC else str
+        return repository.SortKey(customfields.sort_expression(model.custom, fields[key]), sort.startswith("-"), parse)
+    choices = ", ".join(repository.SORTS)
+    raise validation_error(FieldError("sort", f"must be one of {choices}, or cf.<custom field> with - for descending"))
+
+
+def filter_conditions(
+    access: Access, model: Record, filters: Filters, fields: dict[str, CustomField]
+) -> list[ColumnElement[bool]]:
     module = MODULE[model]
     conditions: list[ColumnElement[bool]] = []
     wanted = {
-        name: value
-        for name, value in vars(filters).items()
-        if value not in (None, False) and name not in ("q", "deleted", "owner_id", "account_id")
+        name: value for name, value in vars(filters).items() if value not in (None, False) and name not in NOT_COLUMNS
     }
     # Filtering by a field one may not see would tell its value: refuse it like reading it.
     blind = [
@@ -318,6 +364,10 @@ def filter_conditions(access: Access, model: Record, filters: Filters) -> list[C
         conditions.append(model.owner_id == filters.owner_id)
     if filters.account_id is not None and model is Contact:
         conditions.append(Contact.account_id == filters.account_id)
+    for key, raw in filters.custom.items():
+        if key not in fields:
+            raise validation_error(FieldError(f"cf.{key}", f"is not a custom field of {module}", "unknown_field"))
+        conditions.append(customfields.filter_condition(model.custom, fields[key], raw))
     if filters.q:
         match = text_match(access, model, filters.q)
         if match is None:
@@ -343,11 +393,10 @@ async def list_records(
     session: AsyncSession, access: Access, model: Record, filters: Filters, *, sort: str, cursor: str | None, limit: int
 ) -> Page:
     access.require(MODULE[model], "read")
-    if sort not in repository.SORTS:
-        raise validation_error(FieldError("sort", f"must be one of {', '.join(repository.SORTS)}", "invalid_choice"))
     if filters.tag is not None:
         filters.tag = filters.tag.strip()
-    query = ListQuery(model, filter_conditions(access, model, filters), sort=sort, cursor=cursor, limit=limit)
+    conditions, order = await list_context(session, access, model, filters, sort)
+    query = ListQuery(model, conditions, sort=order, cursor=cursor, limit=limit)
     page = await repository.list_page(session, access, query)
     page.rows = [shaped(access, model, row, "list") for row in page.rows]
     return page
@@ -388,6 +437,7 @@ async def create_contact(session: AsyncSession, access: Access, data: ContactIn)
     access.fields.require_writable("contacts", [name for name in values if name not in ("account_id", "is_primary")])
     await check_owner(session, access, "contacts", owner_id, "create")
     await _check_account(session, access, values["account_id"])
+    values |= await custom_values(session, access, Contact, data, None)
     values["owner_id"] = owner_id
     values.setdefault("name", display_name(values.get("family_name"), values.get("given_name")))
     if values.get("marketing_consent"):
@@ -405,7 +455,7 @@ async def create_contact(session: AsyncSession, access: Access, data: ContactIn)
     if wants_primary or not has_primary:  # the first contact of an account is its primary one
         await _make_primary(session, access, values["account_id"], record_id)
         await repository.update_record(session, access, Contact, record_id, {"is_primary": True})
-    changes = {name: [None, jsonable(value)] for name, value in values.items() if value not in (None, [], False)}
+    changes = diff({}, {name: value for name, value in values.items() if value not in (None, [], False)})
     await repository.record_change(session, access, Contact, record_id, "created", changes)
     return shaped(access, Contact, await load(session, access, Contact, record_id))
 
@@ -422,6 +472,7 @@ async def update_contact(
     access.fields.require_writable(
         "contacts", [name for name in values if name not in ("owner_id", "account_id", "is_primary")]
     )
+    values |= await custom_values(session, access, Contact, data, before)
     if "owner_id" in values and values["owner_id"] != before["owner_id"]:
         await check_owner(session, access, "contacts", values["owner_id"], "update")
     if "account_id" in values and values["account_id"] != before["account_id"]:
@@ -612,6 +663,15 @@ class Export:
     model: Record
     query: ListQuery
     columns: list[str]
+    custom: dict[str, str]  # "custom.<key>" -> the field's label (the column header)
+
+    @property
+    def headers(self) -> list[str]:
+        return [*self.columns, *self.custom.values()]
+
+    def cells(self, row: dict[str, Any]) -> list[Any]:
+        values = row.get("custom") or {}
+        return [row.get(name) for name in self.columns] + [values.get(key[7:]) for key in self.custom]
 
     async def batches(self, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[list[dict[str, Any]]]:
         """Each batch in its own short transaction, by keyset: constant memory, no long-held snapshot."""
@@ -626,13 +686,11 @@ class Export:
             cursor = page.next_cursor
 
 
-def prepare_export(access: Access, model: Record, filters: Filters, sort: str) -> Export:
+async def prepare_export(session: AsyncSession, access: Access, model: Record, filters: Filters, sort: str) -> Export:
     module = MODULE[model]
     access.require(module, "export")
-    if sort not in repository.SORTS:
-        raise validation_error(FieldError("sort", f"must be one of {', '.join(repository.SORTS)}", "invalid_choice"))
-    query = ListQuery(
-        model, filter_conditions(access, model, filters), sort=sort, limit=EXPORT_BATCH, count=False, action="export"
-    )
+    conditions, order = await list_context(session, access, model, filters, sort)
+    query = ListQuery(model, conditions, sort=order, limit=EXPORT_BATCH, count=False, action="export")
     columns = [name for name in EXPORT_FIELDS[model] if access.fields.visible(module, name)]
-    return Export(access, model, query, columns)
+    custom = {f"custom.{f.key}": f.label for f in await customfields.definitions(session, access, module)}
+    return Export(access, model, query, columns, custom)

@@ -29,7 +29,9 @@ class Cleaner:
     def fail(self, field: str, message: str, code: str = "invalid") -> None:
         self.errors.append(FieldError(field, message, code))
 
-    def text(self, field: str, value: str | None, max_length: int, *, required: bool = False) -> str | None:
+    def text(
+        self, field: str, value: str | None, max_length: int, *, required: bool = False, multiline: bool = False
+    ) -> str | None:
         """Trimmed, NFC, no control characters; empty means absent (or an error when required)."""
         if value is None:
             if required:
@@ -44,7 +46,7 @@ class Cleaner:
             self.fail(field, f"must be at most {max_length} characters", "too_long")
         elif any(unicodedata.category(ch) in ("Cc", "Cs") for ch in cleaned if ch not in "\n\t"):
             self.fail(field, "must not contain control characters", "invalid")
-        elif "\n" in cleaned and field != "address":
+        elif "\n" in cleaned and not multiline:
             self.fail(field, "must be a single line", "invalid")
         return cleaned
 
