@@ -10,6 +10,7 @@ import msgspec
 from guanxi.db.engine import get_sessionmaker
 from guanxi.domain.access.service import Access
 from guanxi.domain.customers import service
+from guanxi.domain.customers.duplicates import Duplicate
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import Page, Record
 from guanxi.domain.customers.schemas import (
@@ -22,8 +23,10 @@ from guanxi.domain.customers.schemas import (
     ContactIn,
     ContactOut,
     ContactPage,
+    DuplicateOut,
     Heat,
     Kind,
+    MergeIn,
     SearchHit,
     Stage,
 )
@@ -55,6 +58,10 @@ def custom_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 MODULE_SCOPE = {Account: "customers", Contact: "contacts"}
+
+
+def duplicate_out(duplicate: Duplicate) -> DuplicateOut:
+    return DuplicateOut(id=duplicate.id, name=duplicate.name, city=duplicate.city, reasons=duplicate.reasons)
 
 
 def account_out(row: dict[str, Any]) -> AccountOut:
@@ -162,16 +169,71 @@ class AccountController(Controller):
         page = await service.list_records(db, access, Account, filters, sort=sort, cursor=cursor, limit=limit)
         return account_page(page)
 
-    @post("", status_code=201, summary="Add an account", responses=problems(400, 401, 403, 422))
+    @post(
+        "",
+        status_code=201,
+        summary="Add an account",
+        description="The answer lists `possible_duplicates` (same email, same phone, a similar name in the same "
+        "city) among the accounts you may see; with `reject_duplicates=true` such an account is refused with 409.",
+        responses=problems(400, 401, 403, 409, 422),
+    )
     async def create_account(
         self,
         data: JSONBody[AccountIn],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
+        reject_duplicates: FromQuery[bool] = False,
     ) -> AccountOut:
         auth.require_token_scope("customers", "write")
-        row = await service.create_account(db, access, data)
+        row, found = await service.create_account(db, access, data, reject_duplicates=reject_duplicates)
+        await db.commit()
+        created = account_out(row)
+        created.possible_duplicates = [duplicate_out(d) for d in found]
+        return created
+
+    @post(
+        "/duplicates",
+        status_code=200,
+        summary="Accounts that an account with this data would duplicate (nothing is written)",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def check_duplicates(
+        self,
+        data: JSONBody[AccountIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[DuplicateOut]:
+        auth.require_token_scope("customers", "read")
+        return [duplicate_out(d) for d in await service.check_duplicates(db, access, data)]
+
+    @post(
+        "/{account_id:uuid}/merge",
+        status_code=200,
+        summary="Merge other accounts into this one: their contacts, team and history move over; they are deleted",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def merge_accounts(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: FromPath[uuid.UUID],
+        data: JSONBody[MergeIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> AccountOut:
+        auth.require_token_scope("customers", "write")
+        row = await service.merge_accounts(db, access, account_id, data.merge_ids)
+        await audit_action(
+            db,
+            auth,
+            request,
+            "account.merged",
+            target_type="account",
+            target_id=account_id,
+            merged=[str(i) for i in data.merge_ids],
+        )
         await db.commit()
         return account_out(row)
 

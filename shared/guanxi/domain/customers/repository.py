@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, Select, func, insert, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -212,7 +212,7 @@ def match_condition(
 ) -> ColumnElement[bool] | None:
     clauses: list[ColumnElement[bool]] = []
     if name_query:
-        clauses.append(model.search_vector.op("@@")(func.to_tsquery("simple", name_query)))
+        clauses.append(model.search_vector.op("@@", return_type=Boolean)(func.to_tsquery("simple", name_query)))
     if digits:
         clauses.append(model.search_phones.like(f"%{digits}%"))
     if email:

@@ -48,6 +48,13 @@ class AccountIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     custom: dict[str, Any] | UnsetType = UNSET  # custom field key -> value; null removes a value
 
 
+class DuplicateOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    city: str | None
+    reasons: list[str]  # email | phone | name
+
+
 class AccountOut(msgspec.Struct, omit_defaults=True):
     id: uuid.UUID
     name: str
@@ -77,6 +84,11 @@ class AccountOut(msgspec.Struct, omit_defaults=True):
     last_activity_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
     custom: dict[str, Any] = {}
+    possible_duplicates: list[DuplicateOut] | None = None  # on create: accounts this one may duplicate
+
+
+class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
+    merge_ids: list[uuid.UUID]
 
 
 class AccountPage(msgspec.Struct, omit_defaults=True):

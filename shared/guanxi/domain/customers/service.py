@@ -20,7 +20,7 @@ from guanxi.db.base import utcnow
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Collaborator
 from guanxi.domain.access.service import Access, not_found_for
-from guanxi.domain.customers import repository
+from guanxi.domain.customers import duplicates, repository
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import MODULE, RECORD_TYPE, ListQuery, Page, Record
 from guanxi.domain.customers.schemas import AccountIn, CollaboratorIn, ContactIn, SearchHit
@@ -214,7 +214,10 @@ async def write_update(
 # Accounts -----------------------------------------------------------------------------------------------
 
 
-async def create_account(session: AsyncSession, access: Access, data: AccountIn) -> dict[str, Any]:
+async def create_account(
+    session: AsyncSession, access: Access, data: AccountIn, *, reject_duplicates: bool = False
+) -> tuple[dict[str, Any], list[duplicates.Duplicate]]:
+    """The new account, and the accounts it may duplicate (refused instead with ``reject_duplicates``)."""
     access.require("customers", "create")
     values = clean_account(data, creating=True)
     owner_id = values.pop("owner_id", access.member_id)
@@ -222,10 +225,41 @@ async def create_account(session: AsyncSession, access: Access, data: AccountIn)
     values |= await custom_values(session, access, Account, data, None)
     await check_owner(session, access, "customers", owner_id, "create")
     values["owner_id"] = owner_id
+    found = await duplicates.find(session, access, values)
+    if found and reject_duplicates:
+        raise DomainError(
+            detail="This account looks like one that exists: " + ", ".join(d.name for d in found) + ".",
+            status=409,
+            type="possible-duplicate",
+            title="Possible duplicate",
+            errors=[
+                FieldError(reason, f"matches {d.name} ({d.id})", "duplicate") for d in found for reason in d.reasons
+            ],
+        )
     record_id = await repository.insert_record(session, access, Account, {**values, **search_columns(Account, values)})
     changes = diff({}, {name: value for name, value in values.items() if value not in (None, [])})
     await repository.record_change(session, access, Account, record_id, "created", changes)
-    return shaped(access, Account, await load(session, access, Account, record_id))
+    return shaped(access, Account, await load(session, access, Account, record_id)), found
+
+
+async def check_duplicates(session: AsyncSession, access: Access, data: AccountIn) -> list[duplicates.Duplicate]:
+    """What a new account with this data would duplicate, without writing anything."""
+    access.require("customers", "read")
+    return await duplicates.find(session, access, clean_account(data, creating=False))
+
+
+async def merge_accounts(
+    session: AsyncSession, access: Access, survivor_id: uuid.UUID, merge_ids: list[uuid.UUID]
+) -> dict[str, Any]:
+    """Merge accounts into ``survivor_id``: it must be yours to change, the others yours to delete."""
+    ids = duplicates.check_merge_ids(survivor_id, merge_ids)
+    survivor = await load(session, access, Account, survivor_id, "update")
+    others = [await load(session, access, Account, other, "delete") for other in ids]
+    values = await duplicates.merge(session, access, survivor, others)
+    await write_update(session, access, Account, survivor, values)
+    merged = [f"{row['name']} ({row['id']})" for row in others]
+    await repository.record_change(session, access, Account, survivor_id, "merged", {"merged": [None, merged]})
+    return shaped(access, Account, await load(session, access, Account, survivor_id))
 
 
 async def get_account(session: AsyncSession, access: Access, account_id: uuid.UUID) -> dict[str, Any]:
