@@ -305,3 +305,21 @@ async def test_another_tenants_records_are_not_found_by_id_list_search_or_export
     assert "secret" not in exported
     still = (await client.get(f"/api/v1/accounts/{account['id']}", headers=bearer(theirs))).json()
     assert still["name"] == "Their secret customer"
+
+
+async def test_export_as_xlsx_keeps_types_and_shows_formulas_as_text(client: Any) -> None:
+    from openpyxl import load_workbook
+
+    owner = await signed_up(client)
+    await add_account(client, owner, name='=HYPERLINK("http://evil","x")', credit_limit="1234.50", tags=["甲", "乙"])
+    response = await client.get("/api/v1/accounts/export.xlsx", headers=bearer(owner))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert (row["name"].value, row["name"].data_type) == ('=HYPERLINK("http://evil","x")', "s")
+    assert row["credit_limit"].value == 1234.5 and row["credit_limit"].data_type == "n"
+    assert row["tags"].value == "甲; 乙"
+    audit = await client.get("/api/v1/admin/audit", params={"action": "account.exported"}, headers=bearer(owner))
+    assert audit.json()["items"][0]["detail"]["format"] == "xlsx"
