@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from guanxi.db.engine import get_sessionmaker
 from guanxi.domain.access.service import Access
-from guanxi.domain.customers import service
+from guanxi.domain.customers import bulk, service
 from guanxi.domain.customers.duplicates import Duplicate
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import Page, Record
@@ -20,6 +20,8 @@ from guanxi.domain.customers.schemas import (
     AccountIn,
     AccountOut,
     AccountPage,
+    BulkIn,
+    BulkOut,
     ChangeOut,
     CollaboratorIn,
     CollaboratorOut,
@@ -53,6 +55,12 @@ Sort = Annotated[
         max_length=50,
     ),
 ]
+
+
+COUNT_HELP = (
+    "Also count the matching records (first page only, up to 10,000). Off by default: on a big workspace a "
+    "count can cost more than the page; ask for it separately, once."
+)
 
 
 def custom_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -151,6 +159,34 @@ async def xlsx_chunks(export: service.Export) -> AsyncIterator[bytes]:
                 yield chunk
 
 
+async def run_bulk(
+    request: Request[Any, Any, Any], auth: AuthContext, access: Access, db: AsyncSession, model: Record, data: BulkIn
+) -> BulkOut:
+    auth.require_token_scope(MODULE_SCOPE[model], "write")
+    selection = await bulk.bulk_selection(db, access, model, data)
+    result = await bulk.run(db, access, model, data.action, selection, owner_id=data.owner_id, tags=data.tags)
+    await audit_action(
+        db,
+        auth,
+        request,
+        f"{service.RECORD_TYPE[model]}.bulk_{data.action}",
+        target_type=service.RECORD_TYPE[model],
+        changed=result.changed,
+        by="ids" if data.ids is not None else "filter",
+        owner_id=str(data.owner_id) if data.owner_id else None,
+        tags=data.tags,
+    )
+    await db.commit()
+    return BulkOut(changed=result.changed, remaining=result.remaining)
+
+
+BULK_DESCRIPTION = (
+    "Change owner, add or remove tags, or delete, for `ids` picked by hand (up to 5,000) or for every record "
+    "of a `filter` (the list's filters). At most 5,000 records change per call, only those you may change; "
+    "when `remaining` is true, send the same request again."
+)
+
+
 def collaborators_out(rows: list[Any]) -> list[CollaboratorOut]:
     return [
         CollaboratorOut(member_id=row.member_id, name=name, access=row.access, expires_at=row.expires_at)
@@ -180,6 +216,7 @@ class AccountController(Controller):
         sort: FromQuery[Sort] = "-updated_at",
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[Limit] = 50,
+        count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
     ) -> AccountPage:
         auth.require_token_scope("customers", "read")
         filters = service.Filters(
@@ -192,7 +229,9 @@ class AccountController(Controller):
             q=q,
             custom=custom_filters(request),
         )
-        page = await service.list_records(db, access, Account, filters, sort=sort, cursor=cursor, limit=limit)
+        page = await service.list_records(
+            db, access, Account, filters, sort=sort, cursor=cursor, limit=limit, count=count
+        )
         return account_page(page)
 
     @post(
@@ -217,6 +256,23 @@ class AccountController(Controller):
         created = account_out(row)
         created.possible_duplicates = [duplicate_out(d) for d in found]
         return created
+
+    @post(
+        "/bulk",
+        status_code=200,
+        summary="Bulk action on accounts",
+        description=BULK_DESCRIPTION,
+        responses=problems(400, 401, 403, 422),
+    )
+    async def bulk_accounts(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[BulkIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> BulkOut:
+        return await run_bulk(request, auth, access, db, Account, data)
 
     @post(
         "/duplicates",
@@ -487,11 +543,12 @@ class ContactController(Controller):
         sort: FromQuery[Sort] = "-updated_at",
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[Limit] = 50,
+        count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
     ) -> ContactPage:
         auth.require_token_scope("contacts", "read")
         filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
         return contact_page(
-            await service.list_records(db, access, Contact, filters, sort=sort, cursor=cursor, limit=limit)
+            await service.list_records(db, access, Contact, filters, sort=sort, cursor=cursor, limit=limit, count=count)
         )
 
     @post("", status_code=201, summary="Add a contact to an account", responses=problems(400, 401, 403, 422))
@@ -525,6 +582,23 @@ class ContactController(Controller):
     ) -> Stream:
         filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
         return await export_file(request, auth, access, db, Contact, filters, sort, export_format(request))
+
+    @post(
+        "/bulk",
+        status_code=200,
+        summary="Bulk action on contacts (change owner or delete)",
+        description=BULK_DESCRIPTION,
+        responses=problems(400, 401, 403, 422),
+    )
+    async def bulk_contacts(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[BulkIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> BulkOut:
+        return await run_bulk(request, auth, access, db, Contact, data)
 
     @get("/deleted", summary="Contacts deleted in the last 30 days (administrators)", responses=problems(401, 403))
     async def deleted_contacts(

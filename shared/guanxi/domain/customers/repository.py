@@ -157,7 +157,7 @@ class ListQuery:
     cursor: str | None = None
     limit: int = 50
     live: bool = True  # False: the soft-deleted rows instead
-    count: bool = True  # on the first page
+    count: bool = False  # asked for: counted on the first page only, and only up to COUNT_CAP
     action: str = "read"  # whose data scope applies: reading a list, or exporting it
 
 

@@ -174,3 +174,30 @@ class SearchHit(msgspec.Struct):
     matched_field: str
     matched_value: str
     account_id: uuid.UUID | None = None
+
+
+class BulkFilter(msgspec.Struct, forbid_unknown_fields=True):
+    """The same filters as the list: the whole filtered list, not only what one page shows."""
+
+    owner_id: uuid.UUID | None = None
+    tag: str | None = None
+    heat: Heat | None = None
+    lifecycle_stage: Stage | None = None
+    kind: Kind | None = None
+    city: str | None = None
+    account_id: uuid.UUID | None = None
+    q: str | None = None
+    custom: dict[str, str] = {}
+
+
+class BulkIn(msgspec.Struct, forbid_unknown_fields=True):
+    action: Literal["change_owner", "add_tags", "remove_tags", "delete"]
+    ids: list[uuid.UUID] | None = None
+    filter: BulkFilter | None = None
+    owner_id: uuid.UUID | None = None
+    tags: list[str] | None = None
+
+
+class BulkOut(msgspec.Struct):
+    changed: int
+    remaining: bool  # more records match: send the same request again

@@ -424,13 +424,21 @@ def text_match(access: Access, model: Record, query: str) -> ColumnElement[bool]
 
 
 async def list_records(
-    session: AsyncSession, access: Access, model: Record, filters: Filters, *, sort: str, cursor: str | None, limit: int
+    session: AsyncSession,
+    access: Access,
+    model: Record,
+    filters: Filters,
+    *,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    count: bool = False,
 ) -> Page:
     access.require(MODULE[model], "read")
     if filters.tag is not None:
         filters.tag = filters.tag.strip()
     conditions, order = await list_context(session, access, model, filters, sort)
-    query = ListQuery(model, conditions, sort=order, cursor=cursor, limit=limit)
+    query = ListQuery(model, conditions, sort=order, cursor=cursor, limit=limit, count=count)
     page = await repository.list_page(session, access, query)
     page.rows = [shaped(access, model, row, "list") for row in page.rows]
     return page
@@ -439,7 +447,7 @@ async def list_records(
 async def list_deleted(session: AsyncSession, access: Access, model: Record, cursor: str | None, limit: int) -> Page:
     require_restorer(access, model)
     since = func.now() - dt.timedelta(days=RESTORE_DAYS)
-    query = ListQuery(model, [model.deleted_at > since], cursor=cursor, limit=limit, live=False)
+    query = ListQuery(model, [model.deleted_at > since], cursor=cursor, limit=limit, live=False, count=True)
     page = await repository.list_page(session, access, query)
     page.rows = [shaped(access, model, row, "list") for row in page.rows]
     return page
@@ -724,7 +732,7 @@ async def prepare_export(session: AsyncSession, access: Access, model: Record, f
     module = MODULE[model]
     access.require(module, "export")
     conditions, order = await list_context(session, access, model, filters, sort)
-    query = ListQuery(model, conditions, sort=order, limit=EXPORT_BATCH, count=False, action="export")
+    query = ListQuery(model, conditions, sort=order, limit=EXPORT_BATCH, action="export")
     columns = [name for name in EXPORT_FIELDS[model] if access.fields.visible(module, name)]
     custom = {f"custom.{f.key}": f.label for f in await customfields.definitions(session, access, module)}
     return Export(access, model, query, columns, custom)
