@@ -55,12 +55,18 @@ def main() -> None:
     parser.add_argument("--signups", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument(
+        "--reuse-data", action="store_true", help="keep the benchmark database of the last run (customers)"
+    )
+    parser.add_argument(
         "--only", choices=("signup", "tenants", "memory", "customers"), action="append", help="run only these"
     )
     args = parser.parse_args()
 
     server = os.environ["GUANXI_TEST_DATABASE_URL"]
-    os.environ["DATABASE_URL"] = asyncio.run(fresh_database(server))
+    if args.reuse_data:
+        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+    else:
+        os.environ["DATABASE_URL"] = asyncio.run(fresh_database(server))
     os.environ["REDIS_URL"] = os.environ["GUANXI_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/40"
     os.environ["GUANXI_ENV"] = "test"
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
@@ -69,11 +75,13 @@ def main() -> None:
     from bench import customers, memory, signup, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
+    if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
+        subprocess.run([os.sys.executable, "-m", "guanxi", "tenants", "migrate"], check=True, capture_output=True)
     runs = {
         "signup": lambda: signup.run(args.signups),
         "tenants": lambda: tenants_migrate.run(args.tenants),
         "memory": memory.run,
-        "customers": lambda: customers.run(args.accounts),
+        "customers": lambda: customers.run(args.accounts, reuse_data=args.reuse_data),
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -24,6 +24,7 @@ REPS = 50
 REQUESTS = 300
 SEARCHES = ["张伟", "华强", "zhang wei", "zhangwei", "深圳恒信", "hengxin", "Smith", "jane smi", "8888", "0013 8",
             "acme1", "info@hooli", "有限公司", "王芳"]  # fmt: skip
+SAME_AS_API = {"plan_cache_mode": "force_custom_plan"}  # as guanxi.db.engine sets it
 TARGETS = {"list": 50, "search": 150, "page": 80}
 
 
@@ -138,7 +139,7 @@ async def bare_sql(
     transport = httpx.ASGITransport(app=create_app())
     headers = {"Authorization": f"Bearer {data['token']}"}
     timings: dict[str, list[float]] = {}
-    connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]))
+    connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]), server_settings=SAME_AS_API)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for name, scenario in calls.items():
@@ -163,9 +164,53 @@ async def bare_sql(
     return timings
 
 
-def run(accounts: int) -> str:
-    print(f"customers: generating {accounts:,} accounts")
-    data = asyncio.run(seed(accounts))
+async def reuse() -> dict[str, Any]:
+    """The workspace a previous run generated (``--reuse-data``): minutes saved when only code changed."""
+    from guanxi.db.engine import dispose_engine
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.identity.service import login
+    from sqlalchemy import text
+
+    async with platform_session() as session:
+        found = (
+            await session.execute(
+                text(
+                    "SELECT t.schema_name, u.email FROM platform.tenants t "
+                    "JOIN platform.memberships m ON m.tenant_id = t.id AND m.role = 'owner' "
+                    "JOIN platform.users u ON u.id = m.user_id "
+                    "WHERE t.name = '基准客户公司' ORDER BY t.created_at DESC LIMIT 1"
+                )
+            )
+        ).one()
+        _user, issued = await login(
+            session, found.email, "correct horse battery staple", client_ip="bench", user_agent="bench"
+        )
+        await session.commit()
+    await dispose_engine()
+    connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]))
+    try:
+        schema = found.schema_name
+        reps = [row["id"] for row in await connection.fetch(f'SELECT member_id AS id FROM "{schema}".member_roles '
+                                                              "WHERE role_key = 'sales_rep'")]  # fmt: skip
+        accounts = await connection.fetchval(f'SELECT count(*) FROM "{schema}".accounts')
+        contacts = await connection.fetchval(f'SELECT count(*) FROM "{schema}".contacts')
+        sample = await connection.fetch(f'SELECT id FROM "{schema}".accounts TABLESAMPLE SYSTEM (1) LIMIT 500')
+    finally:
+        await connection.close()
+    return {
+        "token": issued.token,
+        "schema": schema,
+        "reps": reps,
+        "accounts": accounts,
+        "contacts": contacts,
+        "generated_s": None,
+        "sample": [row["id"] for row in sample],
+    }
+
+
+def run(accounts: int, *, reuse_data: bool = False) -> str:
+    print(f"customers: {'reusing the generated workspace' if reuse_data else f'generating {accounts:,} accounts'}")
+    data = asyncio.run(reuse() if reuse_data else seed(accounts))
     rng = random.Random(7)
     calls = scenarios(data, rng)
     port = free_port()
@@ -190,11 +235,12 @@ def run(accounts: int) -> str:
         api.terminate()
         api.wait(timeout=10)
     sql = asyncio.run(bare_sql(data, calls))
+    generated = f": {data['generated_s']:.0f} s" if data["generated_s"] else ""
     lines = [
         f"## Customers at {data['accounts']:,} accounts and {data['contacts']:,} contacts",
         "",
         f"Method: one workspace with {REPS} sales reps and generated customers (70 % Chinese, 30 % English names; "
-        f"generator `shared/guanxi/domain/customers/generator.py`, COPY in batches: {data['generated_s']:.0f} s), "
+        f"generator `shared/guanxi/domain/customers/generator.py`, COPY in batches{generated}), "
         f"then {REQUESTS} sequential requests per scenario against one uvicorn API process as the workspace owner "
         "(after 10 warm-up requests). *Bare SQL*: the domain statements each request sends (captured in-process), "
         "replayed alone over asyncpg, for 100 requests; the ratio is API time over bare SQL time at p99.",
