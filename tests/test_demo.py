@@ -24,3 +24,10 @@ async def test_demo_workspace_is_created_once_with_its_team(client: Any) -> None
 
     rep = await client.post("/api/v1/auth/login", json={"email": "wang.qiang@example.com", "password": DEMO_PASSWORD})
     assert rep.status_code == 200 and rep.json()["workspace"]["role"] == "sales_rep"
+    # the rep sees their own customers only; the owner sees all of them, Chinese and English
+    theirs = (await client.get("/api/v1/accounts", params={"count": "true"}, headers=bearer(rep.json()))).json()
+    everyone = (await client.get("/api/v1/accounts", params={"count": "true"}, headers=bearer(owner))).json()
+    assert 0 < theirs["total"] < everyone["total"] == 300
+    assert {a["owner_id"] for a in theirs["items"]} == {rep.json()["user"]["id"]}
+    hits = (await client.get("/api/v1/search", params={"q": "有限公司"}, headers=bearer(owner))).json()
+    assert hits and all("有限公司" in h["title"] for h in hits)

@@ -1,16 +1,20 @@
 """The demo workspace that ``make run`` creates: a known login over a realistic small company.
 
 上海华强电子有限公司, run by 张伟 (owner), with a sales department of two regional teams, service and
-marketing, and five colleagues who can all sign in with the same demo password.
+marketing, five colleagues who can all sign in with the same demo password, and 300 customers (Chinese and
+English) with their contacts, owned by the sales people.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy import insert, update
 
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, platform_session, scoped
 from guanxi.domain.access.models import Department, Member
+from guanxi.domain.customers.generator import generate
 from guanxi.domain.identity import repository
 from guanxi.domain.identity.models import Membership, User
 from guanxi.domain.identity.passwords import hash_password
@@ -19,6 +23,8 @@ from guanxi.domain.tenancy.repository import add_member
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Guanxi-Demo-2026!"  # noqa: S105 (a published demo login, local only)
+
+DEMO_ACCOUNTS = 300  # with about three contacts each
 
 # department, parent
 DEPARTMENTS = [("销售部", None), ("华东销售组", "销售部"), ("华南销售组", "销售部"), ("客服部", None), ("市场部", None)]
@@ -60,7 +66,7 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
                 execution_options=options,
             )
         password_hash = await hash_password(DEMO_PASSWORD)
-        people: dict[str, object] = {}
+        people: dict[str, uuid.UUID] = {}
         for name, email, role, department, manager, heads in PEOPLE:
             user = User(id=new_id(), email=email, name=name, locale="zh-Hans", password_hash=password_hash)
             session.add(user)
@@ -80,5 +86,9 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
                     update(Department).where(Department.id == departments[department]).values(head_id=user.id),
                     execution_options=options,
                 )
+        # Customers for the sales people (and the boss), written in the same transaction with COPY.
+        sellers = [people[name] for name, _, role, *_ in PEOPLE if role in ("manager", "sales_rep")] + [owner.id]
+        connection = await (await session.connection()).get_raw_connection()
+        await generate(connection.driver_connection, tenant.schema_name, sellers, accounts=DEMO_ACCOUNTS)
         await session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD, True
