@@ -54,11 +54,15 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument(
         "--reuse-data", action="store_true", help="keep the benchmark database of the last run (customers)"
     )
     parser.add_argument(
-        "--only", choices=("signup", "tenants", "memory", "customers"), action="append", help="run only these"
+        "--only",
+        choices=("signup", "tenants", "memory", "customers", "imports"),
+        action="append",
+        help="run only these",
     )
     args = parser.parse_args()
 
@@ -72,7 +76,7 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import customers, memory, signup, tenants_migrate
+    from bench import customers, imports, memory, signup, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
     if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
@@ -82,6 +86,7 @@ def main() -> None:
         "tenants": lambda: tenants_migrate.run(args.tenants),
         "memory": memory.run,
         "customers": lambda: customers.run(args.accounts, reuse_data=args.reuse_data),
+        "imports": lambda: imports.run(args.import_rows),
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = Field(None, alias="GUANXI_OIDC_CLIENT_SECRET")
     oidc_name: str = Field("Single sign-on", alias="GUANXI_OIDC_NAME")
     oauth_attempts_per_window: int = Field(300, alias="GUANXI_OAUTH_ATTEMPTS")
+    # Uploaded files (imports) live here until processed; api and worker must share it (one volume).
+    storage_dir: str = Field(".data/storage", alias="GUANXI_STORAGE_DIR")
+    import_max_bytes: int = Field(50 * 1024 * 1024, ge=1024, alias="GUANXI_IMPORT_MAX_BYTES")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

@@ -61,6 +61,11 @@ def name_lexemes(*names: str | None) -> list[str]:
     return sorted(lexeme for lexeme in lexemes if lexeme)
 
 
+def tsvector_text(lexemes: list[str]) -> str:
+    """The text form of a tsvector holding exactly these lexemes (letters, digits and CJK only: no quoting)."""
+    return " ".join(f"'{lexeme}'" for lexeme in lexemes)
+
+
 def phone_digits(phones: Iterable[str | None]) -> str:
     """Each number's digits, space separated: any run of 4+ digits of any number finds the record."""
     return " ".join(digits for phone in phones if phone and (digits := _DIGITS.sub("", phone)))

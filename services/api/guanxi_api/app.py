@@ -20,6 +20,7 @@ from guanxi_api.controllers.customers import AccountController, ContactControlle
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
+from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
@@ -58,11 +59,13 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 async def require_json_bodies(request: Request[Any, Any, Any]) -> None:
-    """Only JSON is accepted: a cross-site HTML form (text/plain, urlencoded) cannot reach a write."""
+    """Only JSON is accepted (and files where a route says so): a cross-site HTML form cannot reach a write."""
     if request.method not in BODY_METHODS:
         return
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data" and request.route_handler.opt.get("accepts_files"):
+        return  # file uploads; cookie-authenticated ones still need the CSRF header (provide_auth)
     if has_body and media_type != "application/json":
         raise DomainError(
             detail="Send the body as application/json.",
@@ -89,6 +92,7 @@ def create_app() -> Litestar:
             ContactController,
             SearchController,
             CustomFieldController,
+            ImportController,
             InvitationAdminController,
             InvitationController,
             PasswordResetController,

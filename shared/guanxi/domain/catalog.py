@@ -2,6 +2,7 @@
 
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
+from guanxi.domain.imports import models as imports_models
 from guanxi.domain.timeline import models as timeline_models
 
-__all__ = ["customers_models", "customfields_models", "timeline_models"]
+__all__ = ["customers_models", "customfields_models", "imports_models", "timeline_models"]

@@ -128,10 +128,6 @@ CONTACT_COLUMNS = (
 SEARCH_KEYS = ["search_vector", "search_phones", "search_emails"]  # an empty key is '', not NULL
 
 
-def tsvector_text(lexemes: Sequence[str]) -> str:
-    return " ".join(f"'{lexeme}'" for lexeme in lexemes)
-
-
 def pg_array(values: Sequence[str]) -> str:
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
@@ -238,7 +234,7 @@ def _csv(rows: list[dict[str, Any]], columns: Sequence[str], creator: uuid.UUID)
         else:
             names, phones, emails = [row["name"]], [row["phone"]], [row["email"]]
         derived = {
-            "search_vector": tsvector_text(textsearch.name_lexemes(*names)),
+            "search_vector": textsearch.tsvector_text(textsearch.name_lexemes(*names)),
             "search_phones": textsearch.phone_digits(phones),
             "search_emails": textsearch.email_text(emails),
             "created_by": creator,

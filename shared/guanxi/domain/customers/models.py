@@ -22,6 +22,7 @@ class SoftDeleteMixin:
     search_emails: Mapped[str] = mapped_column(Text, default="")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     deleted_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    import_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the import that created the record
 
 
 class Account(TenantRecordMixin, SoftDeleteMixin, TenantBase):

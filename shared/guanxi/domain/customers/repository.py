@@ -31,7 +31,7 @@ SEARCH_COLUMNS = ("search_vector", "search_phones", "search_emails")
 
 def columns_of(model: Record) -> list[Any]:
     """Everything but the search keys and bookkeeping."""
-    hidden = {*SEARCH_COLUMNS, "deleted_by", "created_by"}
+    hidden = {*SEARCH_COLUMNS, "deleted_by", "created_by", "import_id"}
     return [column for column in model.__table__.columns if column.name not in hidden]
 
 
@@ -72,7 +72,13 @@ async def update_record(
 
 
 async def record_change(
-    session: AsyncSession, access: Access, model: Record, record_id: uuid.UUID, action: str, changes: dict[str, Any]
+    session: AsyncSession,
+    access: Access,
+    model: Record,
+    record_id: uuid.UUID,
+    action: str,
+    changes: dict[str, Any],
+    batch_id: uuid.UUID | None = None,
 ) -> None:
     await session.execute(
         insert(RecordChange).values(
@@ -82,6 +88,7 @@ async def record_change(
             actor_id=access.member_id,
             action=action,
             changes=changes,
+            batch_id=batch_id,
         ),
         execution_options=scoped(access.scope),
     )

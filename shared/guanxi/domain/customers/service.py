@@ -131,7 +131,7 @@ def search_columns(model: Record, row: dict[str, Any]) -> dict[str, Any]:
         names = [row.get("name"), row.get("family_name"), row.get("given_name")]
         phones, emails = list(row.get("phones") or []), list(row.get("emails") or [])
     return {
-        "search_vector": func.array_to_tsvector(textsearch.name_lexemes(*names)),
+        "search_vector": textsearch.tsvector_text(textsearch.name_lexemes(*names)),
         "search_phones": textsearch.phone_digits(phones),
         "search_emails": textsearch.email_text(emails),
     }
@@ -199,7 +199,12 @@ async def custom_values(
 
 
 async def write_update(
-    session: AsyncSession, access: Access, model: Record, before: dict[str, Any], values: dict[str, Any]
+    session: AsyncSession,
+    access: Access,
+    model: Record,
+    before: dict[str, Any],
+    values: dict[str, Any],
+    batch_id: uuid.UUID | None = None,
 ) -> dict[str, list[Any]]:
     changes = diff(before, values)
     if not changes:
@@ -207,7 +212,7 @@ async def write_update(
     if SEARCH_INPUTS[model] & changes.keys():
         values = {**values, **search_columns(model, {**before, **values})}
     await repository.update_record(session, access, model, before["id"], values)
-    await repository.record_change(session, access, model, before["id"], "updated", changes)
+    await repository.record_change(session, access, model, before["id"], "updated", changes, batch_id)
     return changes
 
 

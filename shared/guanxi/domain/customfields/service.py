@@ -250,10 +250,14 @@ async def clean_values(
     values: dict[str, Any],
     *,
     before: dict[str, Any] | None,
+    known: list[CustomField] | None = None,
 ) -> dict[str, Any]:
     """The record's whole ``custom`` object after applying ``values`` (``null`` removes a value), checked
-    against the module's live definitions; raises naming each bad field as ``custom.<key>``."""
-    fields = {field.key: field for field in await definitions(session, access, module)}
+    against the module's live definitions (``known`` when the caller has them already); raises naming each
+    bad field as ``custom.<key>``."""
+    fields = {
+        field.key: field for field in (known if known is not None else await definitions(session, access, module))
+    }
     merged = dict(before or {})
     c = Cleaner()
     members: set[uuid.UUID] = set()

@@ -22,3 +22,4 @@ class RecordChange(IdMixin, TenantBase):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     action: Mapped[str] = mapped_column(String(20))  # created | updated | deleted | restored
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # field -> [before, after]
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the import that made the change
