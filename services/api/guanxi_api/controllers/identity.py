@@ -6,13 +6,14 @@ from typing import Any
 
 import msgspec
 from guanxi.config import get_settings
-from guanxi.domain.identity import recovery, repository, totp
+from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
     MfaLogin,
+    PasswordChange,
     ProfileUpdate,
     RecoveryCodes,
     ResetConfirm,
@@ -47,6 +48,7 @@ def user_out(user: User) -> UserOut:
         name=user.name,
         locale=user.locale,
         email_verified=user.email_verified_at is not None,
+        has_password=user.password_hash is not None,
     )
 
 
@@ -220,6 +222,34 @@ class MeController(Controller):
         user = await identity.update_profile(db, auth, name=data.name, locale=data.locale)
         await db.commit()
         return user_out(user)
+
+    @post(
+        "/me/password",
+        status_code=204,
+        summary="Change your password (or set a first one); your other sessions end",
+        description=(
+            "Send `current_password` and `new_password`. A person who signed up through an identity provider "
+            "and has no password yet leaves `current_password` out to set one. A wrong current password is a "
+            "422 naming `current_password`. This session stays signed in, every other session of yours ends; "
+            "API tokens keep working. 10 attempts per person per hour."
+        ),
+        responses=problems(400, 401, 403, 422, 429),
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[identity.AuthContext],
+        data: JSONBody[PasswordChange],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        await account.change_password(
+            db,
+            auth,
+            current_password=data.current_password,
+            new_password=data.new_password,
+            client_ip=client_ip(request),
+        )
+        await db.commit()
 
     @get("/workspaces", summary="Workspaces you belong to", responses=problems(401))
     async def workspaces(
