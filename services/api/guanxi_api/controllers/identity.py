@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
@@ -9,6 +10,7 @@ from guanxi.config import get_settings
 from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
+from guanxi.domain.identity.oauth_schemas import IdentityOut
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
@@ -29,10 +31,10 @@ from guanxi.domain.identity.schemas import (
     WorkspaceSwitch,
 )
 from guanxi.domain.tenancy.models import Tenant
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import SESSION_COOKIE, client_ip, provide_auth
@@ -249,6 +251,36 @@ class MeController(Controller):
             new_password=data.new_password,
             client_ip=client_ip(request),
         )
+        await db.commit()
+
+    @get(
+        "/me/identities",
+        summary="The identity providers linked to your account",
+        responses=problems(401, 403),
+    )
+    async def identities(
+        self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]
+    ) -> list[IdentityOut]:
+        return await account.identities(db, auth)
+
+    @delete(
+        "/me/identities/{identity_id:uuid}",
+        status_code=204,
+        summary="Unlink an identity provider from your account",
+        description=(
+            "Refused with 409 `last-sign-in-method` when you have no password and no other identity at a "
+            "provider that is still offered: you could no longer sign in."
+        ),
+        responses=problems(401, 403, 404, 409),
+    )
+    async def unlink_identity(
+        self,
+        request: Request[Any, Any, Any],
+        identity_id: FromPath[uuid.UUID],
+        auth: NamedDependency[identity.AuthContext],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        await account.unlink(db, auth, identity_id, client_ip(request))
         await db.commit()
 
     @get("/workspaces", summary="Workspaces you belong to", responses=problems(401))

@@ -1,4 +1,5 @@
-"""A signed-in person's own account: changing (or first setting) the password.
+"""A signed-in person's own account: changing (or first setting) the password, and the identity providers
+linked to it. Linking a provider goes through the provider's flow, in ``oauth.py``.
 
 These settings belong to the person, not to a workspace: API tokens, which act in one workspace, are
 refused. No HTTP here and no commit except where a refusal must leave its trace: the edge commits.
@@ -6,15 +7,18 @@ refused. No HTTP here and no commit except where a refusal must leave its trace:
 
 from __future__ import annotations
 
+import uuid
+
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi import ratelimit
 from guanxi.domain.identity import repository, validation
-from guanxi.domain.identity.models import User
+from guanxi.domain.identity.models import OAuthIdentity, User
+from guanxi.domain.identity.oauth_schemas import IdentityOut, configured_providers, provider_name
 from guanxi.domain.identity.passwords import MAX_LENGTH, hash_password, verify_password
 from guanxi.domain.identity.service import AuthContext, audit_everywhere, refuse_tokens
-from guanxi.errors import FieldError, validation_error
+from guanxi.errors import DomainError, FieldError, not_found, validation_error
 
 log = structlog.get_logger("identity.account")
 
@@ -67,3 +71,60 @@ async def change_password(
     )
     log.info("password.changed", first_password=first_password, sessions_ended=ended)
     return user
+
+
+def identity_out(identity: OAuthIdentity, available: set[str] | None = None) -> IdentityOut:
+    offered = available if available is not None else {p.key for p in configured_providers()}
+    return IdentityOut(
+        id=identity.id,
+        provider=identity.provider,
+        provider_name=provider_name(identity.provider),
+        email=identity.email,
+        linked_at=identity.created_at,
+        last_login_at=identity.last_login_at,
+        available=identity.provider in offered,
+    )
+
+
+async def identities(session: AsyncSession, auth: AuthContext) -> list[IdentityOut]:
+    refuse_tokens(auth)
+    offered = {p.key for p in configured_providers()}
+    return [identity_out(identity, offered) for identity in await repository.identities_of(session, auth.user.id)]
+
+
+def last_sign_in_method() -> DomainError:
+    return DomainError(
+        detail=(
+            "This is the only way you can sign in. Set a password or connect another provider before you remove it."
+        ),
+        status=409,
+        type="last-sign-in-method",
+        title="Last way to sign in",
+    )
+
+
+async def unlink(session: AsyncSession, auth: AuthContext, identity_id: uuid.UUID, client_ip: str) -> OAuthIdentity:
+    """Remove a linked provider account, unless the person could then no longer sign in.
+
+    A way to sign in is the password, or an identity at a provider the operator still offers. The user
+    row is locked first, so two removals at once cannot each count on the identity the other removes.
+    """
+    refuse_tokens(auth)
+    user = await repository.lock_user(session, auth.user.id)
+    assert user is not None
+    linked = await repository.identities_of(session, user.id)
+    identity = next((candidate for candidate in linked if candidate.id == identity_id), None)
+    if identity is None:
+        raise not_found("Connected identity")
+    offered = {p.key for p in configured_providers()}
+    others = [other for other in linked if other.id != identity.id and other.provider in offered]
+    if user.password_hash is None and not others:
+        log.info("identity.unlink_refused", provider=identity.provider, reason="last_sign_in_method")
+        raise last_sign_in_method()
+    await session.delete(identity)
+    await session.flush()
+    await audit_everywhere(
+        session, user.id, "identity.unlinked", client_ip, provider=identity.provider, identity_id=str(identity.id)
+    )
+    log.info("identity.unlinked", provider=identity.provider)
+    return identity
