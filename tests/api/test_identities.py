@@ -266,6 +266,36 @@ async def test_bad_link_starts_are_refused_and_remember_nothing(
     assert await get_redis().keys("oauth:flow:*") == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"state": "", "code": "the-code"},
+        {"state": "s" * 201, "code": "the-code"},
+        {"state": 5, "code": "the-code"},
+        {"code": "the-code"},
+        {"state": "{state}", "code": ""},
+        {"state": "{state}", "code": "c" * 4001},
+        {"state": "{state}", "code": ["the-code"]},
+        {"state": "{state}", "code": "the-code", "user_id": "00000000-0000-0000-0000-000000000000"},
+    ],
+)
+async def test_a_malformed_link_callback_is_refused_and_does_not_spend_the_flow(
+    client: Any, idp: OidcProvider, body: dict[str, Any]
+) -> None:
+    account = await signed_up(client)
+    started = await start_link(client, bearer(account))
+    code, state = await approve(started.json()["authorization_url"])
+    sent = {key: value.format(state=state) if isinstance(value, str) else value for key, value in body.items()}
+
+    refused = await client.post("/api/v1/auth/oauth/oidc/callback", json=sent, headers=bearer(account))
+    done = await client.post(
+        "/api/v1/auth/oauth/oidc/callback", json={"state": state, "code": code}, headers=bearer(account)
+    )
+
+    assert_problem(refused, 422, "validation-error")
+    assert done.status_code == 201, done.text
+
+
 # --- listing and unlinking --------------------------------------------------------------------------
 
 

@@ -338,6 +338,13 @@ def test_disconnecting_asks_the_api_and_says_so(signed_in: TestClient[Any], acco
     assert "No provider is connected to your account yet." in after and "Connect Acme SSO" in after
 
 
+def test_disconnecting_an_unknown_account_is_not_found(signed_in: TestClient[Any], account: Account) -> None:
+    for identity_id in (str(uuid.uuid4()), "not-an-id", "%E4%BD%A0%E5%A5%BD"):
+        response = post_form(signed_in, f"/w/settings/account/identities/{identity_id}/unlink")
+        assert response.status_code == 404, identity_id
+    assert account.unlinked == []
+
+
 def test_the_last_way_to_sign_in_has_no_disconnect_button_and_a_refusal_is_explained(
     signed_in: TestClient[Any], account: Account, fake_api: FakeApi
 ) -> None:
