@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
-@pytest.fixture(scope="module")
-def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Module-scoped: its scheduler relays this database's outbox, so it must be gone before other
-    modules (the outbox tests) run on this test worker."""
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The whole product on free ports, with ``extra_env`` added to every process's environment."""
     ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
     running = Stack(
         # Its own Redis database: the per-test flush of the test's database must not drop its queue.
@@ -40,6 +40,7 @@ def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             **os.environ,
             "GUANXI_LOG_LEVEL": "INFO",
             "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
+            **(extra_env or {}),
         },
         ports=ports,
         mail_dir=tmp_path_factory.mktemp("mail"),
@@ -55,8 +56,18 @@ def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         client.close()
     running.start()
-    yield running
-    running.stop()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Module-scoped: its scheduler relays this database's outbox, so it must be gone before other
+    modules (the outbox tests) run on this test worker."""
+    with running_stack(tmp_path_factory) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

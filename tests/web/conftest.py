@@ -43,6 +43,7 @@ class FakeApi:
             "name": "张伟",
             "locale": "en",
             "email_verified": False,
+            "has_password": True,
         }
     )
     workspaces: list[dict[str, Any]] = field(

@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-TWO_FACTOR_EXEMPT = ("/api/v1/me", "/api/v1/auth/logout", "/api/v1/workspaces")
+# What a person needs to secure their account stays open: their profile, password, connected identities
+# (linking one goes through the provider paths) and two-factor set-up; signing out; other workspaces.
+TWO_FACTOR_EXEMPT = ("/api/v1/me", "/api/v1/auth/logout", "/api/v1/auth/oauth/", "/api/v1/workspaces")
 
 
 async def provide_db() -> AsyncGenerator[AsyncSession, None]:
@@ -81,7 +83,7 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
     if auth.tenant is not None and auth.tenant.status == "active":
         request.state.actor = Actor(auth.scope, auth.user.id, auth.actor_kind)
     # A workspace that requires two factors shows nothing else to a person who has not turned them on;
-    # what they need to do so (their profile, two-factor set-up, sign-out, other workspaces) stays open.
+    # what they need to do so stays open (TWO_FACTOR_EXEMPT).
     if (
         auth.tenant is not None
         and auth.token_id is None

@@ -20,6 +20,7 @@ from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 
 # The API's own response shapes (shared code), so the two services cannot drift apart.
+from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
 from guanxi.domain.identity.schemas import RecoveryCodes, TwoFactorSetup
@@ -43,6 +44,7 @@ __all__ = [
     "AuditPage",
     "Department",
     "FieldProblem",
+    "Identity",
     "Invitation",
     "InvitationPreview",
     "Me",
@@ -197,6 +199,13 @@ class ApiCaller:
         body = {"state": state, "code": code}
         return await self._call("POST", f"/api/v1/auth/oauth/{quote(provider, safe='')}/callback", Session, json=body)
 
+    async def oauth_link_callback(self, provider: str, *, state: str, code: str) -> tuple[Identity, bool]:
+        """Finish linking a provider to the signed-in user: the identity, and whether it is new (201)."""
+        body = {"state": state, "code": code}
+        path = f"/api/v1/auth/oauth/{quote(provider, safe='')}/callback"
+        response = await self._send("POST", path, json=body)
+        return msgspec.json.decode(response.content, type=Identity), response.status_code == 201
+
     async def logout(self) -> None:
         await self._call("POST", "/api/v1/auth/logout", None)
 
@@ -208,6 +217,24 @@ class ApiCaller:
 
     async def update_me(self, *, locale: str) -> User:
         return await self._call("PATCH", "/api/v1/me", User, json={"locale": locale})
+
+    # The signed-in person's own account, in every workspace (the API refuses API tokens here).
+
+    async def update_profile(self, *, name: str, locale: str) -> User:
+        return await self._call("PATCH", "/api/v1/me", User, json={"name": name, "locale": locale})
+
+    async def change_password(self, *, current_password: str | None, new_password: str) -> None:
+        """Without ``current_password`` (left out of the body): a first password for someone who has none."""
+        body = {"new_password": new_password}
+        if current_password is not None:
+            body["current_password"] = current_password
+        await self._call("POST", "/api/v1/me/password", None, json=body)
+
+    async def identities(self) -> list[Identity]:
+        return await self._call("GET", "/api/v1/me/identities", list[Identity])
+
+    async def unlink_identity(self, identity_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/me/identities/{quote(identity_id, safe='')}", None)
 
     async def create_workspace(self, *, name: str, locale: str) -> Workspace:
         return await self._call("POST", "/api/v1/workspaces", Workspace, json={"name": name, "locale": locale})
@@ -341,6 +368,15 @@ class ApiCaller:
     async def _call(
         self, method: str, path: str, into: type[T] | None, *, json: Any = None, params: dict[str, str] | None = None
     ) -> T:
+        response = await self._send(method, path, json=json, params=params)
+        if into is None:
+            return None  # type: ignore[return-value]
+        return msgspec.json.decode(response.content, type=into)
+
+    async def _send(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """The API's answer; a problem becomes :class:`ApiError`, a network failure :class:`ApiUnavailable`."""
         try:
             response = await self._http.request(method, path, json=json, params=params, headers=self._headers)
         except httpx.HTTPError as error:
@@ -348,9 +384,7 @@ class ApiCaller:
             raise ApiUnavailable(str(error)) from error
         if response.is_error:
             raise _problem_of(response)
-        if into is None:
-            return None  # type: ignore[return-value]
-        return msgspec.json.decode(response.content, type=into)
+        return response
 
 
 def _problem_of(response: httpx.Response) -> ApiError:

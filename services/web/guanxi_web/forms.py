@@ -15,7 +15,7 @@ from guanxi_web.api_client import ApiError, FieldProblem
 from guanxi_web.i18n import N_, _
 from guanxi_web.permissions import ACTION_LABELS, ACTIONS, MODULE_LABELS, MODULES, cell
 
-SECRET_FIELDS = frozenset({"password"})
+SECRET_FIELDS = frozenset({"password", "current_password", "new_password"})
 
 LOGIN_FIELDS = {"email": N_("Email"), "password": N_("Password")}
 SIGNUP_FIELDS = {
@@ -26,6 +26,8 @@ SIGNUP_FIELDS = {
     "locale": N_("Language"),
 }
 WORKSPACE_FIELDS = {"name": N_("Workspace name"), "locale": N_("Language")}
+PROFILE_FIELDS = {"name": N_("Your name"), "locale": N_("Language")}
+PASSWORD_FIELDS = {"current_password": N_("Current password"), "new_password": N_("New password")}
 MEMBER_FIELDS = {"roles": N_("Roles"), "department_id": N_("Department"), "manager_id": N_("Manager")}
 HAND_OVER_FIELDS = {"to_member_id": N_("Hand over to")}
 INVITE_FIELDS = {"email": N_("Email"), "role": N_("Role")}
@@ -167,4 +169,8 @@ def field_message(problem: FieldProblem) -> str:
         return _("This password is too easy to guess. Try a longer phrase of unrelated words.")
     if problem.code == "invalid_choice":
         return _("Choose one of the listed options.")
+    if problem.code == "wrong_password":
+        return _("This is not your current password.")
+    if problem.code == "same_password":
+        return _("Choose a password different from your current one.")
     return problem.message[:1].upper() + problem.message[1:]

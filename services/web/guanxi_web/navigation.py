@@ -113,6 +113,7 @@ class SettingsPage:
 
 SETTINGS_PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("", N_("Workspaces"), admin_only=False),
+    SettingsPage("account", N_("Your account"), admin_only=False),
     SettingsPage("general", N_("General"), admin_only=True),
     SettingsPage("members", N_("Members"), admin_only=True),
     SettingsPage("roles", N_("Roles"), admin_only=True),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
 from guanxi.config import get_settings
-from guanxi.domain.identity import recovery, repository, totp
+from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
+from guanxi.domain.identity.oauth_schemas import IdentityOut
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
     MfaLogin,
+    PasswordChange,
     ProfileUpdate,
     RecoveryCodes,
     ResetConfirm,
@@ -28,10 +31,10 @@ from guanxi.domain.identity.schemas import (
     WorkspaceSwitch,
 )
 from guanxi.domain.tenancy.models import Tenant
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import SESSION_COOKIE, client_ip, provide_auth
@@ -47,6 +50,7 @@ def user_out(user: User) -> UserOut:
         name=user.name,
         locale=user.locale,
         email_verified=user.email_verified_at is not None,
+        has_password=user.password_hash is not None,
     )
 
 
@@ -220,6 +224,64 @@ class MeController(Controller):
         user = await identity.update_profile(db, auth, name=data.name, locale=data.locale)
         await db.commit()
         return user_out(user)
+
+    @post(
+        "/me/password",
+        status_code=204,
+        summary="Change your password (or set a first one); your other sessions end",
+        description=(
+            "Send `current_password` and `new_password`. A person who signed up through an identity provider "
+            "and has no password yet leaves `current_password` out to set one. A wrong current password is a "
+            "422 naming `current_password`. This session stays signed in, every other session of yours ends; "
+            "API tokens keep working. 10 attempts per person per hour."
+        ),
+        responses=problems(400, 401, 403, 422, 429),
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[identity.AuthContext],
+        data: JSONBody[PasswordChange],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        await account.change_password(
+            db,
+            auth,
+            current_password=data.current_password,
+            new_password=data.new_password,
+            client_ip=client_ip(request),
+        )
+        await db.commit()
+
+    @get(
+        "/me/identities",
+        summary="The identity providers linked to your account",
+        responses=problems(401, 403),
+    )
+    async def identities(
+        self, auth: NamedDependency[identity.AuthContext], db: NamedDependency[AsyncSession]
+    ) -> list[IdentityOut]:
+        return await account.identities(db, auth)
+
+    @delete(
+        "/me/identities/{identity_id:uuid}",
+        status_code=204,
+        summary="Unlink an identity provider from your account",
+        description=(
+            "Refused with 409 `last-sign-in-method` when you have no password and no other identity at a "
+            "provider that is still offered: you could no longer sign in."
+        ),
+        responses=problems(401, 403, 404, 409),
+    )
+    async def unlink_identity(
+        self,
+        request: Request[Any, Any, Any],
+        identity_id: FromPath[uuid.UUID],
+        auth: NamedDependency[identity.AuthContext],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        await account.unlink(db, auth, identity_id, client_ip(request))
+        await db.commit()
 
     @get("/workspaces", summary="Workspaces you belong to", responses=problems(401))
     async def workspaces(

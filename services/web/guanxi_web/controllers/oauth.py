@@ -3,6 +3,10 @@
 The browser that starts a sign-in gets the flow's state in a short-lived cookie, and the way back is
 accepted only with that same state: a provider's answer that another browser started (a planted link,
 a stolen code) goes nowhere.
+
+A signed-in person connecting a provider to their account ("link", from Settings → Your account) takes
+the same way; a second cookie remembers that it is a link, so that the way back ends on the account page,
+still signed in as the same person.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import structlog
 from guanxi import locales
@@ -34,6 +39,9 @@ log = structlog.get_logger("web.oauth")
 STATE_COOKIE = "gx_oauth_state"
 STATE_COOKIE_PATH = "/auth"
 STATE_COOKIE_SECONDS = 600  # as long as the API keeps the flow
+# Set beside the state when the flow links a provider to the signed-in person (value "link").
+INTENT_COOKIE = "gx_oauth_intent"
+ACCOUNT_PAGE = "/w/settings/account"
 
 # The API's refusals, said again in the reader's language (``%(provider)s`` is the provider's name).
 MESSAGES = {
@@ -54,6 +62,17 @@ MESSAGES = {
 STATE_MISMATCH = MESSAGES["oauth-state-invalid"]
 CANCELLED = N_("Sign-in with %(provider)s was cancelled.")
 COMPANY_NEEDED = N_("Enter your company name to create a workspace with %(provider)s.")
+
+# Why a link did not happen, as the account page's ``link_error`` (it says it in the reader's language).
+LINK_REFUSALS = {
+    "oauth-identity-taken": "taken",
+    "oauth-link-other-user": "expired",
+    "oauth-state-invalid": "expired",
+    "oauth-refused": "failed",
+    "oauth-invalid-token": "failed",
+    "oauth-provider-unavailable": "unavailable",
+    "rate-limited": "limited",
+}
 
 
 @dataclass(frozen=True)
@@ -106,12 +125,33 @@ def _refused_page(intent: str, message: str, status_code: int, company_name: str
 
 def _forget_state(response: Response[Any]) -> None:
     response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)
+    response.delete_cookie(INTENT_COOKIE, path=STATE_COOKIE_PATH)
+
+
+def _link_refused(provider: Provider, reason: str) -> Redirect:
+    """Back to the account page, which says why (only the reason's key and the provider travel)."""
+    log.info("oauth.link_not_done", provider=provider.key, reason=reason)
+    return Redirect(f"{ACCOUNT_PAGE}?{urlencode({'link_error': reason, 'provider': provider.key})}", status_code=303)
+
+
+def _link_reason(error: ApiError) -> str:
+    if error.status >= 500:
+        return "unavailable"
+    return LINK_REFUSALS.get(error.kind, "failed")
+
+
+def _sign_in_first() -> Redirect:
+    return Redirect(f"/login?{urlencode({'next': ACCOUNT_PAGE})}", status_code=303)
 
 
 async def _start(
     api: ApiCaller, provider: Provider, *, intent: str, company_name: str, locale: str, from_form: bool
 ) -> Response[Any]:
-    intent = intent if intent in ("login", "signup") else "login"
+    # A link changes the signed-in person's account: only from our own form, which carries a CSRF token.
+    linking = intent == "link" and from_form
+    intent = intent if intent in ("login", "signup") or linking else "login"
+    if linking and not api.signed_in:
+        return _sign_in_first()
     company_name = company_name.strip()
     if intent == "signup" and not company_name:
         return _refused_page(intent, _(COMPANY_NEEDED) % {"provider": provider.name}, 422)
@@ -126,8 +166,12 @@ async def _start(
         )
     except ApiError as error:
         log.info("oauth.start_refused", provider=provider.key, status=error.status, kind=error.kind)
+        if linking:
+            return _sign_in_first() if error.status == 401 else _link_refused(provider, _link_reason(error))
         return _refused_page(intent, _explain(error, provider), refusal_status(error), company_name)
     except ApiUnavailable:
+        if linking:
+            return _link_refused(provider, "unavailable")
         message = _("We could not complete this right now. Please try again in a moment.")
         return _refused_page(intent, message, 503, company_name)
     response: Response[Any]
@@ -153,6 +197,18 @@ async def _start(
         samesite="lax",  # sent on the provider's top-level redirect back to us
         secure=settings.secure_cookies,
     )
+    if linking:
+        response.set_cookie(
+            INTENT_COOKIE,
+            "link",
+            max_age=STATE_COOKIE_SECONDS,
+            path=STATE_COOKIE_PATH,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    else:  # a link left unfinished earlier must not turn this sign-in into one
+        response.delete_cookie(INTENT_COOKIE, path=STATE_COOKIE_PATH)
     log.info("oauth.redirected", provider=provider.key, intent=intent)
     return response
 
@@ -202,14 +258,20 @@ class OAuthController(Controller):
         error: FromQuery[str] = "",
     ) -> Response[Any]:
         chosen = _provider(provider)
+        linking = request.cookies.get(INTENT_COOKIE) == "link"
         response: Response[Any]
         if error:
             log.info("oauth.provider_refused", provider=chosen.key, error=error[:60])
-            message = CANCELLED if error == "access_denied" else MESSAGES["oauth-refused"]
-            response = _refused_page("login", _(message) % {"provider": chosen.name}, 400)
+            if linking:
+                response = _link_refused(chosen, "cancelled" if error == "access_denied" else "failed")
+            else:
+                message = CANCELLED if error == "access_denied" else MESSAGES["oauth-refused"]
+                response = _refused_page("login", _(message) % {"provider": chosen.name}, 400)
         elif not code or not _same_state(request.cookies.get(STATE_COOKIE), returned_state):
             log.info("oauth.state_mismatch", provider=chosen.key, cookie=STATE_COOKIE in request.cookies)
-            response = _refused_page("login", _(STATE_MISMATCH), 400)
+            response = _link_refused(chosen, "expired") if linking else _refused_page("login", _(STATE_MISMATCH), 400)
+        elif linking:
+            response = await _finish_link(api, chosen, state=returned_state, code=code)
         else:
             response = await _finish(api, chosen, state=returned_state, code=code)
         _forget_state(response)
@@ -231,3 +293,20 @@ async def _finish(api: ApiCaller, provider: Provider, *, state: str, code: str) 
     response = Redirect("/home", status_code=303)
     start_session(response, session, secure=get_settings().secure_cookies)
     return response
+
+
+async def _finish_link(api: ApiCaller, provider: Provider, *, state: str, code: str) -> Response[Any]:
+    """The API links the provider account to the person this browser is signed in as; nobody signs in."""
+    if not api.signed_in:
+        return _sign_in_first()
+    try:
+        identity, created = await api.oauth_link_callback(provider.key, state=state, code=code)
+    except ApiError as error:
+        log.info("oauth.link_refused", provider=provider.key, status=error.status, kind=error.kind)
+        return _sign_in_first() if error.status == 401 else _link_refused(provider, _link_reason(error))
+    except ApiUnavailable:
+        return _link_refused(provider, "unavailable")
+    log.info("oauth.linked", provider=provider.key, identity_id=str(identity.id), created=created)
+    return Redirect(
+        f"{ACCOUNT_PAGE}?done={'identity-linked' if created else 'identity-already-linked'}", status_code=303
+    )

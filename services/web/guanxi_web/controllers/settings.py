@@ -1,4 +1,5 @@
-"""Settings: the workspace's people, roles, invitations, departments, API tokens, audit log and general settings.
+"""Settings: the person's own account, and the workspace's people, roles, invitations, departments, API tokens,
+audit log and general settings.
 
 Every page asks the API, which decides who may do what; the web only hides what a role cannot use and
 turns the API's 403 into a page that says so inside the app shell.
@@ -11,6 +12,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import structlog
+from guanxi.config import get_settings
+from guanxi.domain.identity.oauth_schemas import configured_providers
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
@@ -23,6 +26,7 @@ from guanxi_web.api_client import (
     ApiError,
     ApiUnavailable,
     Department,
+    Identity,
     Me,
     Member,
     Role,
@@ -37,6 +41,8 @@ from guanxi_web.forms import (
     HAND_OVER_FIELDS,
     INVITE_FIELDS,
     MEMBER_FIELDS,
+    PASSWORD_FIELDS,
+    PROFILE_FIELDS,
     ROLE_FIELDS,
     TOKEN_FIELDS,
     TWO_FACTOR_CONFIRM_FIELDS,
@@ -52,7 +58,7 @@ from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
 from guanxi_web.qr import qr_svg
 from guanxi_web.rendering import app_page, is_admin, role_label
-from guanxi_web.session import redirect
+from guanxi_web.session import redirect, remember_locale
 
 log = structlog.get_logger("web.settings")
 
@@ -69,6 +75,12 @@ TOKEN_EXPIRY_DAYS = (30, 90, 365)
 
 # Shown once after a redirect (``?done=``): what the last action did.
 NOTICES = {
+    "profile-saved": N_("Your profile is saved."),
+    "password-changed": N_("Your password is changed. You stay signed in here; everywhere else you were signed out."),
+    "password-set": N_("Your password is set. You can now also sign in with your email and password."),
+    "identity-linked": N_("The account is connected. You can now sign in with it."),
+    "identity-already-linked": N_("That account was already connected to yours."),
+    "identity-unlinked": N_("The account is disconnected. It can no longer be used to sign in here."),
     "member-saved": N_("The member's changes are saved."),
     "member-deactivated": N_("The member is deactivated and can no longer sign in to this workspace."),
     "invited": N_("The invitation is on its way."),
@@ -81,6 +93,18 @@ NOTICES = {
     "role-saved": N_("The role's permissions are saved. They apply from the members' next request."),
     "role-deleted": N_("The role is deleted."),
     "settings-saved": N_("The workspace settings are saved."),
+}
+# Why connecting a provider did not happen (``?link_error=``, set by the provider's way back).
+LINK_ERRORS = {
+    "taken": N_(
+        "This %(provider)s account is already connected to another Guanxi account. Disconnect it there first, "
+        "or connect a different one."
+    ),
+    "expired": N_("Connecting %(provider)s took too long or was started elsewhere. Please try again."),
+    "cancelled": N_("Connecting %(provider)s was cancelled."),
+    "failed": N_("We could not verify your %(provider)s account. Please try again."),
+    "unavailable": N_("%(provider)s cannot be reached right now. Please try again in a moment."),
+    "limited": N_("Too many attempts. Please wait a few minutes and try again."),
 }
 OWNER_ROLE = "owner"
 RETENTION_DAYS = (30, 3650)
@@ -192,6 +216,25 @@ def retention_days(value: str) -> int | None:
     return days if RETENTION_DAYS[0] <= days <= RETENTION_DAYS[1] else None
 
 
+def removable(identities: list[Identity], has_password: bool) -> set[str]:
+    """The identities whose removal leaves a way to sign in (the API's rule): a password, or another identity
+    at a provider that is still offered."""
+    return {
+        str(identity.id)
+        for identity in identities
+        if has_password or any(other.available for other in identities if other.id != identity.id)
+    }
+
+
+def link_error(request: Request[Any, Any, Any]) -> str | None:
+    """The reason a link came back without happening; only known reasons and configured providers are shown."""
+    reason = request.query_params.get("link_error") or ""
+    provider = next((p for p in configured_providers() if p.key == request.query_params.get("provider")), None)
+    if reason not in LINK_ERRORS or provider is None:
+        return None
+    return _(LINK_ERRORS[reason]) % {"provider": provider.name}
+
+
 def moved_total(answer: Mapping[str, Mapping[str, int]]) -> int:
     """The API counts the records it moved per table; people care about the total."""
     return sum(answer.get("moved", {}).values())
@@ -206,6 +249,106 @@ class SettingsController(Controller):
     @get("")
     async def overview(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
         return settings_page(request, "settings/_workspaces.html", me, _("Settings"), "")
+
+    # ---- your account (every member's own, in every workspace)
+
+    async def _account_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        *,
+        profile: Form | None = None,
+        password: Form | None = None,
+        identities_error: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        identities = await api.identities()
+        linked = {identity.provider for identity in identities}
+        if profile is None:
+            profile = Form(PROFILE_FIELDS, values={"name": me.user.name, "locale": me.user.locale})
+        return settings_page(
+            request,
+            "settings/_account.html",
+            me,
+            _("Your account"),
+            "account",
+            profile=profile,
+            password=password or Form(PASSWORD_FIELDS),
+            identities=identities,
+            removable=removable(identities, me.user.has_password),
+            connectable=[p for p in configured_providers() if p.key not in linked],
+            identities_error=identities_error or link_error(request),
+            status_code=status_code,
+        )
+
+    @get("/account")
+    async def account(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        return await self._account_page(request, api, me)
+
+    @post("/account/profile")
+    async def update_profile(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        form, submitted = Form.read(PROFILE_FIELDS, await request.form())
+        form.keep_supported_locale(submitted)
+        form.require(submitted, "name")
+        if form.invalid:
+            return await self._account_page(request, api, me, profile=form, status_code=422)
+        try:
+            await api.update_profile(name=submitted["name"].strip(), locale=submitted["locale"])
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._account_page(request, api, me, profile=form, status_code=refusal_status(error))
+        log.info("profile.saved", locale=submitted["locale"])
+        response = redirect(request, "/w/settings/account?done=profile-saved")
+        # The language chosen here is the one the pages speak from now on, also in this browser.
+        remember_locale(response, submitted["locale"], secure=get_settings().secure_cookies)
+        return response
+
+    @post("/account/password")
+    async def change_password(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        form, submitted = Form.read(PASSWORD_FIELDS, await request.form())
+        has_password = me.user.has_password
+        form.require(submitted, *(("current_password", "new_password") if has_password else ("new_password",)))
+        if form.invalid:
+            return await self._account_page(request, api, me, password=form, status_code=422)
+        try:
+            await api.change_password(
+                current_password=submitted["current_password"] if has_password else None,
+                new_password=submitted["new_password"],
+            )
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            form.refuse(error)
+            return await self._account_page(request, api, me, password=form, status_code=refusal_status(error))
+        log.info("password.changed", first_password=not has_password)
+        return redirect(request, f"/w/settings/account?done={'password-changed' if has_password else 'password-set'}")
+
+    @post("/account/identities/{identity_id:str}/unlink")
+    async def unlink_identity(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        identity_id: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            await api.unlink_identity(identity_id)
+        except ApiError as error:
+            if error.status == 409 and error.kind == "last-sign-in-method":
+                message = _("This is the only way you can sign in. Set a password first, then disconnect it.")
+                return await self._account_page(request, api, me, identities_error=message, status_code=409)
+            raise
+        log.info("identity.unlinked", identity_id=identity_id)
+        return redirect(request, "/w/settings/account?done=identity-unlinked")
 
     # ---- members
 

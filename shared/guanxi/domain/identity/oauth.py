@@ -4,11 +4,14 @@ The authorization code flow, with ``state``, ``nonce`` and PKCE (S256):
 
 1. :func:`start` keeps what the answer will be checked against (nonce, code verifier, redirect URI,
    intent) in Redis for ten minutes, keyed by the state, and returns the provider's authorization URL.
-2. The provider sends the browser back to the redirect URI with ``code`` and ``state``. :func:`finish`
-   takes the flow out of Redis (once: a replayed state finds nothing), exchanges the code, and learns who
-   signed in: from the ID token, verified against the provider's published keys, issuer, audience,
-   expiry and nonce (OpenID Connect), or from GitHub's API, which has no ID token.
-3. :func:`sign_in` applies the linking rules and opens a session.
+2. The provider sends the browser back to the redirect URI with ``code`` and ``state``.
+   :func:`take_flow` takes the flow out of Redis (once: a replayed state finds nothing); :func:`finish`
+   (or :func:`link`) exchanges the code and learns who signed in: from the ID token, verified against the
+   provider's published keys, issuer, audience, expiry and nonce (OpenID Connect), or from GitHub's API,
+   which has no ID token.
+3. :func:`sign_in` applies the linking rules and opens a session. A flow started with the intent
+   ``link`` by a signed-in user instead adds the provider account to that same user (:func:`link`), and
+   signs no one in.
 
 Binding a flow to the browser that started it is the caller's part (the web keeps the state in a
 cookie). Settings are read at call time. No HTTP framework here and no commit: the edge commits.
@@ -34,7 +37,6 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,14 +47,24 @@ from guanxi.domain.identity import repository, validation
 from guanxi.domain.identity.models import OAuthIdentity, User
 from guanxi.domain.identity.oauth_schemas import Intent, OAuthStartOut, Provider, configured_providers
 from guanxi.domain.identity.service import (
+    AuthContext,
     IssuedSession,
     audit_everywhere,
     create_owner_with_workspace,
     open_session,
+    refuse_tokens,
     require_second_factor,
 )
 from guanxi.domain.tenancy.models import Tenant
-from guanxi.errors import DomainError, FieldError, conflict, not_found, too_many_requests, validation_error
+from guanxi.errors import (
+    DomainError,
+    FieldError,
+    conflict,
+    not_authenticated,
+    not_found,
+    too_many_requests,
+    validation_error,
+)
 from guanxi.redis import get_redis
 
 log = structlog.get_logger("oauth")
@@ -102,6 +114,7 @@ class Flow(msgspec.Struct):
     code_verifier: str
     locale: str
     company_name: str | None = None
+    user_id: str | None = None  # a link: the signed-in user who started it, the only one who may finish it
 
 
 def get_provider(key: str) -> Provider:
@@ -184,6 +197,24 @@ def _no_account(provider: Provider) -> DomainError:
     )
 
 
+def _identity_taken(provider: Provider) -> DomainError:
+    return DomainError(
+        detail=f"This {provider.name} account is already linked to another Guanxi account.",
+        status=409,
+        type="oauth-identity-taken",
+        title="Provider account linked elsewhere",
+    )
+
+
+def _link_of_someone_else() -> DomainError:
+    return DomainError(
+        detail="This link to a provider was started by someone else. Start it again from your account.",
+        status=403,
+        type="oauth-link-other-user",
+        title="Link started by someone else",
+    )
+
+
 def _email_missing(provider: Provider) -> DomainError:
     return DomainError(
         detail=f"{provider.name} did not share an email address, and a new account needs one.",
@@ -257,10 +288,13 @@ async def start(
     company_name: str | None,
     locale: str | None,
     client_ip: str,
+    user_id: uuid.UUID | None = None,
 ) -> OAuthStartOut:
-    """Remember a new sign-in and return where to send the browser."""
+    """Remember a new sign-in and return where to send the browser. A link needs the signed-in user."""
     await limit_attempts(client_ip)
     provider = get_provider(provider_key)
+    if intent == "link" and user_id is None:
+        raise not_authenticated("Sign in to connect a provider to your account.")
     company, locale = _check_start(intent, redirect_uri, company_name, locale)
     if provider.issuer is not None:
         authorization_endpoint = str((await _discover(provider)).metadata["authorization_endpoint"])
@@ -275,6 +309,7 @@ async def start(
         code_verifier=verifier,
         locale=locale,
         company_name=company,
+        user_id=str(user_id) if intent == "link" and user_id is not None else None,
     )
     await get_redis().set(_flow_key(state), msgspec.json.encode(flow), ex=FLOW_SECONDS)
     url = prepare_grant_uri(
@@ -300,21 +335,64 @@ async def _take_flow(state: str) -> Flow | None:
     return msgspec.json.decode(stored, type=Flow)
 
 
-async def finish(
-    session: AsyncSession, provider_key: str, *, state: str, code: str, client_ip: str, user_agent: str | None
-) -> SignedIn:
-    """The provider's answer: check it, learn who signed in, and sign them in (or up)."""
+async def take_flow(provider_key: str, state: str, *, client_ip: str) -> tuple[Provider, Flow]:
+    """The flow the provider's answer belongs to; refused unless it is known, unused and this provider's."""
     await limit_attempts(client_ip)
     provider = get_provider(provider_key)
     flow = await _take_flow(state)
     if flow is None or flow.provider != provider.key:
         log.info("oauth.state_refused", provider=provider.key, known=flow is not None)
         raise state_invalid()
+    return provider, flow
+
+
+async def _provider_account(provider: Provider, flow: Flow, code: str) -> ProviderAccount:
     if provider.issuer is not None:
-        account = await _oidc_account(provider, flow, code)
-    else:
-        account = await _github_account(provider, flow, code)
+        return await _oidc_account(provider, flow, code)
+    return await _github_account(provider, flow, code)
+
+
+async def finish(
+    session: AsyncSession, provider: Provider, flow: Flow, code: str, *, client_ip: str, user_agent: str | None
+) -> SignedIn:
+    """A sign-in's or sign-up's answer: learn who signed in, and sign them in (or up)."""
+    if flow.intent == "link":  # the caller must take the signed-in user's path: link()
+        raise state_invalid()
+    account = await _provider_account(provider, flow, code)
     return await sign_in(session, provider, account, flow, client_ip=client_ip, user_agent=user_agent)
+
+
+async def link(
+    session: AsyncSession, provider: Provider, flow: Flow, code: str, auth: AuthContext, *, client_ip: str
+) -> tuple[OAuthIdentity, bool]:
+    """A link's answer: add the provider account to the signed-in user who started the link.
+
+    Only that same user may finish it (checked before the code is spent), and a provider account that
+    belongs to someone else stays theirs. Nobody is signed in or out. Returns the identity and whether
+    it is new (a provider account already linked to this user is kept, with the provider's facts renewed).
+    """
+    refuse_tokens(auth)
+    if flow.intent != "link" or flow.user_id != str(auth.user.id):
+        log.info("oauth.link_refused", provider=provider.key, reason="other_user")
+        raise _link_of_someone_else()
+    account = await _provider_account(provider, flow, code)
+    user = await _user(session, auth.user.id)
+    identity = await repository.identity_by_subject(session, provider.key, account.subject)
+    if identity is not None and identity.user_id != user.id:
+        log.info("oauth.link_refused", provider=provider.key, reason="linked_elsewhere")
+        raise _identity_taken(provider)
+    created = identity is None
+    if identity is None:
+        identity = await _link(session, user, provider, account)
+    _note_account(identity, user, account)
+    await session.flush()
+    await session.refresh(identity)
+    if created:
+        await audit_everywhere(
+            session, user.id, "identity.linked", client_ip, provider=provider.key, identity_id=str(identity.id)
+        )
+        log.info("oauth.identity_linked", provider=provider.key, user_id=str(user.id), intent="link")
+    return identity, created
 
 
 # --- talking to providers ------------------------------------------------------------------------
@@ -563,13 +641,6 @@ async def _github_account(provider: Provider, flow: Flow, code: str) -> Provider
 # --- who signs in --------------------------------------------------------------------------------
 
 
-async def _identity_of(session: AsyncSession, provider: str, subject: str) -> OAuthIdentity | None:
-    result = await session.scalars(
-        select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
-    )
-    return result.first()
-
-
 async def _link(session: AsyncSession, user: User, provider: Provider, account: ProviderAccount) -> OAuthIdentity:
     identity = OAuthIdentity(id=new_id(), user_id=user.id, provider=provider.key, subject=account.subject)
     session.add(identity)
@@ -615,6 +686,13 @@ async def _user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
+def _note_account(identity: OAuthIdentity, user: User, account: ProviderAccount) -> None:
+    """Keep what the provider says now; a verified address that is the user's own verifies it."""
+    identity.email, identity.email_verified = account.email, account.email_verified
+    if account.email_verified and user.email_verified_at is None and account.email == user.email.lower():
+        user.email_verified_at = utcnow()
+
+
 async def _owner_of_new_identity(
     session: AsyncSession, provider: Provider, account: ProviderAccount, flow: Flow, client_ip: str
 ) -> tuple[User, bool]:
@@ -646,7 +724,7 @@ async def sign_in(
     user, links the provider account to that user; an unverified one never does. With no matching user,
     a sign-up creates one with a workspace; a sign-in is refused.
     """
-    identity = await _identity_of(session, provider.key, account.subject)
+    identity = await repository.identity_by_subject(session, provider.key, account.subject)
     created = linked = False
     if identity is not None:
         user = await _user(session, identity.user_id)
@@ -654,10 +732,8 @@ async def sign_in(
         user, created = await _owner_of_new_identity(session, provider, account, flow, client_ip)
         identity = await _link(session, user, provider, account)
         linked = not created
-    now = utcnow()
-    identity.email, identity.email_verified, identity.last_login_at = account.email, account.email_verified, now
-    if account.email_verified and user.email_verified_at is None and account.email == user.email.lower():
-        user.email_verified_at = now
+    _note_account(identity, user, account)
+    identity.last_login_at = utcnow()
     active = [(m, t) for m, t in await repository.memberships_of(session, user.id) if m.status == "active"]
     tenant, role = (active[0][1], active[0][0].role) if active else (None, None)
     if not created:  # the provider is the first factor; an enrolled person still needs their code

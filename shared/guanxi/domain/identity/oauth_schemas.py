@@ -5,6 +5,8 @@ Free of the database and of HTTP, so that the web can show the configured provid
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -12,7 +14,8 @@ import msgspec
 
 from guanxi.config import Settings, get_settings
 
-Intent = Literal["login", "signup"]
+# ``link`` adds a provider account to the signed-in user; it never signs anyone in.
+Intent = Literal["login", "signup", "link"]
 
 OIDC_SCOPE = "openid email profile"
 GITHUB_SCOPE = "read:user user:email"
@@ -59,6 +62,12 @@ def configured_providers(settings: Settings | None = None) -> list[Provider]:
     return [p for p in candidates if p.client_id and p.client_secret and (p.issuer or p.key == "github")]
 
 
+def provider_name(key: str, settings: Settings | None = None) -> str:
+    """A provider's name for people, also when the operator has since removed it."""
+    s = settings or get_settings()
+    return {"google": "Google", "microsoft": "Microsoft", "github": "GitHub", "oidc": s.oidc_name}.get(key, key)
+
+
 # Generous bounds: real values are far shorter, and nothing unbounded reaches Redis or a provider.
 RedirectUri = Annotated[str, msgspec.Meta(max_length=2000)]
 State = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -73,7 +82,8 @@ class ProviderOut(msgspec.Struct):
 
 
 class OAuthStartRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Begin a sign-in. ``redirect_uri`` must lie under the site's public URL; a sign-up needs the company name."""
+    """Begin a sign-in. ``redirect_uri`` must lie under the site's public URL; a sign-up needs the company name;
+    a link needs the caller signed in."""
 
     intent: Intent
     redirect_uri: RedirectUri
@@ -93,3 +103,16 @@ class OAuthCallbackRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     state: State
     code: Code
+
+
+class IdentityOut(msgspec.Struct):
+    """A provider account linked to your user: you can sign in with it."""
+
+    id: uuid.UUID
+    provider: str  # the key, as in the sign-in paths
+    provider_name: str
+    email: str | None  # the provider account's address, as the provider last told it
+    linked_at: dt.datetime
+    last_login_at: dt.datetime | None
+    # False when the operator no longer offers this provider: it cannot be used to sign in now.
+    available: bool

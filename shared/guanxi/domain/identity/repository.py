@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi.domain.identity.models import AuthSession, Membership, User
+from guanxi.domain.identity.models import AuthSession, Membership, OAuthIdentity, User
 from guanxi.domain.tenancy.models import Tenant
 
 
@@ -55,3 +55,33 @@ async def session_with_user(
 
 async def delete_session(session: AsyncSession, token_hash: str) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
+
+
+async def delete_other_sessions(session: AsyncSession, user_id: uuid.UUID, keep_token_hash: str) -> int:
+    result = await session.execute(
+        delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.token_hash != keep_token_hash)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The user, locked until the transaction ends: changes to how they sign in are made one at a time."""
+    statement = select(User).where(User.id == user_id).with_for_update()
+    result = await session.scalars(statement.execution_options(populate_existing=True))
+    return result.first()
+
+
+async def identities_of(session: AsyncSession, user_id: uuid.UUID) -> list[OAuthIdentity]:
+    result = await session.scalars(
+        select(OAuthIdentity)
+        .where(OAuthIdentity.user_id == user_id)
+        .order_by(OAuthIdentity.created_at, OAuthIdentity.id)
+    )
+    return list(result.all())
+
+
+async def identity_by_subject(session: AsyncSession, provider: str, subject: str) -> OAuthIdentity | None:
+    result = await session.scalars(
+        select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
+    )
+    return result.first()

@@ -27,6 +27,8 @@ class UserOut(msgspec.Struct):
     name: str
     locale: str
     email_verified: bool
+    # False for a person who signed up through an identity provider and has not set a password yet.
+    has_password: bool = False
     two_factor_enabled: bool = False  # reported by GET /api/v1/me
 
 
@@ -58,6 +60,13 @@ class MeOut(msgspec.Struct):
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: str | None = None
     locale: str | None = None
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Change your password; leave ``current_password`` out only to set a first one (no password yet)."""
+
+    new_password: str
+    current_password: str | None = None
 
 
 class WorkspaceCreate(msgspec.Struct, forbid_unknown_fields=True):

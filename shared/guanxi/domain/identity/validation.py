@@ -38,18 +38,18 @@ def normalise_email(value: str) -> tuple[str, FieldError | None]:
     return result.normalized.lower(), None
 
 
-def check_password(password: str, *, related: list[str]) -> FieldError | None:
+def check_password(password: str, *, related: list[str], field: str = "password") -> FieldError | None:
     if len(password) < MIN_LENGTH:
-        return FieldError("password", f"must be at least {MIN_LENGTH} characters", "too_short")
+        return FieldError(field, f"must be at least {MIN_LENGTH} characters", "too_short")
     if len(password) > MAX_LENGTH:
-        return FieldError("password", f"must be at most {MAX_LENGTH} characters", "too_long")
+        return FieldError(field, f"must be at most {MAX_LENGTH} characters", "too_long")
     # zxcvbn estimates how fast the password falls to a guessing attack, knowing the user's own data.
     words = {part for text in related if text for part in [text, *re.split(r"[\s@._-]+", text)] if len(part) > 2}
     # zxcvbn refuses inputs over 72 characters; a long passphrase is judged by its first 72.
     strength = zxcvbn(password[:ZXCVBN_MAX], user_inputs=sorted(w[:ZXCVBN_MAX] for w in words))
     if strength["score"] < 2:
         hint = strength["feedback"].get("warning") or "add more words or characters"
-        return FieldError("password", f"is too easy to guess: {hint}", "weak_password")
+        return FieldError(field, f"is too easy to guess: {hint}", "weak_password")
     return None
 
 
