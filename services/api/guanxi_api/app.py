@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
@@ -92,6 +93,7 @@ def create_app() -> Litestar:
             ContactController,
             SearchController,
             CustomFieldController,
+            ActivityController,
             ImportController,
             InvitationAdminController,
             InvitationController,

@@ -1,8 +1,9 @@
 """Every tenant model module, imported once: operations over all tables (hand-over) need them registered."""
 
+from guanxi.domain.activities import models as activities_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.timeline import models as timeline_models
 
-__all__ = ["customers_models", "customfields_models", "imports_models", "timeline_models"]
+__all__ = ["activities_models", "customers_models", "customfields_models", "imports_models", "timeline_models"]

@@ -1,0 +1,210 @@
+"""Activities: logged on an account the caller can see, seen with the account, changed within one's
+scope; tasks done and reopened; the timeline merges activities with the change history of the account
+and its contacts by one keyset; the calendar shows one's tasks and meetings; other tenants see nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.test_admin import join
+from tests.api.test_customers import add_account, add_contact
+from tests.conftest import bearer, signed_up
+
+
+async def log(client: Any, who: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/activities", json=fields, headers=bearer(who))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def test_a_call_is_logged_and_marks_the_customer_attended(client: Any) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="华强电子")
+    contact = await add_contact(client, owner, account["id"])
+    call = await log(
+        client,
+        owner,
+        kind="call",
+        account_id=account["id"],
+        contact_id=contact["id"],
+        subject="报价跟进 📞",
+        direction="outbound",
+        duration_seconds=185,
+        outcome="connected",
+        occurred_at="2026-11-26T10:15:00+08:00",
+    )
+    assert (call["kind"], call["duration_seconds"], call["owner_id"]) == ("call", 185, owner["user"]["id"])
+    refreshed = (await client.get(f"/api/v1/accounts/{account['id']}", headers=bearer(owner))).json()
+    assert refreshed["last_activity_at"].startswith("2026-11-26T02:15:00")
+    listed = await client.get("/api/v1/activities", params={"account_id": account["id"]}, headers=bearer(owner))
+    assert [a["subject"] for a in listed.json()["items"]] == ["报价跟进 📞"]
+
+
+async def test_tasks_are_done_and_reopened_and_show_in_the_calendar(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    account = await add_account(client, rep, name="Acme")
+    task = await log(
+        client, rep, kind="task", account_id=account["id"], subject="Send the quote", due_at="2026-12-01T09:00:00Z"
+    )
+    meeting = await log(
+        client,
+        rep,
+        kind="meeting",
+        account_id=account["id"],
+        subject="Kick-off",
+        due_at="2026-12-02T06:00:00Z",
+        ends_at="2026-12-02T07:00:00Z",
+        location="上海",
+    )
+    week = {"start": "2026-11-30T00:00:00Z", "end": "2026-12-07T00:00:00Z"}
+    mine = (await client.get("/api/v1/calendar", params=week, headers=bearer(rep))).json()
+    assert [a["id"] for a in mine] == [task["id"], meeting["id"]]
+    boss_view = await client.get(
+        "/api/v1/calendar", params={**week, "owner_id": rep["user"]["id"]}, headers=bearer(owner)
+    )
+    assert len(boss_view.json()) == 2
+    colleague = await join(client, owner, "sales_rep")
+    peek = await client.get(
+        "/api/v1/calendar", params={**week, "owner_id": rep["user"]["id"]}, headers=bearer(colleague)
+    )
+    assert peek.status_code == 403
+    done = await client.post(f"/api/v1/activities/{task['id']}/done", headers=bearer(rep))
+    assert done.json()["done_at"] is not None
+    open_tasks = await client.get("/api/v1/activities", params={"open_tasks": "true"}, headers=bearer(rep))
+    assert open_tasks.json()["items"] == []
+    reopened = await client.post(f"/api/v1/activities/{task['id']}/done", params={"done": "false"}, headers=bearer(rep))
+    assert reopened.json()["done_at"] is None
+    not_a_task = await client.post(f"/api/v1/activities/{meeting['id']}/done", headers=bearer(rep))
+    assert not_a_task.status_code == 422
+
+
+async def test_activities_follow_the_account_and_changes_stay_within_scope(client: Any) -> None:
+    owner = await signed_up(client)
+    rep, helper = await join(client, owner, "sales_rep"), await join(client, owner, "sales_rep")
+    account = await add_account(client, rep, name="Shared")
+    note = await log(client, rep, kind="note", account_id=account["id"], subject="Likes tea")
+    assert (await client.get(f"/api/v1/activities/{note['id']}", headers=bearer(helper))).status_code == 404
+    await client.put(
+        f"/api/v1/accounts/{account['id']}/collaborators/{helper['user']['id']}",
+        json={"access": "read"},
+        headers=bearer(rep),
+    )
+    assert (await client.get(f"/api/v1/activities/{note['id']}", headers=bearer(helper))).status_code == 200
+    refused = await client.patch(f"/api/v1/activities/{note['id']}", json={"subject": "x"}, headers=bearer(helper))
+    assert refused.status_code == 403
+    assert (
+        await client.delete(f"/api/v1/activities/{note['id']}", headers=bearer(rep))
+    ).status_code == 403  # reps may not delete
+    assert (await client.delete(f"/api/v1/activities/{note['id']}", headers=bearer(owner))).status_code == 204
+    assert (await client.get(f"/api/v1/activities/{note['id']}", headers=bearer(rep))).status_code == 404
+    outsider = await join(client, owner, "sales_rep")
+    blocked = await client.post(
+        "/api/v1/activities",
+        json={"kind": "note", "account_id": account["id"], "subject": "x"},
+        headers=bearer(outsider),
+    )
+    assert blocked.status_code == 422 and blocked.json()["errors"][0]["field"] == "account_id"
+
+
+async def test_the_timeline_merges_activities_and_changes_by_one_keyset(client: Any) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="Timeline Co", heat="cold")
+    contact = await add_contact(client, owner, account["id"], title="采购")
+    await log(client, owner, kind="visit", account_id=account["id"], subject="上门拜访", location="深圳")
+    await client.patch(f"/api/v1/accounts/{account['id']}", json={"heat": "hot"}, headers=bearer(owner))
+    await client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "采购经理"}, headers=bearer(owner))
+    await log(client, owner, kind="email", account_id=account["id"], subject="Quote sent", direction="outbound")
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (
+            await client.get(f"/api/v1/accounts/{account['id']}/timeline", params=params, headers=bearer(owner))
+        ).json()
+        seen += page["items"]
+        if not (cursor := page.get("next_cursor")):
+            break
+    kinds = [(i["type"], i.get("action") or i["activity"]["kind"]) for i in seen]
+    assert kinds == [
+        ("activity", "email"),
+        ("change", "updated"),  # the contact's title
+        ("change", "updated"),  # the account's heat
+        ("activity", "visit"),
+        ("change", "created"),  # the contact
+        ("change", "created"),  # the account
+    ]
+    assert seen[1]["record_type"] == "contact" and seen[1]["changes"]["title"] == ["采购", "采购经理"]
+    assert len({i["id"] for i in seen}) == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "call", "subject": "x"}, "account_id"),
+        ({"kind": "fax", "account_id": "ACCOUNT", "subject": "x"}, "kind"),
+        ({"kind": "note", "account_id": "ACCOUNT", "subject": ""}, "subject"),
+        ({"kind": "note", "account_id": "ACCOUNT", "subject": "x" * 201}, "subject"),
+        ({"kind": "note", "account_id": "ACCOUNT", "subject": "x", "body": "y" * 20_001}, "body"),
+        ({"kind": "task", "account_id": "ACCOUNT", "subject": "x"}, "due_at"),
+        ({"kind": "call", "account_id": "ACCOUNT", "subject": "x", "duration_seconds": -5}, "duration_seconds"),
+        (
+            {"kind": "call", "account_id": "ACCOUNT", "subject": "x", "occurred_at": "2026-02-30T10:00:00Z"},
+            "occurred_at",
+        ),
+        (
+            {"kind": "call", "account_id": "ACCOUNT", "subject": "x", "occurred_at": "2026-11-26T10:00:00"},
+            "occurred_at",
+        ),
+        ({"kind": "call", "account_id": "ACCOUNT", "subject": "x", "direction": "sideways"}, "direction"),
+        (
+            {
+                "kind": "meeting",
+                "account_id": "ACCOUNT",
+                "subject": "x",
+                "due_at": "2026-12-02T07:00:00Z",
+                "ends_at": "2026-12-02T06:00:00Z",
+            },
+            "ends_at",
+        ),
+        (
+            {
+                "kind": "note",
+                "account_id": "ACCOUNT",
+                "subject": "x",
+                "contact_id": "00000000-0000-7000-8000-000000000000",
+            },
+            "contact_id",
+        ),
+    ],
+)
+async def test_bad_activities_name_the_field(client: Any, body: dict[str, Any], field: str) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner)
+    payload = {k: account["id"] if v == "ACCOUNT" else v for k, v in body.items()}
+    response = await client.post("/api/v1/activities", json=payload, headers=bearer(owner))
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert (await client.get("/api/v1/activities", headers=bearer(owner))).json()["items"] == []
+
+
+async def test_other_tenants_activities_timeline_and_calendar_are_out_of_reach(client: Any) -> None:
+    mine, theirs = await signed_up(client), await signed_up(client)
+    account = await add_account(client, theirs, name="Theirs")
+    note = await log(client, theirs, kind="note", account_id=account["id"], subject="secret")
+    for method, url in (
+        ("GET", f"/api/v1/activities/{note['id']}"),
+        ("PATCH", f"/api/v1/activities/{note['id']}"),
+        ("DELETE", f"/api/v1/activities/{note['id']}"),
+        ("POST", f"/api/v1/activities/{note['id']}/done"),
+        ("GET", f"/api/v1/accounts/{account['id']}/timeline"),
+    ):
+        response = await client.request(
+            method, url, json={"subject": "x"} if method == "PATCH" else None, headers=bearer(mine)
+        )
+        assert response.status_code == 404, (method, url)
+    assert (await client.get("/api/v1/activities", headers=bearer(mine))).json()["items"] == []
+    week = {"start": "2026-11-20T00:00:00Z", "end": "2026-12-20T00:00:00Z", "owner_id": theirs["user"]["id"]}
+    assert (await client.get("/api/v1/calendar", params=week, headers=bearer(mine))).status_code == 422
