@@ -26,6 +26,7 @@ from guanxi_api.controllers.invitations import InvitationAdminController, Invita
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.tokens import TokenController
+from guanxi_api.controllers.views import ViewController
 from guanxi_api.dependencies import audit_refusal, provide_db
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
@@ -94,6 +95,7 @@ def create_app() -> Litestar:
             SearchController,
             CustomFieldController,
             ActivityController,
+            ViewController,
             ImportController,
             InvitationAdminController,
             InvitationController,

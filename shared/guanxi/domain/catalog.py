@@ -5,5 +5,13 @@ from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.timeline import models as timeline_models
+from guanxi.domain.views import models as views_models
 
-__all__ = ["activities_models", "customers_models", "customfields_models", "imports_models", "timeline_models"]
+__all__ = [
+    "activities_models",
+    "customers_models",
+    "customfields_models",
+    "imports_models",
+    "timeline_models",
+    "views_models",
+]

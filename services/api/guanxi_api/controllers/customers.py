@@ -36,6 +36,8 @@ from guanxi.domain.customers.schemas import (
     Stage,
 )
 from guanxi.domain.identity.service import AuthContext
+from guanxi.domain.views import service as views
+from guanxi.errors import FieldError, validation_error
 from guanxi.spreadsheet import XlsxSheet, csv_line
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
@@ -101,6 +103,24 @@ def contact_page(page: Page) -> ContactPage:
     )
 
 
+async def with_view(
+    db: AsyncSession,
+    access: Access,
+    view_id: uuid.UUID | None,
+    module: str,
+    filters: service.Filters,
+    sort: str | None,
+) -> tuple[service.Filters, str, list[str]]:
+    """A list asked for with ``view=``: the saved view's filters and sort under the request's own, and its
+    columns (an export carries those)."""
+    if view_id is None:
+        return filters, sort or "-updated_at", []
+    view = await views.get(db, access, view_id)
+    if view.module != module:
+        raise validation_error(FieldError("view", "is a view of another list", "invalid"))
+    return (*views.apply(view, filters, sort), view.columns)
+
+
 def export_format(request: Request[Any, Any, Any]) -> Literal["csv", "xlsx"]:
     return "xlsx" if request.url.path.endswith(".xlsx") else "csv"
 
@@ -117,11 +137,12 @@ async def export_file(
     filters: service.Filters,
     sort: str,
     kind: Literal["csv", "xlsx"],
+    columns: list[str],
 ) -> Stream:
     """A list as CSV (streamed as it is read) or XLSX (written to a temporary file batch by batch, then
     streamed): memory stays flat however long the list. The export is audited before a row leaves."""
     auth.require_token_scope(MODULE_SCOPE[model], "read")
-    export = await service.prepare_export(db, access, model, filters, sort)
+    export = await service.prepare_export(db, access, model, filters, sort, columns)
     record_type = service.RECORD_TYPE[model]
     await audit_action(
         db,
@@ -213,7 +234,8 @@ class AccountController(Controller):
         kind: FromQuery[Kind | None] = None,
         city: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[Sort] = "-updated_at",
+        sort: FromQuery[Sort | None] = None,
+        view: FromQuery[uuid.UUID | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[Limit] = 50,
         count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
@@ -229,8 +251,9 @@ class AccountController(Controller):
             q=q,
             custom=custom_filters(request),
         )
+        filters, order, _ = await with_view(db, access, view, "customers", filters, sort)
         page = await service.list_records(
-            db, access, Account, filters, sort=sort, cursor=cursor, limit=limit, count=count
+            db, access, Account, filters, sort=order, cursor=cursor, limit=limit, count=count
         )
         return account_page(page)
 
@@ -335,7 +358,8 @@ class AccountController(Controller):
         heat: FromQuery[Heat | None] = None,
         lifecycle_stage: FromQuery[Stage | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[Sort] = "-updated_at",
+        sort: FromQuery[Sort | None] = None,
+        view: FromQuery[uuid.UUID | None] = None,
     ) -> Stream:
         filters = service.Filters(
             owner_id=owner_id,
@@ -345,7 +369,8 @@ class AccountController(Controller):
             q=q,
             custom=custom_filters(request),
         )
-        return await export_file(request, auth, access, db, Account, filters, sort, export_format(request))
+        filters, order, columns = await with_view(db, access, view, "customers", filters, sort)
+        return await export_file(request, auth, access, db, Account, filters, order, export_format(request), columns)
 
     @get("/deleted", summary="Accounts deleted in the last 30 days (administrators)", responses=problems(401, 403))
     async def deleted_accounts(
@@ -540,15 +565,19 @@ class ContactController(Controller):
         owner_id: FromQuery[uuid.UUID | None] = None,
         account_id: FromQuery[uuid.UUID | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[Sort] = "-updated_at",
+        sort: FromQuery[Sort | None] = None,
+        view: FromQuery[uuid.UUID | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[Limit] = 50,
         count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
     ) -> ContactPage:
         auth.require_token_scope("contacts", "read")
         filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
+        filters, order, _ = await with_view(db, access, view, "contacts", filters, sort)
         return contact_page(
-            await service.list_records(db, access, Contact, filters, sort=sort, cursor=cursor, limit=limit, count=count)
+            await service.list_records(
+                db, access, Contact, filters, sort=order, cursor=cursor, limit=limit, count=count
+            )
         )
 
     @post("", status_code=201, summary="Add a contact to an account", responses=problems(400, 401, 403, 422))
@@ -578,10 +607,12 @@ class ContactController(Controller):
         owner_id: FromQuery[uuid.UUID | None] = None,
         account_id: FromQuery[uuid.UUID | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[Sort] = "-updated_at",
+        sort: FromQuery[Sort | None] = None,
+        view: FromQuery[uuid.UUID | None] = None,
     ) -> Stream:
         filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
-        return await export_file(request, auth, access, db, Contact, filters, sort, export_format(request))
+        filters, order, columns = await with_view(db, access, view, "contacts", filters, sort)
+        return await export_file(request, auth, access, db, Contact, filters, order, export_format(request), columns)
 
     @post(
         "/bulk",

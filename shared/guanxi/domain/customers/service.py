@@ -733,11 +733,17 @@ class Export:
             cursor = page.next_cursor
 
 
-async def prepare_export(session: AsyncSession, access: Access, model: Record, filters: Filters, sort: str) -> Export:
+async def prepare_export(
+    session: AsyncSession, access: Access, model: Record, filters: Filters, sort: str, chosen: list[str] | None = None
+) -> Export:
+    """``chosen``: the columns of a saved view, in its order; by default every column one may see."""
     module = MODULE[model]
     access.require(module, "export")
     conditions, order = await list_context(session, access, model, filters, sort)
     query = ListQuery(model, conditions, sort=order, limit=EXPORT_BATCH, action="export")
     columns = [name for name in EXPORT_FIELDS[model] if access.fields.visible(module, name)]
     custom = {f"custom.{f.key}": f.label for f in await customfields.definitions(session, access, module)}
+    if chosen:
+        columns = [name for name in chosen if name in columns]
+        custom = {key: label for key, label in custom.items() if key in chosen}
     return Export(access, model, query, columns, custom)
