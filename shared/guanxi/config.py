@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     # Uploaded files (imports) live here until processed; api and worker must share it (one volume).
     storage_dir: str = Field(".data/storage", alias="GUANXI_STORAGE_DIR")
     import_max_bytes: int = Field(50 * 1024 * 1024, ge=1024, alias="GUANXI_IMPORT_MAX_BYTES")
+    attachment_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, alias="GUANXI_ATTACHMENT_MAX_BYTES")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
+from guanxi_api.controllers.attachments import AttachmentController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.health import HealthController
@@ -96,6 +97,7 @@ def create_app() -> Litestar:
             CustomFieldController,
             ActivityController,
             ViewController,
+            AttachmentController,
             ImportController,
             InvitationAdminController,
             InvitationController,

@@ -1,6 +1,7 @@
 """Every tenant model module, imported once: operations over all tables (hand-over) need them registered."""
 
 from guanxi.domain.activities import models as activities_models
+from guanxi.domain.attachments import models as attachments_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.imports import models as imports_models
@@ -9,6 +10,7 @@ from guanxi.domain.views import models as views_models
 
 __all__ = [
     "activities_models",
+    "attachments_models",
     "customers_models",
     "customfields_models",
     "imports_models",

@@ -104,6 +104,11 @@ async def _load(session: AsyncSession, access: Access, activity_id: uuid.UUID, a
     return row
 
 
+async def check(session: AsyncSession, access: Access, activity_id: uuid.UUID, action: str) -> None:
+    """Refuse unless the caller may ``action`` (read or update) this activity."""
+    await _load(session, access, activity_id, action)
+
+
 async def create(session: AsyncSession, access: Access, data: ActivityIn) -> dict[str, Any]:
     access.require("activities", "create")
     values = _clean(data, creating=True, kind=data.kind if data.kind is not UNSET else "")
