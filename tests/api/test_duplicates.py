@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.api.test_activities import log
 from tests.api.test_admin import join
 from tests.api.test_customers import add_account, add_contact
 from tests.conftest import bearer, signed_up
@@ -70,6 +71,13 @@ async def test_merge_keeps_contacts_team_history_and_fills_empty_fields(client: 
         json={"access": "read"},
         headers=bearer(owner),
     )
+    visit = await log(client, owner, kind="visit", account_id=gone["id"], subject="上门拜访")
+    file = await client.post(
+        "/api/v1/attachments",
+        params={"record_type": "account", "record_id": gone["id"]},
+        files={"file": ("名片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)},
+        headers=bearer(owner),
+    )
     merged = await client.post(
         f"/api/v1/accounts/{keep['id']}/merge", json={"merge_ids": [gone["id"]]}, headers=bearer(owner)
     )
@@ -93,6 +101,12 @@ async def test_merge_keeps_contacts_team_history_and_fills_empty_fields(client: 
     assert actions[0] == "merged" and actions.count("created") == 2 and "updated" in actions
     assert any(h["changes"].get("industry") == [None, "电子"] for h in history)  # the merged record's own history
     assert (await client.get(f"/api/v1/accounts/{keep['id']}", headers=bearer(helper))).status_code == 200
+    timeline = (await client.get(f"/api/v1/accounts/{keep['id']}/timeline", headers=bearer(owner))).json()["items"]
+    assert visit["id"] in [item["id"] for item in timeline]
+    files = await client.get(
+        "/api/v1/attachments", params={"record_type": "account", "record_id": keep["id"]}, headers=bearer(owner)
+    )
+    assert [f["id"] for f in files.json()] == [file.json()["id"]]
     audit = await client.get("/api/v1/admin/audit", params={"action": "account.merged"}, headers=bearer(owner))
     assert len(audit.json()["items"]) == 1
 

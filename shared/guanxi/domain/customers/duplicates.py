@@ -18,6 +18,8 @@ from guanxi.db.base import utcnow
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Collaborator
 from guanxi.domain.access.service import Access
+from guanxi.domain.activities.models import Activity
+from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers import repository
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.timeline.models import RecordChange
@@ -155,10 +157,20 @@ async def merge(
                 .on_conflict_do_nothing(),
                 execution_options=options,
             )
-    # The merged records' history becomes the survivor's: one timeline for the one customer.
+    # The merged records' history, activities and files become the survivor's: one timeline for one customer.
     await session.execute(
         update(RecordChange)
         .where(RecordChange.record_type == "account", RecordChange.record_id.in_(other_ids))
+        .values(record_id=survivor_id),
+        execution_options=options,
+    )
+    await session.execute(
+        update(Activity).where(Activity.account_id.in_(other_ids)).values(account_id=survivor_id),
+        execution_options=options,
+    )
+    await session.execute(
+        update(Attachment)
+        .where(Attachment.record_type == "account", Attachment.record_id.in_(other_ids))
         .values(record_id=survivor_id),
         execution_options=options,
     )
