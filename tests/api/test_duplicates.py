@@ -127,3 +127,25 @@ async def test_merge_needs_delete_rights_and_refuses_bad_ids(client: Any) -> Non
     )
     assert stolen.status_code == 404
     assert (await client.get(f"/api/v1/accounts/{a['id']}", headers=bearer(owner))).status_code == 200
+
+
+async def test_contacts_show_their_duplicates_and_merge_with_everything_they_have(client: Any) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="Acme")
+    keep = await add_contact(client, owner, account["id"], phones=["138 0013 8000"], emails=["zw@acme.example"])
+    twin = await add_contact(client, owner, account["id"], phones=["+86 13800138000", "021-5555 1234"], wechat="zw_1")
+    assert [(d["id"], d["reasons"]) for d in twin["possible_duplicates"]] == [(keep["id"], ["phones", "name"])]
+    call = await log(client, owner, kind="call", account_id=account["id"], contact_id=twin["id"], subject="Call")
+    merged = await client.post(
+        f"/api/v1/contacts/{keep['id']}/merge", json={"merge_ids": [twin["id"]]}, headers=bearer(owner)
+    )
+    assert merged.status_code == 200, merged.text
+    body = merged.json()
+    assert body["phones"] == ["138 0013 8000", "+86 13800138000", "021-5555 1234"]
+    assert (body["wechat"], body["is_primary"]) == ("zw_1", True)
+    assert (await client.get(f"/api/v1/activities/{call['id']}", headers=bearer(owner))).json()["contact_id"] == keep[
+        "id"
+    ]
+    assert (await client.get(f"/api/v1/contacts/{twin['id']}", headers=bearer(owner))).status_code == 404
+    history = (await client.get(f"/api/v1/contacts/{keep['id']}/history", headers=bearer(owner))).json()
+    assert history[0]["action"] == "merged" and [h["action"] for h in history].count("created") == 2

@@ -589,7 +589,38 @@ class ContactController(Controller):
         db: NamedDependency[AsyncSession],
     ) -> ContactOut:
         auth.require_token_scope("contacts", "write")
-        row = await service.create_contact(db, access, data)
+        row, found = await service.create_contact(db, access, data)
+        await db.commit()
+        created = contact_out(row)
+        created.possible_duplicates = [duplicate_out(d) for d in found]
+        return created
+
+    @post(
+        "/{contact_id:uuid}/merge",
+        status_code=200,
+        summary="Merge other contacts into this one: phones, emails, activities, files and history move over",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def merge_contacts(
+        self,
+        request: Request[Any, Any, Any],
+        contact_id: FromPath[uuid.UUID],
+        data: JSONBody[MergeIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ContactOut:
+        auth.require_token_scope("contacts", "write")
+        row = await service.merge_contacts(db, access, contact_id, data.merge_ids)
+        await audit_action(
+            db,
+            auth,
+            request,
+            "contact.merged",
+            target_type="contact",
+            target_id=contact_id,
+            merged=[str(i) for i in data.merge_ids],
+        )
         await db.commit()
         return contact_out(row)
 

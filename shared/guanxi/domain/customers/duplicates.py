@@ -190,3 +190,83 @@ def check_merge_ids(survivor_id: uuid.UUID, merged: list[uuid.UUID]) -> list[uui
     if survivor_id in ids:
         raise validation_error(FieldError("merge_ids", "must not include the account merged into", "invalid"))
     return ids
+
+
+# Contacts --------------------------------------------------------------------------------------------
+
+CONTACT_FILLED = ("family_name", "given_name", "title", "wechat", "whatsapp", "line", "preferred_channel")
+
+
+async def find_contacts(
+    session: AsyncSession, access: Access, values: dict[str, Any], *, exclude: uuid.UUID | None = None
+) -> list[Duplicate]:
+    """Contacts one may see sharing an email or a phone number, or with the same name at the same account."""
+    emails = [email.lower() for email in values.get("emails") or []]
+    digits = [d for phone in values.get("phones") or [] if len(d := textsearch.phone_digits([phone])) >= 7]
+    clauses: dict[str, ColumnElement[bool]] = {}
+    if emails and access.fields.searchable("contacts", "emails"):
+        clauses["emails"] = Contact.emails.overlap(emails)
+    if digits and access.fields.searchable("contacts", "phones"):
+        clauses["phones"] = or_(
+            *(Contact.search_phones.like(textsearch.like_pattern(d[-8:]), escape="\\") for d in digits)
+        )
+    if values.get("name") and values.get("account_id"):
+        clauses["name"] = and_(
+            func.lower(Contact.name) == values["name"].lower(), Contact.account_id == values["account_id"]
+        )
+    if not clauses:
+        return []
+    checks = [clause.label(f"is_{reason}") for reason, clause in clauses.items()]
+    statement = select(Contact.id, Contact.name, *checks).where(
+        Contact.deleted_at.is_(None), repository.visible(access, Contact), or_(*clauses.values())
+    )
+    if exclude is not None:
+        statement = statement.where(Contact.id != exclude)
+    rows = await session.execute(statement.limit(MAX_SHOWN), execution_options=scoped(access.scope))
+    return [Duplicate(row.id, row.name, None, [r for r in clauses if getattr(row, f"is_{r}")]) for row in rows]
+
+
+async def merge_contacts(
+    session: AsyncSession, access: Access, survivor: dict[str, Any], others: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Fold ``others`` into ``survivor``: empty fields filled, phones, emails and custom values joined;
+    activities, files and history move over; the others are deleted. Returns what to write to the survivor."""
+    options = scoped(access.scope)
+    survivor_id, other_ids = survivor["id"], [row["id"] for row in others]
+    values: dict[str, Any] = {}
+    for name in CONTACT_FILLED:
+        if survivor.get(name) in (None, "") and access.fields.rule("contacts", name).access == "edit":
+            found = next((row[name] for row in others if row.get(name) not in (None, "")), None)
+            if found is not None:
+                values[name] = found
+    for name in ("phones", "emails"):
+        joined = list(dict.fromkeys([*survivor[name], *(item for row in others for item in row[name])]))
+        if joined != survivor[name] and access.fields.rule("contacts", name).access == "edit":
+            values[name] = joined
+    custom: dict[str, Any] = {}
+    for row in reversed(others):
+        custom |= row.get("custom") or {}
+    custom |= survivor.get("custom") or {}
+    if custom != (survivor.get("custom") or {}):
+        values["custom"] = custom
+    if not survivor["is_primary"] and any(
+        row["is_primary"] and row["account_id"] == survivor["account_id"] for row in others
+    ):
+        values["is_primary"] = True  # the account's primary contact stays a primary contact
+    await session.execute(
+        update(Contact).where(Contact.id.in_(other_ids)).values(deleted_at=utcnow(), deleted_by=access.member_id),
+        execution_options=options,
+    )
+    await session.execute(
+        update(Activity).where(Activity.contact_id.in_(other_ids)).values(contact_id=survivor_id),
+        execution_options=options,
+    )
+    for model, type_column, id_column in (
+        (RecordChange, RecordChange.record_type, RecordChange.record_id),
+        (Attachment, Attachment.record_type, Attachment.record_id),
+    ):
+        await session.execute(
+            update(model).where(type_column == "contact", id_column.in_(other_ids)).values(record_id=survivor_id),
+            execution_options=options,
+        )
+    return values

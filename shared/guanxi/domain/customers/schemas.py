@@ -137,6 +137,7 @@ class ContactOut(msgspec.Struct, omit_defaults=True):
     consent_changed_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
     custom: dict[str, Any] = {}
+    possible_duplicates: list[DuplicateOut] | None = None  # on create: contacts this one may duplicate
 
 
 class ContactPage(msgspec.Struct, omit_defaults=True):

@@ -253,6 +253,22 @@ async def check_duplicates(session: AsyncSession, access: Access, data: AccountI
     return await duplicates.find(session, access, clean_account(data, creating=False))
 
 
+async def merge_contacts(
+    session: AsyncSession, access: Access, survivor_id: uuid.UUID, merge_ids: list[uuid.UUID]
+) -> dict[str, Any]:
+    """Merge contacts into ``survivor_id``: it must be yours to change, the others yours to delete."""
+    ids = duplicates.check_merge_ids(survivor_id, merge_ids)
+    survivor = await load(session, access, Contact, survivor_id, "update")
+    others = [await load(session, access, Contact, other, "delete") for other in ids]
+    values = await duplicates.merge_contacts(session, access, survivor, others)
+    if values.get("is_primary"):
+        await _make_primary(session, access, survivor["account_id"], survivor_id)
+    await write_update(session, access, Contact, survivor, values)
+    merged = [f"{row['name']} ({row['id']})" for row in others]
+    await repository.record_change(session, access, Contact, survivor_id, "merged", {"merged": [None, merged]})
+    return shaped(access, Contact, await load(session, access, Contact, survivor_id))
+
+
 async def merge_accounts(
     session: AsyncSession, access: Access, survivor_id: uuid.UUID, merge_ids: list[uuid.UUID]
 ) -> dict[str, Any]:
@@ -477,7 +493,10 @@ async def _make_primary(session: AsyncSession, access: Access, account_id: uuid.
     )
 
 
-async def create_contact(session: AsyncSession, access: Access, data: ContactIn) -> dict[str, Any]:
+async def create_contact(
+    session: AsyncSession, access: Access, data: ContactIn
+) -> tuple[dict[str, Any], list[duplicates.Duplicate]]:
+    """The new contact, and the contacts it may duplicate (the caller shows them; it is created anyway)."""
     access.require("contacts", "create")
     values = clean_contact(data, creating=True)
     owner_id = values.pop("owner_id", access.member_id)
@@ -489,6 +508,7 @@ async def create_contact(session: AsyncSession, access: Access, data: ContactIn)
     values.setdefault("name", display_name(values.get("family_name"), values.get("given_name")))
     if values.get("marketing_consent"):
         values["consent_changed_at"] = utcnow()
+    found = await duplicates.find_contacts(session, access, values)
     has_primary = await session.scalar(
         select(func.count())
         .select_from(Contact)
@@ -504,7 +524,7 @@ async def create_contact(session: AsyncSession, access: Access, data: ContactIn)
         await repository.update_record(session, access, Contact, record_id, {"is_primary": True})
     changes = diff({}, {name: value for name, value in values.items() if value not in (None, [], False)})
     await repository.record_change(session, access, Contact, record_id, "created", changes)
-    return shaped(access, Contact, await load(session, access, Contact, record_id))
+    return shaped(access, Contact, await load(session, access, Contact, record_id)), found
 
 
 async def get_contact(session: AsyncSession, access: Access, contact_id: uuid.UUID) -> dict[str, Any]:
