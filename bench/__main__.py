@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--signups", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--activities-per-account", type=int, default=10)
     parser.add_argument(
         "--reuse-data", action="store_true", help="keep the benchmark database of the last run (customers)"
     )
@@ -85,7 +86,9 @@ def main() -> None:
         "signup": lambda: signup.run(args.signups),
         "tenants": lambda: tenants_migrate.run(args.tenants),
         "memory": memory.run,
-        "customers": lambda: customers.run(args.accounts, reuse_data=args.reuse_data),
+        "customers": lambda: customers.run(
+            args.accounts, reuse_data=args.reuse_data, activities_per_account=args.activities_per_account
+        ),
         "imports": lambda: imports.run(args.import_rows),
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]

@@ -117,7 +117,7 @@ def scenarios(data: dict[str, Any], rng: random.Random) -> dict[str, list[list[t
             [
                 (f"/api/v1/accounts/{account}", {}),
                 (f"/api/v1/accounts/{account}/contacts", {}),
-                (f"/api/v1/accounts/{account}/history", {}),
+                (f"/api/v1/accounts/{account}/timeline", {}),
             ]
         )
     return {"list": lists, "search": searches, "page": pages}
@@ -208,9 +208,33 @@ async def reuse() -> dict[str, Any]:
     }
 
 
-def run(accounts: int, *, reuse_data: bool = False) -> str:
+async def with_activities(data: dict[str, Any], per_account: int) -> dict[str, Any]:
+    """Activities for every account, unless the workspace has them already (a reused one)."""
+    from guanxi.domain.customers.generator import generate_activities
+
+    connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]))
+    try:
+        schema = data["schema"]
+        existing = await connection.fetchval(f'SELECT count(*) FROM "{schema}".activities')
+        started = time.perf_counter()
+        if not existing and per_account:
+            existing = await generate_activities(
+                connection,
+                schema,
+                per_account=per_account,
+                progress=lambda n: print(f"  generated {n:,} activities", end="\r", flush=True),
+            )
+            await connection.execute(f'VACUUM ANALYZE "{schema}".activities')
+            data["activities_s"] = time.perf_counter() - started
+    finally:
+        await connection.close()
+    return {**data, "activities": existing}
+
+
+def run(accounts: int, *, reuse_data: bool = False, activities_per_account: int = 10) -> str:
     print(f"customers: {'reusing the generated workspace' if reuse_data else f'generating {accounts:,} accounts'}")
     data = asyncio.run(reuse() if reuse_data else seed(accounts))
+    data = asyncio.run(with_activities(data, activities_per_account))
     rng = random.Random(7)
     calls = scenarios(data, rng)
     port = free_port()
@@ -237,7 +261,8 @@ def run(accounts: int, *, reuse_data: bool = False) -> str:
     sql = asyncio.run(bare_sql(data, calls))
     generated = f": {data['generated_s']:.0f} s" if data["generated_s"] else ""
     lines = [
-        f"## Customers at {data['accounts']:,} accounts and {data['contacts']:,} contacts",
+        f"## Customers at {data['accounts']:,} accounts, {data['contacts']:,} contacts and "
+        f"{data['activities']:,} activities",
         "",
         f"Method: one workspace with {REPS} sales reps and generated customers (70 % Chinese, 30 % English names; "
         f"generator `shared/guanxi/domain/customers/generator.py`, COPY in batches{generated}), "
@@ -251,7 +276,7 @@ def run(accounts: int, *, reuse_data: bool = False) -> str:
     descriptions = {
         "list": "list of 50 filtered by owner and tag, sorted by last update",
         "search": f"global search ({len(SEARCHES)} queries in turn: Chinese, pinyin, English, digits, email)",
-        "page": "account page: the account, its contacts and its history (3 calls)",
+        "page": "account page: the account, its contacts and its timeline (3 calls)",
     }
     for name, timings in results.items():
         p99, bare99 = percentile(timings, 0.99), percentile(sql[name], 0.99)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.db.tenancy import platform_session
+from guanxi.domain.attachments.service import storage_root
 from guanxi.domain.customers.tasks import purge_deleted_records
 from sqlalchemy import text
 
@@ -18,6 +19,13 @@ async def test_records_deleted_over_30_days_ago_are_purged_and_nothing_else(clie
     owner = await signed_up(client)
     old = await add_account(client, owner, name="Long gone")
     await add_contact(client, owner, old["id"])
+    attached = await client.post(
+        "/api/v1/attachments",
+        params={"record_type": "account", "record_id": old["id"]},
+        files={"file": ("合同.pdf", b"%PDF-1.7 an old contract")},
+        headers=bearer(owner),
+    )
+    assert attached.status_code == 201, attached.text
     recent = await add_account(client, owner, name="Just deleted")
     alive = await add_account(client, owner, name="Still here")
     for account in (old, recent):
@@ -33,7 +41,10 @@ async def test_records_deleted_over_30_days_ago_are_purged_and_nothing_else(clie
                 {"id": old["id"]},
             )
         await session.commit()
+    stored = storage_root() / "attachments" / job.scope.schema / attached.json()["id"]
+    assert stored.exists()
     assert await purge_deleted_records(job) == {"contacts": 1, "accounts": 1}
+    assert not stored.exists()  # the file goes with its record
     assert await purge_deleted_records(job) == {"contacts": 0, "accounts": 0}
     async with platform_session() as session:
         left = await session.scalar(

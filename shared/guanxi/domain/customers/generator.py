@@ -225,23 +225,28 @@ class Generator:
         }
 
 
-def _csv(rows: list[dict[str, Any]], columns: Sequence[str], creator: uuid.UUID) -> bytes:
+def with_search_keys(row: dict[str, Any], creator: uuid.UUID) -> dict[str, Any]:
+    """An account or contact row with the search keys the service would compute, and its creator."""
+    if "phones" in row:
+        names, phones, emails = [row["name"], row["family_name"], row["given_name"]], row["phones"], row["emails"]
+    else:
+        names, phones, emails = [row["name"]], [row["phone"]], [row["email"]]
+    return {
+        **row,
+        "search_vector": textsearch.tsvector_text(textsearch.name_lexemes(*names)),
+        "search_phones": textsearch.phone_digits(phones),
+        "search_emails": textsearch.email_text(emails),
+        "created_by": creator,
+    }
+
+
+def _csv(rows: list[dict[str, Any]], columns: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        if "phones" in row:
-            names, phones, emails = [row["name"], row["family_name"], row["given_name"]], row["phones"], row["emails"]
-        else:
-            names, phones, emails = [row["name"]], [row["phone"]], [row["email"]]
-        derived = {
-            "search_vector": textsearch.tsvector_text(textsearch.name_lexemes(*names)),
-            "search_phones": textsearch.phone_digits(phones),
-            "search_emails": textsearch.email_text(emails),
-            "created_by": creator,
-        }
         values = []
         for column in columns:
-            value = derived[column] if column in derived else row[column]
+            value = row[column]
             if isinstance(value, list):
                 value = pg_array(value)
             elif value is None:
@@ -278,17 +283,83 @@ async def generate(
         for row in rows:
             count = max(0, round(generator.random.gauss(contacts_per_account, 1.2)))
             contacts += [generator.contact(row, primary=index == 0) for index in range(count)]
+        account_csv = _csv([with_search_keys(row, creator) for row in rows], ACCOUNT_COLUMNS)
+        contact_csv = _csv([with_search_keys(row, creator) for row in contacts], CONTACT_COLUMNS)
         async with connection.transaction():
-            await connection.copy_to_table(
-                "accounts", source=_chunks(_csv(rows, ACCOUNT_COLUMNS, creator)), columns=ACCOUNT_COLUMNS,
-                schema_name=schema, format="csv", force_not_null=SEARCH_KEYS,
-            )  # fmt: skip
-            await connection.copy_to_table(
-                "contacts", source=_chunks(_csv(contacts, CONTACT_COLUMNS, creator)), columns=CONTACT_COLUMNS,
-                schema_name=schema, format="csv", force_not_null=SEARCH_KEYS,
-            )  # fmt: skip
+            for table, data, columns in (
+                ("accounts", account_csv, ACCOUNT_COLUMNS),
+                ("contacts", contact_csv, CONTACT_COLUMNS),
+            ):
+                await connection.copy_to_table(
+                    table, source=_chunks(data), columns=columns, schema_name=schema, format="csv",
+                    force_not_null=SEARCH_KEYS,
+                )  # fmt: skip
         made_accounts += len(rows)
         made_contacts += len(contacts)
         if progress:
             progress(made_accounts, made_contacts)
     return made_accounts, made_contacts
+
+
+ACTIVITY_COLUMNS = (
+    "id", "kind", "account_id", "subject", "body", "occurred_at", "due_at", "done_at", "duration_seconds",
+    "direction", "outcome", "owner_id", "created_at", "updated_at", "created_by",
+)  # fmt: skip
+SUBJECTS = {
+    "call": ["电话沟通报价", "回访客户", "确认交货期", "Follow-up call", "Price check"],
+    "meeting": ["方案讲解会", "季度业务回顾", "Kick-off meeting"],
+    "visit": ["上门拜访", "工厂参观", "Site visit"],
+    "email": ["发送报价单", "寄送样品确认", "Quote sent"],
+    "note": ["客户关注交期", "决策人是采购总监", "Prefers WeChat"],
+    "task": ["准备合同", "安排样品寄送", "Send the proposal"],
+}
+OUTCOMES = ["connected", "no_answer", "busy", "voicemail"]
+
+
+async def generate_activities(
+    connection: asyncpg.Connection,
+    schema: str,
+    *,
+    per_account: int = 10,
+    batch_accounts: int = 2_000,
+    seed: int = 2027,
+    progress: Any = None,
+) -> int:
+    """About ``per_account`` activities for every account of ``schema``, spread over its life so far."""
+    rng = random.Random(seed)
+    kinds = list(SUBJECTS)
+    last = uuid.UUID(int=0)
+    made = 0
+    now = dt.datetime.now(dt.UTC)
+    while True:
+        accounts = await connection.fetch(
+            f'SELECT id, owner_id, created_at FROM "{schema}".accounts WHERE id > $1 ORDER BY id LIMIT $2',
+            last,
+            batch_accounts,
+        )
+        if not accounts:
+            return made
+        rows: list[dict[str, Any]] = []
+        for account in accounts:
+            span = max(1, int((now - account["created_at"]).total_seconds()))
+            for _ in range(max(0, round(rng.gauss(per_account, 3)))):
+                kind = rng.choice(kinds)
+                at = account["created_at"] + dt.timedelta(seconds=rng.randint(0, span))
+                rows.append(
+                    {"id": new_id(), "kind": kind, "account_id": account["id"], "subject": rng.choice(SUBJECTS[kind]),
+                     "body": None, "occurred_at": at, "due_at": at if kind in ("task", "meeting") else None,
+                     "done_at": at if kind == "task" and at < now else None,
+                     "duration_seconds": rng.randint(20, 1800) if kind == "call" else None,
+                     "direction": rng.choice(("inbound", "outbound")) if kind in ("call", "email") else None,
+                     "outcome": rng.choice(OUTCOMES) if kind == "call" else None, "owner_id": account["owner_id"],
+                     "created_at": at, "updated_at": at, "created_by": account["owner_id"]}
+                )  # fmt: skip
+        async with connection.transaction():
+            await connection.copy_to_table(
+                "activities", source=_chunks(_csv(rows, ACTIVITY_COLUMNS)),
+                columns=ACTIVITY_COLUMNS, schema_name=schema, format="csv",
+            )  # fmt: skip
+        made += len(rows)
+        last = accounts[-1]["id"]
+        if progress:
+            progress(made)

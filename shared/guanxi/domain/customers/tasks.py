@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import tenant_session
 from guanxi.domain.access.models import Collaborator
+from guanxi.domain.activities.models import Activity
+from guanxi.domain.attachments import service as attachments
+from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import RECORD_TYPE, Record
 from guanxi.domain.customers.service import RESTORE_DAYS
@@ -24,7 +27,14 @@ BATCH = 1_000
 
 
 async def _forget(session: AsyncSession, record_type: str, ids: Sequence[uuid.UUID]) -> None:
-    """The history and the team of records that are going away."""
+    """The history, the team and the files of records that are going away (the files from disk too)."""
+    gone = await session.execute(
+        delete(Attachment)
+        .where(Attachment.record_type == record_type, Attachment.record_id.in_(ids))
+        .returning(Attachment.storage_key)
+    )
+    for key in gone.scalars():
+        (attachments.storage_root() / key).unlink(missing_ok=True)
     await session.execute(
         delete(RecordChange).where(RecordChange.record_type == record_type, RecordChange.record_id.in_(ids))
     )
@@ -44,6 +54,8 @@ async def _purge(job: JobContext, model: Record) -> int:
             if model is Account:  # its contacts go with it (ON DELETE CASCADE), and so do theirs
                 contacts = list(await session.scalars(select(Contact.id).where(Contact.account_id.in_(ids))))
                 await _forget(session, RECORD_TYPE[Contact], contacts)
+                done = list(await session.scalars(select(Activity.id).where(Activity.account_id.in_(ids))))
+                await _forget(session, "activity", done)
             await _forget(session, RECORD_TYPE[model], ids)
             await session.execute(delete(model).where(model.id.in_(ids)))
             await session.commit()
