@@ -26,7 +26,11 @@ class Periodic:
     every_seconds: int
 
 
-SCHEDULE = (Periodic("audit.purge_expired", 24 * 3600), Periodic("customers.purge_deleted", 24 * 3600))
+SCHEDULE = (
+    Periodic("audit.purge_expired", 24 * 3600),
+    Periodic("customers.purge_deleted", 24 * 3600),
+    Periodic("activities.schedule_reminders", 300),  # a reminder goes out within five minutes of its time
+)
 
 
 async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> dict[str, int]:

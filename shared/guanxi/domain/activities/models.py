@@ -24,6 +24,7 @@ class Activity(TenantRecordMixin, TenantBase):
     due_at: Mapped[dt.datetime | None] = mapped_column(default=None)  # tasks: due; meetings: starts
     ends_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     reminder_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(default=None)  # when the reminder went out
     done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     duration_seconds: Mapped[int | None] = mapped_column(default=None)
     direction: Mapped[str | None] = mapped_column(String(10), default=None)

@@ -28,7 +28,11 @@ from guanxi.errors import FieldError, forbidden, validation_error
 
 BODY_LENGTH = 20_000
 CALENDAR_DAYS = 62
-FIELDS = [column.name for column in Activity.__table__.columns if column.name not in ("deleted_at", "deleted_by")]
+FIELDS = [
+    column.name
+    for column in Activity.__table__.columns
+    if column.name not in ("deleted_at", "deleted_by", "reminded_at")
+]
 
 
 def _row(activity: Activity) -> dict[str, Any]:
