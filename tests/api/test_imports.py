@@ -212,3 +212,18 @@ async def test_other_tenants_imports_are_out_of_reach(client: Any) -> None:
         json = {"mapping": {"0": "name"}} if method == "PUT" else None
         assert (await client.request(method, url, json=json, headers=bearer(other))).status_code == 404
     assert (await client.get("/api/v1/imports", headers=bearer(other))).json() == []
+
+
+async def test_an_import_of_a_member_deactivated_meanwhile_fails_and_writes_nothing(client: Any) -> None:
+    from tests.api.test_admin import join
+
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    body = (await upload(client, rep, CHINESE_CSV.encode(), "a.csv")).json()
+    await client.post(f"/api/v1/imports/{body['id']}/start", headers=bearer(rep))
+    await client.post(f"/api/v1/admin/members/{rep['user']['id']}/deactivate", headers=bearer(owner))
+    await run_import(await job_for(owner["workspace"]["id"]), uuid.UUID(body["id"]))
+    listed = (await client.get("/api/v1/imports", params={"module": "customers"}, headers=bearer(owner))).json()
+    assert [(i["status"], i["created_count"]) for i in listed] == [("failed", 0)]
+    assert "removed" in listed[0]["failure"]
+    assert (await client.get("/api/v1/accounts", headers=bearer(owner))).json()["items"] == []

@@ -324,7 +324,16 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
             )
             await session.commit()
     async with tenant_session(member_scope) as session:
-        access = await load_access(session, member_scope)  # the importer's own scopes and field rules
+        try:
+            access = await load_access(session, member_scope)  # the importer's own scopes and field rules
+        except DomainError as error:  # the importer was deactivated since: nothing of theirs runs any more
+            await session.execute(
+                update(Import)
+                .where(Import.id == import_id)
+                .values(status="failed", failure=error.detail, finished_at=func.now())
+            )
+            await session.commit()
+            return
         job = await session.scalar(select(Import).where(Import.id == import_id))
         assert job is not None
         converter = Converter(
@@ -372,6 +381,7 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
             .values(status="failed" if failure else "done", failure=failure, finished_at=func.now())
         )
         await session.commit()
+    path.unlink(missing_ok=True)  # what it did is in the database now; undo does not need the file
     log.info("imports.finished", import_id=str(import_id), failure=failure)
 
 
