@@ -17,9 +17,9 @@ INVITE_TOKEN = "inv-good-token"
 RESET_TOKEN = "reset-good-token"
 
 
-def _member(name: str, email: str, roles: list[str], status: str = "active") -> dict[str, Any]:
+def _member(name: str, email: str, roles: list[str], status: str = "active", member_id: str = "") -> dict[str, Any]:
     return {
-        "id": str(uuid.uuid4()),
+        "id": member_id or str(uuid.uuid4()),
         "name": name,
         "email": email,
         "status": status,
@@ -46,7 +46,8 @@ class FakeAdmin:
 
     def __post_init__(self) -> None:
         self.members = [
-            _member(self.api.user["name"], self.api.user["email"], ["owner"]),
+            # A member's id is their user id, as in the API.
+            _member(self.api.user["name"], self.api.user["email"], ["owner"], member_id=self.api.user["id"]),
             _member("李娜", "li.na@example.com", ["sales_rep"]),
             _member("王芳", "wang.fang@example.com", ["viewer"], status="deactivated"),
         ]

@@ -45,7 +45,8 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
     labels = re.findall(r'<span class="nav-label">([^<]+)</span>', html)
     assert labels == [
         "Home",
-        "Customers",
+        "Accounts",
+        "Contacts",
         "Leads & customer pool",
         "Deals",
         "Quotes & orders",
@@ -106,13 +107,13 @@ def test_unknown_section_is_not_found(signed_in: TestClient[Any]) -> None:
 
 
 def test_htmx_navigation_gets_only_the_main_area_and_the_updated_sidebar(signed_in: TestClient[Any]) -> None:
-    response = signed_in.get("/w/customers", headers={"HX-Request": "true", "HX-Target": "main"})
+    response = signed_in.get("/w/deals", headers={"HX-Request": "true", "HX-Target": "main"})
 
     html = response.text
     assert "<html" not in html
-    assert "<title>Customers · 关系 Guanxi CRM</title>" in html
+    assert "<title>Deals · 关系 Guanxi CRM</title>" in html
     assert 'id="sidebar-nav" hx-swap-oob="true"' in html
-    assert re.search(r'href="/w/customers"[^>]*aria-current="page"', html)
+    assert re.search(r'href="/w/deals"[^>]*aria-current="page"', html)
 
 
 def test_switching_workspace_asks_the_api_and_reloads_home(signed_in: TestClient[Any], fake_api: FakeApi) -> None:

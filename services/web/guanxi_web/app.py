@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.auth import AuthController
+from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
@@ -55,6 +56,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             OAuthController,
             LocaleController,
             WorkspaceController,
+            AccountController,
+            ContactController,
             SettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),

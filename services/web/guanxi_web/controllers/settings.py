@@ -6,7 +6,7 @@ turns the API's 403 into a page that says so inside the app shell.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -50,7 +50,7 @@ from guanxi_web.forms import (
 from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
-from guanxi_web.rendering import app_page, is_admin, role_label
+from guanxi_web.rendering import app_page, csv_download, is_admin, role_label
 from guanxi_web.session import redirect
 
 log = structlog.get_logger("web.settings")
@@ -699,21 +699,7 @@ class SettingsController(Controller):
         self, api: NamedDependency[ApiCaller], me: NamedDependency[Me], action: FromQuery[str] = ""
     ) -> Stream:
         require_admin(me)
-        upstream = await api.open_audit_csv(action=action.strip() or None)
-
-        async def passthrough() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_bytes():
-                    yield chunk
-            finally:
-                await upstream.aclose()
-
-        disposition = upstream.headers.get("content-disposition") or 'attachment; filename="audit-log.csv"'
-        return Stream(
-            passthrough(),
-            media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
-            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-        )
+        return csv_download(await api.open_audit_csv(action=action.strip() or None), "audit-log.csv")
 
     # ---- roles and their permissions
 

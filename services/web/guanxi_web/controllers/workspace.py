@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Me, Pipeline
@@ -73,10 +73,14 @@ class WorkspaceController(Controller):
         )
 
     @get("/w/{slug:str}")
-    async def section(self, request: Request[Any, Any, Any], slug: FromPath[str], me: NamedDependency[Me]) -> Template:
+    async def section(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], me: NamedDependency[Me]
+    ) -> Response[Any]:
         section = BY_SLUG.get(slug)
-        if section is None or section.built:
+        if section is None:
             raise NotFoundException
+        if section.built:  # its "coming soon" page was bookmarked before the section was built
+            return Redirect(section.href, status_code=301)
         return app_page(request, "workspace/_section.html", me=me, title=_(section.label), active=slug, section=section)
 
     @get("/workspaces/new")
