@@ -19,7 +19,7 @@ from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
-from guanxi.domain.customers.schemas import AccountPage, ContactPage
+from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
@@ -64,6 +64,7 @@ __all__ = [
     "Problem",
     "RecoveryCodes",
     "Role",
+    "SearchHit",
     "Session",
     "TwoFactorSetup",
     "User",
@@ -355,6 +356,9 @@ class ApiCaller:
 
     async def contact_history(self, contact_id: str) -> list[Change]:
         return await self._call("GET", f"/api/v1/contacts/{quote(contact_id, safe='')}/history", list[Change])
+
+    async def search(self, query: str, limit: int) -> list[SearchHit]:
+        return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
 
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
         """One of the API's CSV exports as an open response, so the web passes it on without holding it in

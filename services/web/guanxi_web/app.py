@@ -27,6 +27,7 @@ from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
+from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
@@ -58,6 +59,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             WorkspaceController,
             AccountController,
             ContactController,
+            SearchController,
             SettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),
