@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from guanxi.domain.access.fields import CONFIGURABLE, SENSITIVE
 
 from tests.web.conftest import TOKEN, FakeApi, problem
 
@@ -43,6 +44,8 @@ class FakeAdmin:
     role_holders: dict[str, int] = field(default_factory=dict)
     two_factor_on: bool = False
     forbidden: bool = False
+    field_rules: dict[str, dict[str, dict[str, dict[str, str]]]] = field(default_factory=dict)
+    refuse_fields: dict[str, str] | None = None  # the field error the next PUT of field rules gets
 
     def __post_init__(self) -> None:
         self.members = [
@@ -285,6 +288,8 @@ class FakeAdmin:
         role = next((r for r in self.roles if r["key"] == parts[5]), None)
         if role is None:
             return problem(404, "not-found")
+        if len(parts) == 7 and parts[6] == "fields":
+            return self._field_rules(request, role)
         if method == "DELETE":
             if role["builtin"]:
                 return problem(403, "forbidden", "Built-in roles cannot be deleted.")
@@ -300,6 +305,28 @@ class FakeAdmin:
             return problem(422, "validation-error", errors=bad)
         role["permissions"] = body["permissions"]
         return httpx.Response(200, json=role)
+
+    def _field_rules(self, request: httpx.Request, role: dict[str, Any]) -> httpx.Response:
+        if request.method == "PUT":
+            if role["key"] == "owner":
+                return problem(403, "forbidden", "The owner role cannot be changed.")
+            if self.refuse_fields:
+                return problem(422, "validation-error", errors=[self.refuse_fields])
+            sent = json.loads(request.content)["fields"]
+            self.field_rules[role["key"]] = {
+                module: {
+                    name: {"access": rule.get("access", "edit"), "mask": rule.get("mask", "none")}
+                    for name, rule in fields.items()
+                    if (rule.get("access", "edit"), rule.get("mask", "none")) != ("edit", "none")
+                }
+                for module, fields in sent.items()
+            }
+        body = {
+            "fields": self.field_rules.get(role["key"], {}),
+            "configurable": {module: list(names) for module, names in CONFIGURABLE.items()},
+            "maskable": {module: list(names) for module, names in SENSITIVE.items()},
+        }
+        return httpx.Response(200, json=body)
 
     def _settings_action(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET":

@@ -54,6 +54,7 @@ __all__ = [
     "ContactPage",
     "Department",
     "FieldProblem",
+    "FieldRules",
     "Invitation",
     "InvitationPreview",
     "Me",
@@ -91,6 +92,16 @@ class Problem(msgspec.Struct):
     errors: list[FieldProblem] = []
     # With type ``mfa-required``: the ticket that, with a code, finishes the sign-in.
     mfa_token: str | None = None
+
+
+class FieldRules(msgspec.Struct):
+    """A role's field permissions (``GET/PUT /api/v1/admin/roles/{key}/fields``): per module, field -> access and
+    mask, plus which fields may be restricted and which masked. The API declares this shape in its admin
+    controller rather than in shared code; ``tests/web/test_field_rules.py`` keeps the two equal."""
+
+    fields: dict[str, dict[str, dict[str, str]]]
+    configurable: dict[str, list[str]]
+    maskable: dict[str, list[str]]
 
 
 Query = dict[str, str]
@@ -294,6 +305,13 @@ class ApiCaller:
 
     async def open_audit_csv(self, *, action: str | None) -> httpx.Response:
         return await self.open_csv("/api/v1/admin/audit.csv", {"action": action} if action else {})
+
+    async def role_fields(self, key: str) -> FieldRules:
+        return await self._call("GET", f"/api/v1/admin/roles/{quote(key, safe='')}/fields", FieldRules)
+
+    async def set_role_fields(self, key: str, fields: dict[str, dict[str, dict[str, str]]]) -> FieldRules:
+        path = f"/api/v1/admin/roles/{quote(key, safe='')}/fields"
+        return await self._call("PUT", path, FieldRules, json={"fields": fields})
 
     # Accounts and contacts (the API leaves out the fields the caller's role may not see, and masks some).
 
