@@ -123,6 +123,7 @@ def test_filters_go_to_the_api_and_htmx_gets_only_the_results(
     )
 
     assert response.status_code == 200
+    assert response.headers["hx-push-url"] == "/accounts?q=Ltd&heat=hot&tag=%E5%8D%8E%E5%8D%97&owner=mine&sort=name"
     assert "<html" not in response.text and 'class="filter-bar"' not in response.text
     assert row_names(response.text) == ["Mine Ltd"]
     sent = fake_api.calls("GET", "/api/v1/accounts")[-1].url.params

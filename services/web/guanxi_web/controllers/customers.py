@@ -100,9 +100,12 @@ def customers_page(
     return app_page(request, fragment, me=me, title=title, active=active, currency=currency_of(me), **context)
 
 
-def fragment(name: str, status_code: int = 200, **context: Any) -> Template:
-    """A part of a page for an HTMX request that swaps just that part (rows, a panel)."""
-    return Template(name, status_code=status_code, context=context)
+def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, **context: Any) -> Template:
+    """A part of a page for an HTMX request that swaps just that part (rows, a panel). ``push_url`` puts the
+    list's own address in the address bar: the form's request carries every field, empty ones too."""
+    return Template(
+        name, status_code=status_code, context=context, headers={"HX-Push-Url": push_url} if push_url else None
+    )
 
 
 async def optional(call: Awaitable[T]) -> T | None:
@@ -216,7 +219,8 @@ class AccountController(Controller):
         if target == "account-rows":
             return fragment("customers/_account_more.html", status_code, **context)
         if target == "account-results":
-            return fragment("customers/_account_results.html", status_code, **context)
+            address = f"/accounts{filters.query()}"
+            return fragment("customers/_account_results.html", status_code, push_url=address, **context)
         return customers_page(
             request, "customers/_accounts.html", me, _("Accounts"), "customers", status_code=status_code, **context
         )
@@ -678,7 +682,8 @@ class ContactController(Controller):
         if target == "contact-rows":
             return fragment("customers/_contact_more.html", status_code, **context)
         if target == "contact-results":
-            return fragment("customers/_contact_results.html", status_code, **context)
+            address = f"/contacts{filters.query()}"
+            return fragment("customers/_contact_results.html", status_code, push_url=address, **context)
         return customers_page(
             request, "customers/_contacts.html", me, _("Contacts"), "contacts", status_code=status_code, **context
         )
