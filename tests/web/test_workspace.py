@@ -17,6 +17,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     signed_in_fixture,
     web_fixture,
 )
+from tests.web.fake_admin import FakeAdmin
+from tests.web.fake_customers import FakeCustomers
 
 
 def test_home_shows_the_workspace_and_its_pipeline_stages(signed_in: TestClient[Any]) -> None:
@@ -178,3 +180,28 @@ def test_home_still_renders_when_the_pipeline_cannot_be_loaded(signed_in: TestCl
 
     assert response.status_code == 200
     assert "The pipeline cannot be shown right now." in response.text
+
+
+def test_home_offers_the_first_account_until_there_is_one(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    customers = FakeCustomers(FakeAdmin(fake_api))
+
+    before = signed_in.get("/home").text
+    assert "Add your first account" in before and 'href="/accounts/new"' in before
+    assert "1 of 3 done" in before  # the owner has a colleague in the fake workspace
+
+    customers.add_account(name="深圳华强电子有限公司")
+    after = signed_in.get("/home").text
+    assert 'href="/accounts/new"' not in after.split('class="checklist"')[1]
+    assert "2 of 3 done" in after
+
+
+def test_home_still_renders_when_the_api_cannot_tell_the_first_steps(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    fake_api.override("GET", "/api/v1/accounts", problem(403, "forbidden"))
+    fake_api.override("GET", "/api/v1/admin/members", problem(403, "forbidden"))
+
+    response = signed_in.get("/home")
+
+    assert response.status_code == 200
+    assert "0 of 3 done" in response.text and 'href="/w/settings/invitations"' in response.text

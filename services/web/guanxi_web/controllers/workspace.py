@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import structlog
 from litestar import Controller, Request, Response, get, post
@@ -22,6 +24,7 @@ from guanxi_web.rendering import app_page
 from guanxi_web.session import redirect
 
 log = structlog.get_logger("web.workspace")
+T = TypeVar("T")
 
 
 async def load_pipeline(api: ApiCaller, me: Me) -> Pipeline | None:
@@ -37,6 +40,31 @@ async def load_pipeline(api: ApiCaller, me: Me) -> Pipeline | None:
     except ApiUnavailable:
         log.warning("pipeline.unavailable", status=None)
     return None
+
+
+async def answer_or_none(call: Awaitable[T]) -> T | None:
+    """Something home would like to show, or None when the API cannot tell this reader right now."""
+    try:
+        return await call
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        log.info("home.step_unknown", status=error.status, kind=error.kind)
+    except ApiUnavailable:
+        log.warning("home.step_unknown", status=None)
+    return None
+
+
+async def first_steps(api: ApiCaller, me: Me) -> tuple[bool, bool]:
+    """Has the workspace an account yet, and has anyone joined the reader? Unknown counts as not yet."""
+    if me.workspace is None:
+        return False, False
+    accounts, members = await asyncio.gather(
+        answer_or_none(api.accounts({"limit": "1"})), answer_or_none(api.members())
+    )
+    has_accounts = bool(accounts and accounts.items)
+    has_colleagues = bool(members and sum(member.status == "active" for member in members) > 1)
+    return has_accounts, has_colleagues
 
 
 def new_workspace_page(request: Request[Any, Any, Any], me: Me, form: Form, status_code: int = 200) -> Template:
@@ -59,8 +87,7 @@ class WorkspaceController(Controller):
     async def home(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Template:
-        pipeline = await load_pipeline(api, me)
-        checklist_done = 1 if me.user.email_verified else 0
+        pipeline, (has_accounts, has_colleagues) = await asyncio.gather(load_pipeline(api, me), first_steps(api, me))
         return app_page(
             request,
             "workspace/_home.html",
@@ -68,7 +95,9 @@ class WorkspaceController(Controller):
             title=_("Home"),
             active="home",
             pipeline=pipeline,
-            checklist_done=checklist_done,
+            has_accounts=has_accounts,
+            has_colleagues=has_colleagues,
+            checklist_done=sum((me.user.email_verified, has_accounts, has_colleagues)),
             checklist_total=3,
         )
 
