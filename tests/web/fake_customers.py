@@ -203,8 +203,7 @@ class FakeCustomers:
         if action == "contacts":
             if not self.may_read_contacts:
                 return problem(403, "forbidden")
-            mine = [self.shape(c, "list") for c in self.contacts if c["account_id"] == record["id"]]
-            return httpx.Response(200, json={"items": mine, "total": len(mine), "total_capped_at": self.count_cap})
+            return self._list(request, [c for c in self.contacts if c["account_id"] == record["id"]])
         if action == "collaborators":
             return self._team(request, record, parts[5] if len(parts) > 5 else None)
         if method == "GET":

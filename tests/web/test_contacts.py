@@ -207,3 +207,14 @@ def test_a_role_without_contacts_sees_the_account_without_them(
 
     assert "Your role may not see this account's contacts." in html
     assert "张伟" not in html.split('id="contacts-panel"')[1].split("</section>")[0]
+
+
+def test_an_account_with_many_contacts_says_how_many_it_shows(
+    signed_in: TestClient[Any], crm: FakeCustomers, account: dict[str, Any]
+) -> None:
+    for number in range(53):
+        crm.add_contact(account, name=f"联系人 {number:02d}")
+
+    html = signed_in.get(f"/accounts/{account['id']}").text
+
+    assert "The first 50 of 53 contacts, by name." in html
