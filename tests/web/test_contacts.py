@@ -218,3 +218,14 @@ def test_an_account_with_many_contacts_says_how_many_it_shows(
     html = signed_in.get(f"/accounts/{account['id']}").text
 
     assert "The first 50 of 53 contacts, by name." in html
+
+
+def test_a_role_without_contacts_is_told_so_on_the_contacts_list(
+    signed_in: TestClient[Any], crm: FakeCustomers
+) -> None:
+    crm.may_read_contacts = False
+
+    response = signed_in.get("/contacts")
+
+    assert response.status_code == 403
+    assert "Your role may not see this list." in response.text

@@ -97,7 +97,7 @@ def customers_page(
     request: Request[Any, Any, Any], fragment: str, me: Me, title: str, active: str, **context: Any
 ) -> Template:
     context.setdefault("notice", notice_of(request))
-    return app_page(request, fragment, me=me, title=title, active=active, currency=currency_of(me), **context)
+    return app_page(request, fragment, me=me, title=title, active=active, **context)
 
 
 def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, **context: Any) -> Template:
@@ -124,9 +124,12 @@ async def load_people(api: ApiCaller) -> dict[str, Member]:
     return {str(member.id): member for member in members or []}
 
 
-def list_refusal(error: ApiError) -> str:
-    """Why a list is empty: the API refused its filters (403 for a field the role may not see, 422 otherwise)."""
+def list_refusal(error: ApiError, filters: Filters) -> str:
+    """Why a list is empty: the API refused the list (403: the role may not read it, or filter by a field it
+    may not see) or its filters (422)."""
     fields = {problem.field for problem in error.field_errors}
+    if error.status == 403 and not filters.narrowed:
+        return _("Your role may not see this list.")
     if error.status == 403:
         return _("Your role may not filter by one of these fields. Clear the filters to see the list.")
     if "q" in fields:
@@ -202,9 +205,9 @@ class AccountController(Controller):
         except ApiError as error:
             if error.status not in (403, 422):
                 raise
-            result, refusal, status_code = AccountPage(items=[]), list_refusal(error), error.status
+            result, refusal, status_code = AccountPage(items=[]), list_refusal(error, filters), error.status
         people = await load_people(api)
-        context = {
+        context: dict[str, Any] = {
             "filters": filters,
             "result": result,
             "people": people,
@@ -662,11 +665,11 @@ class ContactController(Controller):
         except ApiError as error:
             if error.status not in (403, 422):
                 raise
-            result, refusal, status_code = ContactPage(items=[]), list_refusal(error), error.status
+            result, refusal, status_code = ContactPage(items=[]), list_refusal(error, filters), error.status
         people, accounts = await asyncio.gather(
             load_people(api), account_names(api, [str(contact.account_id) for contact in result.items])
         )
-        context = {
+        context: dict[str, Any] = {
             "filters": filters,
             "result": result,
             "people": people,
