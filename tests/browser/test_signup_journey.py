@@ -42,8 +42,10 @@ async def sign_up(page: Any, stack: Stack, email: str, company: str, name: str) 
 
 
 async def choose_language(page: Any, label: str) -> None:
+    """Choosing a language loads the page again; wait for that load, not for a network that is idle already."""
     await page.click("details.language-menu > summary")
-    await page.click(f"details.language-menu button.language-option:has-text('{label}')")
+    async with page.expect_navigation():
+        await page.click(f"details.language-menu button.language-option:has-text('{label}')")
     await page.wait_for_load_state("networkidle")
 
 

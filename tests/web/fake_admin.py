@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from guanxi.domain.access.fields import CONFIGURABLE, SENSITIVE
 
 from tests.web.conftest import TOKEN, FakeApi, problem
 
@@ -17,9 +18,9 @@ INVITE_TOKEN = "inv-good-token"
 RESET_TOKEN = "reset-good-token"
 
 
-def _member(name: str, email: str, roles: list[str], status: str = "active") -> dict[str, Any]:
+def _member(name: str, email: str, roles: list[str], status: str = "active", member_id: str = "") -> dict[str, Any]:
     return {
-        "id": str(uuid.uuid4()),
+        "id": member_id or str(uuid.uuid4()),
         "name": name,
         "email": email,
         "status": status,
@@ -43,10 +44,13 @@ class FakeAdmin:
     role_holders: dict[str, int] = field(default_factory=dict)
     two_factor_on: bool = False
     forbidden: bool = False
+    field_rules: dict[str, dict[str, dict[str, dict[str, str]]]] = field(default_factory=dict)
+    refuse_fields: dict[str, str] | None = None  # the field error the next PUT of field rules gets
 
     def __post_init__(self) -> None:
         self.members = [
-            _member(self.api.user["name"], self.api.user["email"], ["owner"]),
+            # A member's id is their user id, as in the API.
+            _member(self.api.user["name"], self.api.user["email"], ["owner"], member_id=self.api.user["id"]),
             _member("李娜", "li.na@example.com", ["sales_rep"]),
             _member("王芳", "wang.fang@example.com", ["viewer"], status="deactivated"),
         ]
@@ -284,6 +288,8 @@ class FakeAdmin:
         role = next((r for r in self.roles if r["key"] == parts[5]), None)
         if role is None:
             return problem(404, "not-found")
+        if len(parts) == 7 and parts[6] == "fields":
+            return self._field_rules(request, role)
         if method == "DELETE":
             if role["builtin"]:
                 return problem(403, "forbidden", "Built-in roles cannot be deleted.")
@@ -299,6 +305,28 @@ class FakeAdmin:
             return problem(422, "validation-error", errors=bad)
         role["permissions"] = body["permissions"]
         return httpx.Response(200, json=role)
+
+    def _field_rules(self, request: httpx.Request, role: dict[str, Any]) -> httpx.Response:
+        if request.method == "PUT":
+            if role["key"] == "owner":
+                return problem(403, "forbidden", "The owner role cannot be changed.")
+            if self.refuse_fields:
+                return problem(422, "validation-error", errors=[self.refuse_fields])
+            sent = json.loads(request.content)["fields"]
+            self.field_rules[role["key"]] = {
+                module: {
+                    name: {"access": rule.get("access", "edit"), "mask": rule.get("mask", "none")}
+                    for name, rule in fields.items()
+                    if (rule.get("access", "edit"), rule.get("mask", "none")) != ("edit", "none")
+                }
+                for module, fields in sent.items()
+            }
+        body = {
+            "fields": self.field_rules.get(role["key"], {}),
+            "configurable": {module: list(names) for module, names in CONFIGURABLE.items()},
+            "maskable": {module: list(names) for module, names in SENSITIVE.items()},
+        }
+        return httpx.Response(200, json=body)
 
     def _settings_action(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET":

@@ -21,14 +21,15 @@ def load(locale: str) -> Catalog:
         return read_po(po_file, locale=i18n.catalog_dir(locale))
 
 
-def extracted_ids() -> set[str]:
+def extracted_ids() -> set[tuple[str | None, str]]:
+    """(context, msgid) of every message: "Owner" the role and "Owner" of a record are two messages."""
     with (WEB / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
-    ids: set[str] = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    ids: set[tuple[str | None, str]] = set()
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(WEB / "guanxi_web"), method_map, options_map
     ):
-        ids.add(message if isinstance(message, str) else message[0])
+        ids.add((context, message if isinstance(message, str) else message[0]))
     return ids
 
 
@@ -41,7 +42,7 @@ def test_every_message_is_translated_and_none_is_fuzzy(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_catalog_covers_every_message_in_the_code_and_templates(locale: str) -> None:
-    in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in load(locale) if m.id}
+    in_catalog = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in load(locale) if m.id}
 
     missing = extracted_ids() - in_catalog
 
@@ -51,8 +52,9 @@ def test_catalog_covers_every_message_in_the_code_and_templates(locale: str) -> 
 def test_extraction_finds_templates_and_code() -> None:
     ids = extracted_ids()
 
-    assert "Leads & customer pool" in ids  # marked in Python with N_()
-    assert "Sign in to your workspace" in ids  # a template
+    assert (None, "Leads & customer pool") in ids  # marked in Python with N_()
+    assert (None, "Sign in to your workspace") in ids  # a template
+    assert ("record", "Owner") in ids and (None, "Owner") in ids  # with and without a context
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -68,3 +70,5 @@ def test_catalogs_compile_and_translate_at_startup() -> None:
     assert catalogs["zh-Hans"].gettext("Customers") == "客户"
     assert catalogs["zh-Hant"].gettext("Customers") == "客戶"
     assert catalogs["zh-Hant"].gettext("Settings") == "設定"
+    assert catalogs["zh-Hans"].pgettext("record", "Owner") == "负责人"
+    assert catalogs["zh-Hans"].gettext("Owner") == "所有者"

@@ -19,15 +19,15 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize(
-    ("locale", "customers", "sign_in"),
+    ("locale", "accounts", "sign_in"),
     [
-        ("en", "Customers", "Sign in"),
+        ("en", "Accounts", "Sign in"),
         ("zh-Hans", "客户", "登录"),
         ("zh-Hant", "客戶", "登入"),
     ],
 )
 def test_language_cookie_sets_html_lang_and_the_words_on_screen(
-    signed_in: TestClient[Any], locale: str, customers: str, sign_in: str
+    signed_in: TestClient[Any], locale: str, accounts: str, sign_in: str
 ) -> None:
     signed_in.cookies.set("gx_locale", locale, domain="testserver.local")
 
@@ -36,7 +36,7 @@ def test_language_cookie_sets_html_lang_and_the_words_on_screen(
     login = signed_in.get("/login").text
 
     assert f'<html lang="{locale}">' in home
-    assert f'<span class="nav-label">{customers}</span>' in home
+    assert f'<span class="nav-label">{accounts}</span>' in home
     assert f'<html lang="{locale}">' in login
     assert f">{sign_in}</button>" in login
 

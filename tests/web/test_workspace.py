@@ -17,6 +17,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     signed_in_fixture,
     web_fixture,
 )
+from tests.web.fake_admin import FakeAdmin
+from tests.web.fake_customers import FakeCustomers
 
 
 def test_home_shows_the_workspace_and_its_pipeline_stages(signed_in: TestClient[Any]) -> None:
@@ -45,7 +47,8 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
     labels = re.findall(r'<span class="nav-label">([^<]+)</span>', html)
     assert labels == [
         "Home",
-        "Customers",
+        "Accounts",
+        "Contacts",
         "Leads & customer pool",
         "Deals",
         "Quotes & orders",
@@ -106,13 +109,13 @@ def test_unknown_section_is_not_found(signed_in: TestClient[Any]) -> None:
 
 
 def test_htmx_navigation_gets_only_the_main_area_and_the_updated_sidebar(signed_in: TestClient[Any]) -> None:
-    response = signed_in.get("/w/customers", headers={"HX-Request": "true", "HX-Target": "main"})
+    response = signed_in.get("/w/deals", headers={"HX-Request": "true", "HX-Target": "main"})
 
     html = response.text
     assert "<html" not in html
-    assert "<title>Customers · 关系 Guanxi CRM</title>" in html
+    assert "<title>Deals · 关系 Guanxi CRM</title>" in html
     assert 'id="sidebar-nav" hx-swap-oob="true"' in html
-    assert re.search(r'href="/w/customers"[^>]*aria-current="page"', html)
+    assert re.search(r'href="/w/deals"[^>]*aria-current="page"', html)
 
 
 def test_switching_workspace_asks_the_api_and_reloads_home(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
@@ -177,3 +180,28 @@ def test_home_still_renders_when_the_pipeline_cannot_be_loaded(signed_in: TestCl
 
     assert response.status_code == 200
     assert "The pipeline cannot be shown right now." in response.text
+
+
+def test_home_offers_the_first_account_until_there_is_one(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    customers = FakeCustomers(FakeAdmin(fake_api))
+
+    before = signed_in.get("/home").text
+    assert "Add your first account" in before and 'href="/accounts/new"' in before
+    assert "1 of 3 done" in before  # the owner has a colleague in the fake workspace
+
+    customers.add_account(name="深圳华强电子有限公司")
+    after = signed_in.get("/home").text
+    assert 'href="/accounts/new"' not in after.split('class="checklist"')[1]
+    assert "2 of 3 done" in after
+
+
+def test_home_still_renders_when_the_api_cannot_tell_the_first_steps(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    fake_api.override("GET", "/api/v1/accounts", problem(403, "forbidden"))
+    fake_api.override("GET", "/api/v1/admin/members", problem(403, "forbidden"))
+
+    response = signed_in.get("/home")
+
+    assert response.status_code == 200
+    assert "0 of 3 done" in response.text and 'href="/w/settings/invitations"' in response.text

@@ -18,6 +18,11 @@ from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
+from guanxi.domain.customers.schemas import AccountOut as Account
+from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
+from guanxi.domain.customers.schemas import ChangeOut as Change
+from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
+from guanxi.domain.customers.schemas import ContactOut as Contact
 
 # The API's own response shapes (shared code), so the two services cannot drift apart.
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
@@ -35,6 +40,8 @@ from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 
 __all__ = [
+    "Account",
+    "AccountPage",
     "ApiCaller",
     "ApiClient",
     "ApiError",
@@ -42,8 +49,13 @@ __all__ = [
     "ApiUnavailable",
     "AuditEntry",
     "AuditPage",
+    "Change",
+    "Collaborator",
+    "Contact",
+    "ContactPage",
     "Department",
     "FieldProblem",
+    "FieldRules",
     "Identity",
     "Invitation",
     "InvitationPreview",
@@ -55,6 +67,7 @@ __all__ = [
     "Problem",
     "RecoveryCodes",
     "Role",
+    "SearchHit",
     "Session",
     "TwoFactorSetup",
     "User",
@@ -81,6 +94,19 @@ class Problem(msgspec.Struct):
     errors: list[FieldProblem] = []
     # With type ``mfa-required``: the ticket that, with a code, finishes the sign-in.
     mfa_token: str | None = None
+
+
+class FieldRules(msgspec.Struct):
+    """A role's field permissions (``GET/PUT /api/v1/admin/roles/{key}/fields``): per module, field -> access and
+    mask, plus which fields may be restricted and which masked. The API declares this shape in its admin
+    controller rather than in shared code; ``tests/web/test_field_rules.py`` keeps the two equal."""
+
+    fields: dict[str, dict[str, dict[str, str]]]
+    configurable: dict[str, list[str]]
+    maskable: dict[str, list[str]]
+
+
+Query = dict[str, str]
 
 
 class ApiError(Exception):
@@ -305,12 +331,85 @@ class ApiCaller:
         return await self._call("GET", "/api/v1/admin/audit", AuditPage, params=params)
 
     async def open_audit_csv(self, *, action: str | None) -> httpx.Response:
-        """The API's CSV export as an open response, so the web passes it on without holding it in memory.
+        return await self.open_csv("/api/v1/admin/audit.csv", {"action": action} if action else {})
 
-        The caller reads it and must ``aclose()`` it.
+    async def role_fields(self, key: str) -> FieldRules:
+        return await self._call("GET", f"/api/v1/admin/roles/{quote(key, safe='')}/fields", FieldRules)
+
+    async def set_role_fields(self, key: str, fields: dict[str, dict[str, dict[str, str]]]) -> FieldRules:
+        path = f"/api/v1/admin/roles/{quote(key, safe='')}/fields"
+        return await self._call("PUT", path, FieldRules, json={"fields": fields})
+
+    # Accounts and contacts (the API leaves out the fields the caller's role may not see, and masks some).
+
+    async def accounts(self, params: Query) -> AccountPage:
+        return await self._call("GET", "/api/v1/accounts", AccountPage, params=params)
+
+    async def account(self, account_id: str) -> Account:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}", Account)
+
+    async def create_account(self, body: dict[str, Any]) -> Account:
+        return await self._call("POST", "/api/v1/accounts", Account, json=msgspec.to_builtins(body))
+
+    async def update_account(self, account_id: str, changes: dict[str, Any]) -> Account:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}"
+        return await self._call("PATCH", path, Account, json=msgspec.to_builtins(changes))
+
+    async def delete_account(self, account_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/accounts/{quote(account_id, safe='')}", None)
+
+    async def restore_account(self, account_id: str) -> Account:
+        return await self._call("POST", f"/api/v1/accounts/{quote(account_id, safe='')}/restore", Account)
+
+    async def deleted_accounts(self, cursor: str | None) -> AccountPage:
+        params = {"cursor": cursor} if cursor else {}
+        return await self._call("GET", "/api/v1/accounts/deleted", AccountPage, params=params)
+
+    async def account_contacts(self, account_id: str) -> ContactPage:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/contacts", ContactPage)
+
+    async def account_history(self, account_id: str) -> list[Change]:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/history", list[Change])
+
+    async def collaborators(self, account_id: str) -> list[Collaborator]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/collaborators"
+        return await self._call("GET", path, list[Collaborator])
+
+    async def put_collaborator(self, account_id: str, member_id: str, body: dict[str, Any]) -> None:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/collaborators/{quote(member_id, safe='')}"
+        await self._call("PUT", path, None, json=msgspec.to_builtins(body))
+
+    async def remove_collaborator(self, account_id: str, member_id: str) -> None:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/collaborators/{quote(member_id, safe='')}"
+        await self._call("DELETE", path, None)
+
+    async def contacts(self, params: Query) -> ContactPage:
+        return await self._call("GET", "/api/v1/contacts", ContactPage, params=params)
+
+    async def contact(self, contact_id: str) -> Contact:
+        return await self._call("GET", f"/api/v1/contacts/{quote(contact_id, safe='')}", Contact)
+
+    async def create_contact(self, body: dict[str, Any]) -> Contact:
+        return await self._call("POST", "/api/v1/contacts", Contact, json=msgspec.to_builtins(body))
+
+    async def update_contact(self, contact_id: str, changes: dict[str, Any]) -> Contact:
+        path = f"/api/v1/contacts/{quote(contact_id, safe='')}"
+        return await self._call("PATCH", path, Contact, json=msgspec.to_builtins(changes))
+
+    async def delete_contact(self, contact_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/contacts/{quote(contact_id, safe='')}", None)
+
+    async def contact_history(self, contact_id: str) -> list[Change]:
+        return await self._call("GET", f"/api/v1/contacts/{quote(contact_id, safe='')}/history", list[Change])
+
+    async def search(self, query: str, limit: int) -> list[SearchHit]:
+        return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
+
+    async def open_csv(self, path: str, params: Query) -> httpx.Response:
+        """One of the API's CSV exports as an open response, so the web passes it on without holding it in
+        memory. The caller reads it and must ``aclose()`` it.
         """
-        params = {"action": action} if action else {}
-        request = self._http.build_request("GET", "/api/v1/admin/audit.csv", params=params, headers=self._headers)
+        request = self._http.build_request("GET", path, params=params, headers=self._headers)
         try:
             response = await self._http.send(request, stream=True)
         except httpx.HTTPError as error:

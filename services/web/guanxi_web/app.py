@@ -22,10 +22,12 @@ from litestar.template import TemplateConfig
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.auth import AuthController
+from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
+from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
@@ -55,6 +57,9 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             OAuthController,
             LocaleController,
             WorkspaceController,
+            AccountController,
+            ContactController,
+            SearchController,
             SettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),

@@ -48,6 +48,7 @@ GENERAL_FIELDS = {
 }
 
 _NUMBER = re.compile(r"\d+")
+_INDEX = re.compile(r"\[\d+\]$")
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Form:
     summary: list[str] = field(default_factory=list)
     # The ticked boxes of a field that takes several values (roles, scopes).
     choices: dict[str, list[str]] = field(default_factory=dict)
+    # The API's name of a field -> this form's, where they differ (a contact's "phones" typed in as "phone").
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, fields: Mapping[str, str], data: FormMultiDict) -> tuple[Self, dict[str, str]]:
@@ -108,12 +111,18 @@ class Form:
             self.summary.append(_("We could not complete this right now. Please try again in a moment."))
             return
         for problem in error.field_errors:
-            if problem.field in self.fields:
-                self.errors.setdefault(problem.field, []).append(field_message(problem))
+            name = self.field_of(problem.field)
+            if name in self.fields:
+                self.errors.setdefault(name, []).append(field_message(problem))
             else:
                 self.summary.append(field_message(problem))
         if not self.invalid:
             self.summary.append(_("Something went wrong. Please check the form and try again."))
+
+    def field_of(self, api_field: str) -> str:
+        """The form field an API error names: one entry of a list ("tags[2]") is shown under the list."""
+        name = _INDEX.sub("", api_field)
+        return self.aliases.get(name, name)
 
     def unavailable(self) -> None:
         self.summary.append(_("We could not complete this right now. Please try again in a moment."))
@@ -173,4 +182,15 @@ def field_message(problem: FieldProblem) -> str:
         return _("This is not your current password.")
     if problem.code == "same_password":
         return _("Choose a password different from your current one.")
+    if problem.code == "field_forbidden":
+        return _("Your role may not change this field.")
+    if problem.code == "invalid_phone":
+        return _("Enter a phone number: digits, spaces and + ( ) - . / only.")
+    if problem.code == "invalid_url":
+        return _("Enter a web address, like www.example.com.")
+    if problem.code == "out_of_scope":
+        return _("Your role may not give records to this person.")
+    numbers = _NUMBER.findall(problem.message)
+    if problem.code == "out_of_range" and len(numbers) == 2:
+        return _("Enter a value from %(low)s to %(high)s.") % {"low": numbers[0], "high": numbers[1]}
     return problem.message[:1].upper() + problem.message[1:]

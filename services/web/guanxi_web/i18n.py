@@ -13,16 +13,17 @@ from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from guanxi import locales
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 LOCALE_COOKIE = "gx_locale"
 LOCALE_COOKIE_MAX_AGE = 365 * 86400
+JUST_NOW = dt.timedelta(minutes=1)
 
 Catalogs = Mapping[str, NullTranslations]
 
@@ -83,6 +84,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _current()[1].ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """One English word with two meanings: "Owner" the role (所有者) and "Owner" of a record (负责人)."""
+    translated = _current()[1].pgettext(context, message)
+    return str(translated)
+
+
 _ = gettext
 
 
@@ -111,6 +118,30 @@ def number(value: Decimal | float) -> str:
 def duration(seconds: int) -> str:
     """A wait such as "15 minutes" / "15分钟", rounded the way people say it."""
     return format_timedelta(dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=babel_locale())
+
+
+def money(value: Decimal | None, currency: str) -> str:
+    """An amount in the workspace's currency, as the reader writes it: ¥500,000.00, NT$500,000.00."""
+    if value is None:
+        return "—"
+    return format_currency(value, currency, locale=babel_locale())
+
+
+def day(value: dt.date | None) -> str:
+    """A date without a time (Babel's medium format: May 31, 2026 / 2026年5月31日)."""
+    if value is None:
+        return "—"
+    return format_date(value, format="medium", locale=babel_locale())
+
+
+def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long ago, the way people say it ("3 minutes ago", "3分钟前"); the exact moment goes in a title."""
+    if value is None:
+        return "—"
+    elapsed = value - (now or dt.datetime.now(dt.UTC))
+    if elapsed > -JUST_NOW:  # also a moment a little ahead of this server's clock
+        return gettext("just now")
+    return format_timedelta(elapsed, add_direction=True, threshold=1.1, locale=babel_locale())
 
 
 def when(value: dt.datetime | None) -> str:

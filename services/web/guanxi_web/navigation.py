@@ -14,20 +14,17 @@ class Section:
     icon: str
     summary: str
     built: bool = False
+    path: str = ""  # a built section's own address; sections still to come live at /w/<slug>
 
     @property
     def href(self) -> str:
-        return "/home" if self.slug == "home" else f"/w/{self.slug}"
+        return self.path or f"/w/{self.slug}"
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("home", N_("Home"), "home", "", built=True),
-    Section(
-        "customers",
-        N_("Customers"),
-        "customers",
-        N_("Companies and contacts, graded A, B and C, with every call, visit and order on one timeline."),
-    ),
+    Section("home", N_("Home"), "home", "", built=True, path="/home"),
+    Section("customers", N_("Accounts"), "customers", "", built=True, path="/accounts"),
+    Section("contacts", N_("Contacts"), "contacts", "", built=True, path="/contacts"),
     Section(
         "leads",
         N_("Leads & customer pool"),
@@ -79,6 +76,7 @@ SECTIONS: tuple[Section, ...] = (
         "settings",
         N_("Users and roles, teams, pipelines, grading rules and billing."),
         built=True,
+        path="/w/settings",
     ),
 )
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import js_lib_htmx
 from guanxi import locales
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import Me
+from guanxi_web.customers import CHANNELS, COLLABORATOR_ACCESS, HEAT, KINDS, SORTS, STAGES, is_masked, is_unset
 from guanxi_web.navigation import ADMIN_ROLES, ROLE_LABELS, SECTIONS, SETTINGS_PAGES
 from guanxi_web.session import wants_fragment
 
@@ -56,6 +59,15 @@ def initial(name: str) -> str:
     return (name.strip()[:1] or "?").upper()
 
 
+def count_of(page: Any) -> str | None:
+    """A list's total as shown: "1,234", or "10,000+" past the number the API stops counting at."""
+    if page.total is None:
+        return None
+    if page.total_capped_at is not None and page.total > page.total_capped_at:
+        return i18n.number(page.total_capped_at) + "+"
+    return i18n.number(page.total)
+
+
 def template_engine() -> JinjaTemplateEngine:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -66,7 +78,7 @@ def template_engine() -> JinjaTemplateEngine:
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+        gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
     )
     environment.globals.update(
         current_locale=i18n.current_locale,
@@ -78,8 +90,19 @@ def template_engine() -> JinjaTemplateEngine:
         role_label=role_label,
         is_admin=is_admin,
         initial=initial,
+        count_of=count_of,
+        HEAT=HEAT,
+        STAGES=STAGES,
+        KINDS=KINDS,
+        CHANNELS=CHANNELS,
+        SORTS=SORTS,
+        COLLABORATOR_ACCESS=COLLABORATOR_ACCESS,
     )
-    environment.filters.update(percent=i18n.percent, number=i18n.number, when=i18n.when)
+    environment.filters.update(
+        percent=i18n.percent, number=i18n.number, when=i18n.when, day=i18n.day, ago=i18n.ago, money=i18n.money
+    )
+    # ``{% if account.heat is unset %}``: the API left the field out, the reader's role may not see it.
+    environment.tests.update(unset=is_unset, masked=is_masked)
     return JinjaTemplateEngine.from_environment(environment)
 
 
@@ -99,4 +122,22 @@ def app_page(
         layout,
         status_code=status_code,
         context={"fragment": fragment, "me": me, "title": title, "active": active, **context},
+    )
+
+
+def csv_download(upstream: httpx.Response, filename: str) -> Stream:
+    """One of the API's CSV exports, passed on as it arrives (never held in memory whole)."""
+
+    async def passthrough() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_bytes():
+                yield chunk
+        finally:
+            await upstream.aclose()
+
+    disposition = upstream.headers.get("content-disposition") or f'attachment; filename="{filename}"'
+    return Stream(
+        passthrough(),
+        media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )

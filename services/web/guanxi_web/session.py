@@ -78,6 +78,11 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def hx_target(request: Request[Any, Any, Any]) -> str | None:
+    """The id of the element an HTMX request will swap (a list's rows, a panel of a record page)."""
+    return request.headers.get("hx-target") if is_htmx(request) else None
+
+
 def wants_fragment(request: Request[Any, Any, Any]) -> bool:
     """An HTMX navigation inside the app shell asks only for the main area (NetBox's pattern)."""
     return (

@@ -461,7 +461,10 @@ class AccountController(Controller):
         auth.require_token_scope("contacts", "read")
         await service.get_account(db, access, account_id)
         filters = service.Filters(account_id=account_id)
-        page = await service.list_records(db, access, Contact, filters, sort="name", cursor=cursor, limit=limit)
+        # An account has few contacts: counting them is cheap, so the first page always says how many.
+        page = await service.list_records(
+            db, access, Contact, filters, sort="name", cursor=cursor, limit=limit, count=True
+        )
         return contact_page(page)
 
     @get("/{account_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))

@@ -7,7 +7,7 @@ turns the API's 403 into a page that says so inside the app shell.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,6 +26,7 @@ from guanxi_web.api_client import (
     ApiError,
     ApiUnavailable,
     Department,
+    FieldRules,
     Identity,
     Me,
     Member,
@@ -35,6 +36,16 @@ from guanxi_web.api_client import (
 )
 from guanxi_web.dependencies import provide_me
 from guanxi_web.errors import handle_api_error
+from guanxi_web.field_rules import (
+    ACCESS_LABELS,
+    MASK_LABELS,
+    FieldRulesForm,
+    cells,
+    field_title,
+    module_title,
+)
+from guanxi_web.field_rules import grid_values as field_grid_values
+from guanxi_web.field_rules import read_grid as read_field_grid
 from guanxi_web.forms import (
     DEPARTMENT_FIELDS,
     GENERAL_FIELDS,
@@ -57,7 +68,7 @@ from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
 from guanxi_web.qr import qr_svg
-from guanxi_web.rendering import app_page, is_admin, role_label
+from guanxi_web.rendering import app_page, csv_download, is_admin, role_label
 from guanxi_web.session import redirect, remember_locale
 
 log = structlog.get_logger("web.settings")
@@ -92,6 +103,7 @@ NOTICES = {
     "role-created": N_("The role is created."),
     "role-saved": N_("The role's permissions are saved. They apply from the members' next request."),
     "role-deleted": N_("The role is deleted."),
+    "fields-saved": N_("The field permissions are saved. They apply from the members' next request."),
     "settings-saved": N_("The workspace settings are saved."),
 }
 # Why connecting a provider did not happen (``?link_error=``, set by the provider's way back).
@@ -849,21 +861,7 @@ class SettingsController(Controller):
         self, api: NamedDependency[ApiCaller], me: NamedDependency[Me], action: FromQuery[str] = ""
     ) -> Stream:
         require_admin(me)
-        upstream = await api.open_audit_csv(action=action.strip() or None)
-
-        async def passthrough() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_bytes():
-                    yield chunk
-            finally:
-                await upstream.aclose()
-
-        disposition = upstream.headers.get("content-disposition") or 'attachment; filename="audit-log.csv"'
-        return Stream(
-            passthrough(),
-            media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
-            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-        )
+        return csv_download(await api.open_audit_csv(action=action.strip() or None), "audit-log.csv")
 
     # ---- roles and their permissions
 
@@ -986,6 +984,90 @@ class SettingsController(Controller):
             return await self._role_page(request, api, me, key, form=form, status_code=refusal_status(error))
         log.info("role.permissions_saved", role=key)
         return redirect(request, f"/w/settings/roles/{quote(key, safe='')}?done=role-saved")
+
+    async def _role_fields_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        key: str,
+        *,
+        form: FieldRulesForm | None = None,
+        rules: FieldRules | None = None,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        role = next((role for role in await api.roles() if role.key == key), None)
+        if role is None:
+            raise NotFoundException
+        rules = rules or await api.role_fields(key)
+        if form is None:
+            form = FieldRulesForm(cells(rules), values=field_grid_values(rules))
+        return settings_page(
+            request,
+            "settings/_role_fields.html",
+            me,
+            role_name(role),
+            "roles",
+            role=role,
+            role_name=role_name,
+            rules=rules,
+            form=form,
+            read_only=role.key == OWNER_ROLE,
+            refusal=refusal,
+            access_options=[(value, _(label)) for value, label in ACCESS_LABELS.items()],
+            mask_options=[(value, _(label)) for value, label in MASK_LABELS.items()],
+            field_title=field_title,
+            module_title=module_title,
+            status_code=status_code,
+        )
+
+    @get("/roles/{key:str}/fields")
+    async def role_fields(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        key: FromPath[str],
+    ) -> Template:
+        require_admin(me)
+        return await self._role_fields_page(request, api, me, key)
+
+    @post("/roles/{key:str}/fields")
+    async def update_role_fields(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        key: FromPath[str],
+    ) -> Response[Any]:
+        require_admin(me)
+        if key == OWNER_ROLE:
+            refusal = _("The owner sees and changes every field, so this role's fields cannot be restricted.")
+            return await self._role_fields_page(request, api, me, key, refusal=refusal, status_code=403)
+        rules = await api.role_fields(key)
+        form, submitted = FieldRulesForm.read(cells(rules), await request.form())
+        fields, unknown = read_field_grid(submitted, rules)
+        for name in unknown:
+            form.errors[name] = [_("Choose one of the listed options.")]
+        if form.invalid:
+            return await self._role_fields_page(request, api, me, key, form=form, rules=rules, status_code=422)
+        try:
+            await api.set_role_fields(key, fields)
+        except ApiError as error:
+            if error.status == 403:
+                refusal = _("This role's field permissions cannot be changed.")
+                return await self._role_fields_page(
+                    request, api, me, key, form=form, rules=rules, refusal=refusal, status_code=403
+                )
+            if error.status in (401, 404):
+                raise
+            form.refuse(error)
+            return await self._role_fields_page(
+                request, api, me, key, form=form, rules=rules, status_code=refusal_status(error)
+            )
+        log.info("role.fields_saved", role=key)
+        return redirect(request, f"/w/settings/roles/{quote(key, safe='')}/fields?done=fields-saved")
 
     @post("/roles/{key:str}/delete")
     async def delete_role(

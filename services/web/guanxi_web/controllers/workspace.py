@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import structlog
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiCaller, ApiError, ApiUnavailable, Me, Pipeline
@@ -22,6 +24,7 @@ from guanxi_web.rendering import app_page
 from guanxi_web.session import redirect
 
 log = structlog.get_logger("web.workspace")
+T = TypeVar("T")
 
 
 async def load_pipeline(api: ApiCaller, me: Me) -> Pipeline | None:
@@ -37,6 +40,31 @@ async def load_pipeline(api: ApiCaller, me: Me) -> Pipeline | None:
     except ApiUnavailable:
         log.warning("pipeline.unavailable", status=None)
     return None
+
+
+async def answer_or_none(call: Awaitable[T]) -> T | None:
+    """Something home would like to show, or None when the API cannot tell this reader right now."""
+    try:
+        return await call
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        log.info("home.step_unknown", status=error.status, kind=error.kind)
+    except ApiUnavailable:
+        log.warning("home.step_unknown", status=None)
+    return None
+
+
+async def first_steps(api: ApiCaller, me: Me) -> tuple[bool, bool]:
+    """Has the workspace an account yet, and has anyone joined the reader? Unknown counts as not yet."""
+    if me.workspace is None:
+        return False, False
+    accounts, members = await asyncio.gather(
+        answer_or_none(api.accounts({"limit": "1"})), answer_or_none(api.members())
+    )
+    has_accounts = bool(accounts and accounts.items)
+    has_colleagues = bool(members and sum(member.status == "active" for member in members) > 1)
+    return has_accounts, has_colleagues
 
 
 def new_workspace_page(request: Request[Any, Any, Any], me: Me, form: Form, status_code: int = 200) -> Template:
@@ -59,8 +87,7 @@ class WorkspaceController(Controller):
     async def home(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Template:
-        pipeline = await load_pipeline(api, me)
-        checklist_done = 1 if me.user.email_verified else 0
+        pipeline, (has_accounts, has_colleagues) = await asyncio.gather(load_pipeline(api, me), first_steps(api, me))
         return app_page(
             request,
             "workspace/_home.html",
@@ -68,15 +95,21 @@ class WorkspaceController(Controller):
             title=_("Home"),
             active="home",
             pipeline=pipeline,
-            checklist_done=checklist_done,
+            has_accounts=has_accounts,
+            has_colleagues=has_colleagues,
+            checklist_done=sum((me.user.email_verified, has_accounts, has_colleagues)),
             checklist_total=3,
         )
 
     @get("/w/{slug:str}")
-    async def section(self, request: Request[Any, Any, Any], slug: FromPath[str], me: NamedDependency[Me]) -> Template:
+    async def section(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], me: NamedDependency[Me]
+    ) -> Response[Any]:
         section = BY_SLUG.get(slug)
-        if section is None or section.built:
+        if section is None:
             raise NotFoundException
+        if section.built:  # its "coming soon" page was bookmarked before the section was built
+            return Redirect(section.href, status_code=301)
         return app_page(request, "workspace/_section.html", me=me, title=_(section.label), active=slug, section=section)
 
     @get("/workspaces/new")

@@ -65,11 +65,45 @@
     });
   });
 
+  // The top bar's search: Escape or a click elsewhere closes its suggestions; the arrow keys move
+  // between the box and the suggested records.
+  function suggestions() {
+    return document.getElementById("search-suggestions");
+  }
+  function closeSuggestions() {
+    var panel = suggestions();
+    if (panel) panel.innerHTML = "";
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-search]")) closeSuggestions();
+  });
+  document.addEventListener("keydown", function (event) {
+    var box = event.target.closest && event.target.closest("[data-search]");
+    if (!box) return;
+    if (event.key === "Escape") {
+      closeSuggestions();
+      document.getElementById("global-search").focus();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var links = Array.prototype.slice.call(box.querySelectorAll("#search-suggestions a"));
+    if (!links.length) return;
+    event.preventDefault();
+    var at = links.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (next < 0) {
+      document.getElementById("global-search").focus();
+    } else {
+      links[Math.min(next, links.length - 1)].focus();
+    }
+  });
+
   // After an HTMX navigation: close the drawer and any menu, and move focus to the new content.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "main") {
       setNav(false);
       closeMenus(null);
+      closeSuggestions();
       event.detail.target.focus({ preventScroll: true });
       window.scrollTo(0, 0);
     }

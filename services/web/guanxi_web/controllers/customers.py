@@ -1,0 +1,972 @@
+"""Accounts and contacts: lists with filters and "load more", record pages with contacts, history and team
+(团队成员), forms that show the API's refusals under each field, the recycle bin, and CSV exports streamed
+through from the API.
+
+The API decides who sees which records and fields; a field it leaves out is not shown, a masked one is
+shown masked and cannot be edited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import structlog
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Template
+from msgspec import UNSET
+
+from guanxi_web.api_client import (
+    Account,
+    AccountPage,
+    ApiCaller,
+    ApiError,
+    Contact,
+    ContactPage,
+    Me,
+    Member,
+)
+from guanxi_web.customers import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_FILTERS,
+    ACCOUNT_FORM_SECTIONS,
+    ACCOUNT_SECTIONS,
+    COLLABORATOR_ACCESS,
+    COLLABORATOR_FIELDS,
+    CONTACT_FIELDS,
+    CONTACT_FILTERS,
+    CONTACT_FORM_SECTIONS,
+    CONTACT_SECTIONS,
+    PERSON_SECTION,
+    QUICK_CONTACT_FIELDS,
+    Field,
+    Filters,
+    RecordForm,
+    Section,
+    changed,
+    columns,
+    currency_of,
+    editable,
+    filter_options,
+    form_sections,
+    history_entries,
+    is_masked,
+    new_record_body,
+    options,
+    present,
+    read_form,
+    record_values,
+    shown,
+)
+from guanxi_web.dependencies import provide_me
+from guanxi_web.forms import Form, refusal_status
+from guanxi_web.i18n import N_, _
+from guanxi_web.rendering import app_page, csv_download
+from guanxi_web.session import hx_target, redirect
+
+log = structlog.get_logger("web.customers")
+T = TypeVar("T")
+
+ACCOUNT_COLUMNS = ("city", "heat", "tags", "phone", "industry")
+CONTACT_COLUMNS = ("title", "phones", "emails")
+CONTACT_ACCOUNT_LOOKUPS = 8  # account names of a contacts page fetched at once
+NOTICES = {
+    "account-created": N_("The account is added."),
+    "account-saved": N_("Your changes are saved."),
+    "account-deleted": N_("The account is deleted. An administrator can restore it from the recycle bin for 30 days."),
+    "account-restored": N_("The account is restored, with the contacts deleted along with it."),
+    "contact-added": N_("The contact is added."),
+    "contact-saved": N_("Your changes are saved."),
+    "contact-deleted": N_("The contact is deleted."),
+    "team-saved": N_("The account's team is updated."),
+}
+
+
+def notice_of(request: Request[Any, Any, Any]) -> str | None:
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    return _(notice) if notice else None
+
+
+def customers_page(
+    request: Request[Any, Any, Any], fragment: str, me: Me, title: str, active: str, **context: Any
+) -> Template:
+    context.setdefault("notice", notice_of(request))
+    return app_page(request, fragment, me=me, title=title, active=active, **context)
+
+
+def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, **context: Any) -> Template:
+    """A part of a page for an HTMX request that swaps just that part (rows, a panel). ``push_url`` puts the
+    list's own address in the address bar: the form's request carries every field, empty ones too."""
+    return Template(
+        name, status_code=status_code, context=context, headers={"HX-Push-Url": push_url} if push_url else None
+    )
+
+
+async def optional(call: Awaitable[T]) -> T | None:
+    """A part of a page the reader's role may not see (the API says 403) is left out of the page."""
+    try:
+        return await call
+    except ApiError as error:
+        if error.status == 403:
+            return None
+        raise
+
+
+async def load_people(api: ApiCaller) -> dict[str, Member]:
+    """The workspace's people by id, for owners' names and pickers; empty when the role may not list them."""
+    members = await optional(api.members())
+    return {str(member.id): member for member in members or []}
+
+
+def list_refusal(error: ApiError, filters: Filters) -> str:
+    """Why a list is empty: the API refused the list (403: the role may not read it, or filter by a field it
+    may not see) or its filters (422)."""
+    fields = {problem.field for problem in error.field_errors}
+    if error.status == 403 and not filters.narrowed:
+        return _("Your role may not see this list.")
+    if error.status == 403:
+        return _("Your role may not filter by one of these fields. Clear the filters to see the list.")
+    if "q" in fields:
+        return _("Search with letters, Chinese characters, digits or part of an email address.")
+    if "cursor" in fields:
+        return _("This page of the list is out of date. Start again from the first page.")
+    return _("These filters could not be used. Clear them and try again.")
+
+
+def show_value(people: Mapping[str, Member], currency: str) -> Any:
+    def show(spec: Field, value: Any) -> str:
+        return shown(spec, value, people=people, currency=currency)
+
+    return show
+
+
+def record_sections(
+    sections: Iterable[Section], fields: Mapping[str, Field], record: Any, *, skip: Iterable[str] = ()
+) -> list[tuple[Section, list[tuple[Field, Any]]]]:
+    """The record page's sections with the fields the API sent; a section with none is left out."""
+    skipped = set(skip)
+    shown_sections = []
+    for section in sections:
+        if section.key in skipped:
+            continue
+        rows = [(fields[name], getattr(record, name)) for name in present(record, section.fields)]
+        if rows:
+            shown_sections.append((section, rows))
+    return shown_sections
+
+
+def refuse(form: Form, error: ApiError, forbidden: str) -> None:
+    """The API's refusal in the form: field errors under their fields; a refusal of the whole record on top."""
+    if error.status == 403 and not error.field_errors:
+        form.summary.append(forbidden)
+    else:
+        form.refuse(error)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """A collaborator's access "until" a day lasts to the end of that day (UTC)."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+class AccountController(Controller):
+    path = "/accounts"
+    tags = ["customers"]
+    dependencies = {"me": Provide(provide_me)}
+
+    # ---- the list
+
+    @get("")
+    async def accounts(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        filters = Filters.read(request.query_params)
+        return await self._list(request, api, me, filters, request.query_params.get("cursor") or None)
+
+    async def _list(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        filters: Filters,
+        cursor: str | None,
+        *,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        params = filters.api_params(me, names=ACCOUNT_FILTERS)
+        try:
+            result = await api.accounts({**params, "cursor": cursor} if cursor else {**params, "count": "true"})
+        except ApiError as error:
+            if error.status not in (403, 422):
+                raise
+            result, refusal, status_code = AccountPage(items=[]), list_refusal(error, filters), error.status
+        people = await load_people(api)
+        context: dict[str, Any] = {
+            "filters": filters,
+            "result": result,
+            "people": people,
+            "columns": columns(result.items, ACCOUNT_COLUMNS),
+            "more": f"/accounts{filters.query(cursor=result.next_cursor)}" if result.next_cursor else None,
+            "first_page": f"/accounts{filters.query()}" if cursor else None,
+            "export_href": f"/accounts/export.csv{filters.query()}",
+            "filter_options": filter_options(people.values()),
+            "refusal": refusal,
+        }
+        target = hx_target(request)
+        if target == "account-rows":
+            return fragment("customers/_account_more.html", status_code, **context)
+        if target == "account-results":
+            address = f"/accounts{filters.query()}"
+            return fragment("customers/_account_results.html", status_code, push_url=address, **context)
+        return customers_page(
+            request, "customers/_accounts.html", me, _("Accounts"), "customers", status_code=status_code, **context
+        )
+
+    @get("/export.csv")
+    async def export(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        filters = Filters.read(request.query_params)
+        try:
+            upstream = await api.open_csv("/api/v1/accounts/export.csv", filters.api_params(me, names=ACCOUNT_FILTERS))
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            refusal = _("Your role may not export accounts.")
+            return await self._list(request, api, me, filters, None, refusal=refusal, status_code=403)
+        log.info("accounts.exported")
+        return csv_download(upstream, "accounts.csv")
+
+    # ---- the recycle bin
+
+    @get("/deleted")
+    async def deleted(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        cursor = request.query_params.get("cursor") or None
+        result = await optional(api.deleted_accounts(cursor))
+        if result is None:
+            return customers_page(
+                request, "customers/_no_access.html", me, _("Recycle bin"), "customers", status_code=403
+            )
+        return customers_page(
+            request,
+            "customers/_deleted.html",
+            me,
+            _("Recycle bin"),
+            "customers",
+            result=result,
+            people=await load_people(api),
+            more=f"/accounts/deleted?cursor={result.next_cursor}" if result.next_cursor else None,
+            first_page="/accounts/deleted" if cursor else None,
+        )
+
+    @post("/{account_id:uuid}/restore")
+    async def restore(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        if await optional(api.restore_account(str(account_id))) is None:
+            return customers_page(
+                request, "customers/_no_access.html", me, _("Recycle bin"), "customers", status_code=403
+            )
+        log.info("account.restored", account_id=str(account_id))
+        return redirect(request, f"/accounts/{account_id}?done=account-restored")
+
+    # ---- new and edit
+
+    def _form_page(
+        self,
+        request: Request[Any, Any, Any],
+        me: Me,
+        *,
+        form: Form,
+        names: list[str],
+        people: Mapping[str, Member],
+        account: Account | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        readonly = [] if account is None else masked_fields(account, ACCOUNT_FIELDS)
+        title = _("Edit %(name)s") % {"name": account.name} if account else _("New account")
+        return customers_page(
+            request,
+            "customers/_account_form.html",
+            me,
+            title,
+            "customers",
+            form=form,
+            fields=ACCOUNT_FIELDS,
+            sections=form_sections(ACCOUNT_FORM_SECTIONS, [*names, *readonly]),
+            readonly=readonly,
+            record=account,
+            options=options(ACCOUNT_FIELDS, people.values(), keep=str(account.owner_id) if account else None),
+            show=show_value(people, currency_of(me)),
+            action=f"/accounts/{account.id}" if account else "/accounts",
+            back=f"/accounts/{account.id}" if account else "/accounts",
+            status_code=status_code,
+        )
+
+    @staticmethod
+    def _offered(people: Mapping[str, Member], names: Iterable[str], account: Account | None = None) -> list[str]:
+        """Without the people list (the role may not read it) there is no owner to pick: the API keeps it. A
+        company's form leaves out the fields about a person, unless it has some of them filled in."""
+        person = set(next(s.fields for s in ACCOUNT_SECTIONS if s.key == PERSON_SECTION))
+        company = account is not None and account.kind != "individual"
+        if company and not any(getattr(account, name, None) not in (None, UNSET) for name in person):
+            names = [name for name in names if name not in person]
+        return [name for name in names if name != "owner_id" or people]
+
+    @get("/new")
+    async def new(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        people = await load_people(api)
+        form = RecordForm.of(
+            ACCOUNT_FIELDS, values={"kind": "company", "lifecycle_stage": "prospect", "owner_id": str(me.user.id)}
+        )
+        return self._form_page(request, me, form=form, names=self._offered(people, ACCOUNT_FIELDS), people=people)
+
+    @post("")
+    async def create(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        people = await load_people(api)
+        names = self._offered(people, ACCOUNT_FIELDS)
+        form, values = read_form(ACCOUNT_FIELDS, await request.form(), names)
+        if form.invalid:
+            return self._form_page(request, me, form=form, names=names, people=people, status_code=422)
+        try:
+            account = await api.create_account(new_record_body(values))
+        except ApiError as error:
+            if error.status == 401:
+                raise
+            refuse(form, error, _("Your role may not add accounts."))
+            status = refusal_status(error)
+            return self._form_page(request, me, form=form, names=names, people=people, status_code=status)
+        log.info("account.created", account_id=str(account.id))
+        return redirect(request, f"/accounts/{account.id}?done=account-created")
+
+    @get("/{account_id:uuid}/edit")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Template:
+        account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
+        names = self._offered(people, editable(ACCOUNT_FIELDS, account), account)
+        form = RecordForm.of(ACCOUNT_FIELDS, values=record_values(ACCOUNT_FIELDS, account))
+        return self._form_page(request, me, form=form, names=names, people=people, account=account)
+
+    @post("/{account_id:uuid}")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
+        names = self._offered(people, editable(ACCOUNT_FIELDS, account), account)
+        form, values = read_form(ACCOUNT_FIELDS, await request.form(), names)
+        if form.invalid:
+            return self._form_page(request, me, form=form, names=names, people=people, account=account, status_code=422)
+        changes = changed(ACCOUNT_FIELDS, values, account)
+        if changes:
+            try:
+                await api.update_account(str(account_id), changes)
+            except ApiError as error:
+                if error.status in (401, 404):
+                    raise
+                refuse(form, error, _("Your role may not change this account."))
+                return self._form_page(
+                    request,
+                    me,
+                    form=form,
+                    names=names,
+                    people=people,
+                    account=account,
+                    status_code=refusal_status(error),
+                )
+            log.info("account.updated", account_id=str(account_id), fields=sorted(changes))
+        return redirect(request, f"/accounts/{account_id}?done=account-saved")
+
+    @post("/{account_id:uuid}/delete")
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        try:
+            await api.delete_account(str(account_id))
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            refusal = _("Your role may not delete this account.")
+            return await self._account_page(request, api, me, str(account_id), refusal=refusal, status_code=403)
+        log.info("account.deleted", account_id=str(account_id))
+        return redirect(request, "/accounts?done=account-deleted")
+
+    # ---- the record page and its panels
+
+    @get("/{account_id:uuid}")
+    async def account(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Template:
+        return await self._account_page(request, api, me, str(account_id))
+
+    async def _account_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        account_id: str,
+        *,
+        contact_form: Form | None = None,
+        team_form: Form | None = None,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        account = await api.account(account_id)
+        people = await load_people(api)
+        contacts_context, team_context, changes = await asyncio.gather(
+            self._contacts_context(api, account_id, contact_form),
+            self._team_context(api, account_id, team_form, people, str(account.owner_id)),
+            optional(api.account_history(account_id)),
+        )
+        currency = currency_of(me)
+        skip = () if account.kind == "individual" else (PERSON_SECTION,)
+        history = None
+        if changes is not None:
+            history = history_entries(
+                changes,
+                ACCOUNT_FIELDS,
+                noun="account",
+                people=people,
+                currency=currency,
+            )
+        return customers_page(
+            request,
+            "customers/_account.html",
+            me,
+            account.name,
+            "customers",
+            account=account,
+            owner=people.get(str(account.owner_id)),
+            sections=record_sections(ACCOUNT_SECTIONS, ACCOUNT_FIELDS, account, skip=skip),
+            show=show_value(people, currency),
+            history=history,
+            refusal=refusal,
+            status_code=status_code,
+            **{**contacts_context, **team_context},
+        )
+
+    async def _contacts_context(
+        self, api: ApiCaller, account_id: str, form: Form | None, notice: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "account_id": account_id,
+            "contacts": await optional(api.account_contacts(account_id)),
+            "contact_form": form or quick_contact_form(),
+            "contact_notice": notice,
+        }
+
+    async def _team_context(
+        self,
+        api: ApiCaller,
+        account_id: str,
+        form: Form | None,
+        people: Mapping[str, Member],
+        owner_id: str,
+        notice: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "account_id": account_id,
+            "team": await optional(api.collaborators(account_id)),
+            "team_form": form or Form(COLLABORATOR_FIELDS, values={"access": "read"}),
+            "team_options": [
+                (str(person.id), person.name)
+                for person in sorted(people.values(), key=lambda p: p.name.casefold())
+                if person.status == "active" and str(person.id) != owner_id
+            ],
+            "access_options": [(key, _(label)) for key, label in COLLABORATOR_ACCESS.items()],
+            "team_notice": notice,
+        }
+
+    @post("/{account_id:uuid}/contacts")
+    async def add_contact(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form, submitted = Form.read(QUICK_CONTACT_FIELDS, await request.form())
+        form.aliases = {"phones": "phone", "emails": "email"}
+        form.require(submitted, "name")
+        status = 200
+        if form.invalid:
+            status = 422
+        else:
+            body: dict[str, Any] = {"account_id": str(account_id), "name": submitted["name"].strip()}
+            if submitted["title"].strip():
+                body["title"] = submitted["title"].strip()
+            for name, many in (("phone", "phones"), ("email", "emails")):
+                if submitted[name].strip():
+                    body[many] = [submitted[name].strip()]
+            try:
+                contact = await api.create_contact(body)
+            except ApiError as error:
+                if error.status in (401, 404):
+                    raise
+                refuse(form, error, _("Your role may not add contacts."))
+                status = refusal_status(error)
+            else:
+                log.info("contact.created", contact_id=str(contact.id), account_id=str(account_id))
+        added = status == 200
+        if hx_target(request) == "contacts-panel":
+            notice = _(NOTICES["contact-added"]) if added else None
+            context = await self._contacts_context(api, str(account_id), None if added else form, notice)
+            return fragment("customers/_contacts_panel.html", status, **context)
+        if added:
+            return redirect(request, f"/accounts/{account_id}?done=contact-added#contacts-panel")
+        return await self._account_page(request, api, me, str(account_id), contact_form=form, status_code=status)
+
+    @post("/{account_id:uuid}/collaborators")
+    async def add_collaborator(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form, submitted = Form.read(COLLABORATOR_FIELDS, await request.form())
+        form.aliases = {"expires_at": "expires_on"}
+        form.require(submitted, "member_id")
+        if submitted["access"] not in COLLABORATOR_ACCESS:
+            form.errors["access"] = [_("Choose one of the listed options.")]
+        until = None
+        if submitted["expires_on"].strip():
+            try:
+                until = dt.date.fromisoformat(submitted["expires_on"].strip())
+            except ValueError:
+                form.errors["expires_on"] = [_("Enter a date like 2024-05-31.")]
+            else:
+                if until < dt.datetime.now(dt.UTC).date():
+                    form.errors["expires_on"] = [_("Choose today or a later day.")]
+        status = 422 if form.invalid else 200
+        if not form.invalid:
+            body = {"access": submitted["access"], "expires_at": end_of_day(until) if until else None}
+            try:
+                await api.put_collaborator(str(account_id), submitted["member_id"], body)
+            except ApiError as error:
+                if error.status in (401, 404):
+                    raise
+                refuse(form, error, team_refusal())
+                status = refusal_status(error)
+            else:
+                log.info("collaborator.saved", account_id=str(account_id), member_id=submitted["member_id"])
+        return await self._team_answer(request, api, me, str(account_id), form, status)
+
+    @post("/{account_id:uuid}/collaborators/{member_id:uuid}/remove")
+    async def remove_collaborator(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+        member_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form = Form(COLLABORATOR_FIELDS, values={"access": "read"})
+        status = 200
+        try:
+            await api.remove_collaborator(str(account_id), str(member_id))
+        except ApiError as error:
+            if error.status == 403:
+                form.summary.append(team_refusal())
+                status = 403
+            elif error.status != 404:  # already gone: the list below shows it
+                raise
+        else:
+            log.info("collaborator.removed", account_id=str(account_id), member_id=str(member_id))
+        return await self._team_answer(request, api, me, str(account_id), form, status)
+
+    async def _team_answer(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, account_id: str, form: Form, status: int
+    ) -> Response[Any]:
+        """The team panel again (HTMX), or the whole page: after a change, or with the form's errors."""
+        if hx_target(request) == "team-panel":
+            account, people = await asyncio.gather(api.account(account_id), load_people(api))
+            notice = _(NOTICES["team-saved"]) if status == 200 else None
+            context = await self._team_context(
+                api, account_id, form if form.invalid else None, people, str(account.owner_id), notice
+            )
+            return fragment("customers/_team_panel.html", status, people=people, **context)
+        if status == 200:
+            return redirect(request, f"/accounts/{account_id}?done=team-saved#team-panel")
+        return await self._account_page(request, api, me, account_id, team_form=form, status_code=status)
+
+
+def masked_fields(record: Any, fields: Mapping[str, Field]) -> list[str]:
+    """The fields a form shows read-only: those the API sent masked."""
+    return [name for name in present(record, fields) if is_masked(getattr(record, name))]
+
+
+def quick_contact_form() -> Form:
+    return Form(QUICK_CONTACT_FIELDS, aliases={"phones": "phone", "emails": "email"})
+
+
+def team_refusal() -> str:
+    return _("Only the account's owner and the people above them can change who works on it.")
+
+
+class ContactController(Controller):
+    path = "/contacts"
+    tags = ["customers"]
+    dependencies = {"me": Provide(provide_me)}
+
+    @get("")
+    async def contacts(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        filters = Filters.read(request.query_params)
+        return await self._list(request, api, me, filters, request.query_params.get("cursor") or None)
+
+    async def _list(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        filters: Filters,
+        cursor: str | None,
+        *,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        params = filters.api_params(me, names=CONTACT_FILTERS)
+        try:
+            result = await api.contacts({**params, "cursor": cursor} if cursor else {**params, "count": "true"})
+        except ApiError as error:
+            if error.status not in (403, 422):
+                raise
+            result, refusal, status_code = ContactPage(items=[]), list_refusal(error, filters), error.status
+        people, accounts = await asyncio.gather(
+            load_people(api), account_names(api, [str(contact.account_id) for contact in result.items])
+        )
+        context: dict[str, Any] = {
+            "filters": filters,
+            "result": result,
+            "people": people,
+            "accounts": accounts,
+            "columns": columns(result.items, CONTACT_COLUMNS),
+            "more": f"/contacts{filters.query(cursor=result.next_cursor)}" if result.next_cursor else None,
+            "first_page": f"/contacts{filters.query()}" if cursor else None,
+            "export_href": f"/contacts/export.csv{filters.query()}",
+            "filter_options": filter_options(people.values()),
+            "refusal": refusal,
+        }
+        target = hx_target(request)
+        if target == "contact-rows":
+            return fragment("customers/_contact_more.html", status_code, **context)
+        if target == "contact-results":
+            address = f"/contacts{filters.query()}"
+            return fragment("customers/_contact_results.html", status_code, push_url=address, **context)
+        return customers_page(
+            request, "customers/_contacts.html", me, _("Contacts"), "contacts", status_code=status_code, **context
+        )
+
+    @get("/export.csv")
+    async def export(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        filters = Filters.read(request.query_params)
+        try:
+            upstream = await api.open_csv("/api/v1/contacts/export.csv", filters.api_params(me, names=CONTACT_FILTERS))
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            refusal = _("Your role may not export contacts.")
+            return await self._list(request, api, me, filters, None, refusal=refusal, status_code=403)
+        log.info("contacts.exported")
+        return csv_download(upstream, "contacts.csv")
+
+    # ---- new and edit
+
+    async def _form_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        *,
+        form: Form,
+        names: list[str],
+        people: Mapping[str, Member],
+        account: Account | None,
+        contact: Contact | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        readonly = [] if contact is None else masked_fields(contact, CONTACT_FIELDS)
+        account_options: list[tuple[str, str]] = []
+        if account is None and contact is None:  # a new contact, not started from an account's page
+            listed = await optional(api.accounts({"sort": "name", "limit": "200"}))
+            account_options = [(str(a.id), a.name) for a in (listed.items if listed else [])]
+        title = _("Edit %(name)s") % {"name": contact.name} if contact else _("New contact")
+        back = f"/contacts/{contact.id}" if contact else (f"/accounts/{account.id}" if account else "/contacts")
+        return customers_page(
+            request,
+            "customers/_contact_form.html",
+            me,
+            title,
+            "contacts",
+            form=form,
+            fields=CONTACT_FIELDS,
+            sections=form_sections(CONTACT_FORM_SECTIONS, [*names, *readonly]),
+            readonly=readonly,
+            record=contact,
+            account=account,
+            account_options=account_options,
+            options=options(CONTACT_FIELDS, people.values(), keep=str(contact.owner_id) if contact else None),
+            show=show_value(people, currency_of(me)),
+            action=f"/contacts/{contact.id}" if contact else "/contacts",
+            back=back,
+            status_code=status_code,
+        )
+
+    @staticmethod
+    def _offered(people: Mapping[str, Member], names: Iterable[str]) -> list[str]:
+        return [name for name in names if name != "owner_id" or people]
+
+    @get("/new")
+    async def new(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        account_id = request.query_params.get("account_id") or ""
+        account, people = await asyncio.gather(chosen_account(api, account_id), load_people(api))
+        form = contact_form(values={"owner_id": str(me.user.id), "account_id": account_id if account else ""})
+        names = self._offered(people, CONTACT_FIELDS)
+        return await self._form_page(request, api, me, form=form, names=names, people=people, account=account)
+
+    @post("")
+    async def create(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Response[Any]:
+        data = await request.form()
+        account_id = str(data.get("account_id") or "")
+        account, people = await asyncio.gather(chosen_account(api, account_id), load_people(api))
+        names = self._offered(people, CONTACT_FIELDS)
+        form, values = read_contact_form(data, names)
+        if account is None:
+            form.errors["account_id"] = [_("Choose the account this contact works for.")]
+        if not form.invalid and not (values.get("name") or values.get("family_name") or values.get("given_name")):
+            form.errors["family_name"] = [_("Enter the family name, the given name or the full name.")]
+        if form.invalid:
+            return await self._form_page(
+                request, api, me, form=form, names=names, people=people, account=account, status_code=422
+            )
+        try:
+            contact = await api.create_contact({"account_id": account_id, **new_record_body(values)})
+        except ApiError as error:
+            if error.status == 401:
+                raise
+            refuse(form, error, _("Your role may not add contacts."))
+            return await self._form_page(
+                request,
+                api,
+                me,
+                form=form,
+                names=names,
+                people=people,
+                account=account,
+                status_code=refusal_status(error),
+            )
+        log.info("contact.created", contact_id=str(contact.id), account_id=account_id)
+        return redirect(request, f"/contacts/{contact.id}?done=contact-added")
+
+    @get("/{contact_id:uuid}/edit")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Template:
+        contact, people = await asyncio.gather(api.contact(str(contact_id)), load_people(api))
+        account = await optional(api.account(str(contact.account_id)))
+        names = self._offered(people, editable(CONTACT_FIELDS, contact))
+        form = contact_form(values=record_values(CONTACT_FIELDS, contact))
+        return await self._form_page(
+            request, api, me, form=form, names=names, people=people, account=account, contact=contact
+        )
+
+    @post("/{contact_id:uuid}")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        contact, people = await asyncio.gather(api.contact(str(contact_id)), load_people(api))
+        account = await optional(api.account(str(contact.account_id)))
+        names = self._offered(people, editable(CONTACT_FIELDS, contact))
+        form, values = read_contact_form(await request.form(), names)
+        if values.get("name", "") is None:  # emptied: made again from the family and given name
+            del values["name"]
+        status = 422
+        if not form.invalid:
+            changes = changed(CONTACT_FIELDS, values, contact)
+            try:
+                if changes:
+                    await api.update_contact(str(contact_id), changes)
+            except ApiError as error:
+                if error.status in (401, 404):
+                    raise
+                refuse(form, error, _("Your role may not change this contact."))
+                status = refusal_status(error)
+            else:
+                log.info("contact.updated", contact_id=str(contact_id), fields=sorted(changes))
+                return redirect(request, f"/contacts/{contact_id}?done=contact-saved")
+        return await self._form_page(
+            request,
+            api,
+            me,
+            form=form,
+            names=names,
+            people=people,
+            account=account,
+            contact=contact,
+            status_code=status,
+        )
+
+    @post("/{contact_id:uuid}/delete")
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        contact = await api.contact(str(contact_id))
+        try:
+            await api.delete_contact(str(contact_id))
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            refusal = _("Your role may not delete this contact.")
+            return await self._contact_page(request, api, me, contact, refusal=refusal, status_code=403)
+        log.info("contact.deleted", contact_id=str(contact_id))
+        return redirect(request, f"/accounts/{contact.account_id}?done=contact-deleted")
+
+    # ---- the record page
+
+    @get("/{contact_id:uuid}")
+    async def contact(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Template:
+        return await self._contact_page(request, api, me, await api.contact(str(contact_id)))
+
+    async def _contact_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        contact: Contact,
+        *,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        account, people, changes = await asyncio.gather(
+            optional(api.account(str(contact.account_id))),
+            load_people(api),
+            optional(api.contact_history(str(contact.id))),
+        )
+        currency = currency_of(me)
+        history = None
+        if changes is not None:
+            history = history_entries(
+                changes,
+                CONTACT_FIELDS,
+                noun="contact",
+                people=people,
+                currency=currency,
+                account_names={str(account.id): account.name} if account else {},
+            )
+        return customers_page(
+            request,
+            "customers/_contact.html",
+            me,
+            contact.name,
+            "contacts",
+            contact=contact,
+            account=account,
+            owner=people.get(str(contact.owner_id)),
+            sections=record_sections(CONTACT_SECTIONS, CONTACT_FIELDS, contact),
+            show=show_value(people, currency),
+            history=history,
+            refusal=refusal,
+            status_code=status_code,
+        )
+
+
+def contact_form(values: dict[str, str]) -> Form:
+    return RecordForm.of(CONTACT_FIELDS, values=values, extra={"account_id": N_("Account")})
+
+
+def read_contact_form(data: FormMultiDict, names: list[str]) -> tuple[Form, dict[str, Any]]:
+    form, values = read_form(CONTACT_FIELDS, data, names, extra={"account_id": N_("Account")})
+    form.values["account_id"] = str(data.get("account_id") or "")
+    return form, values
+
+
+async def chosen_account(api: ApiCaller, account_id: str) -> Account | None:
+    """The account a new contact is for, when the id names one the reader can see."""
+    try:
+        uuid.UUID(account_id)
+    except ValueError:
+        return None
+    try:
+        return await api.account(account_id)
+    except ApiError as error:
+        if error.status in (403, 404):
+            return None
+        raise
+
+
+async def account_names(api: ApiCaller, account_ids: Iterable[str]) -> dict[str, str]:
+    """The names of a contacts page's accounts, each asked for once, a few at a time.
+
+    The contacts API gives each contact's account id only; an account the reader may not see has no name here.
+    """
+    gate = asyncio.Semaphore(CONTACT_ACCOUNT_LOOKUPS)
+
+    async def name_of(account_id: str) -> tuple[str, str | None]:
+        async with gate:
+            try:
+                return account_id, (await api.account(account_id)).name
+            except ApiError as error:
+                if error.status in (403, 404):
+                    return account_id, None
+                raise
+
+    found = await asyncio.gather(*(name_of(account_id) for account_id in dict.fromkeys(account_ids)))
+    return {account_id: name for account_id, name in found if name is not None}

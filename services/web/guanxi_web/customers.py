@@ -1,0 +1,576 @@
+"""Accounts and contacts in the browser: their fields' labels and choices, the record page's sections, the
+list filters, and a submitted form turned into the API's JSON.
+
+The API leaves out the fields a role may not see and masks some of the others; the web shows what it gets.
+An edit sends only the fields that changed, so a field the role may read but not edit, or sees masked, is
+never written back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from guanxi_tenants.defaults import CURRENCY
+from litestar.datastructures import FormMultiDict
+from msgspec import UNSET
+
+from guanxi_web import i18n
+from guanxi_web.api_client import Me, Member
+from guanxi_web.forms import Form
+from guanxi_web.i18n import N_, _
+
+HEAT = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}
+STAGES = {"prospect": N_("Prospect"), "customer": N_("Customer"), "former_customer": N_("Former customer")}
+KINDS = {"company": N_("Company"), "individual": N_("Individual")}
+RATINGS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+SIZES = {
+    "1-10": N_("1–10 people"),
+    "11-50": N_("11–50 people"),
+    "51-200": N_("51–200 people"),
+    "201-1000": N_("201–1,000 people"),
+    "1000+": N_("More than 1,000 people"),
+}
+CHANNELS = {
+    "phone": N_("Phone call"),
+    "email": N_("Email"),
+    "wechat": N_("WeChat"),
+    "whatsapp": N_("WhatsApp"),
+    "line": N_("LINE"),
+    "sms": N_("Text message"),
+    "visit": N_("Visit"),
+}
+COLLABORATOR_ACCESS = {"read": N_("Can view"), "write": N_("Can view and edit")}
+SORTS = {"-updated_at": N_("Recently updated"), "-created_at": N_("Recently added"), "name": N_("Name, A to Z")}
+RECORD_ACTIONS = {"created", "updated", "deleted", "restored"}
+
+# The mark the API puts in a masked value: 138****8000, z***@example.com, ***.
+MASK_MARK = "***"
+_LIST_SEPARATORS = re.compile(r"[,;\n，；、]+")
+_INTEGER = re.compile(r"^\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: how it is labelled, typed in, sent to the API and shown.
+
+    ``kind`` is one of text, email, url, tel, textarea, choice, integer, days, money, date, tags, lines,
+    checkbox, member (an owner picked from the workspace's people).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    choices: Mapping[str, str] = field(default_factory=dict)
+    required: bool = False
+    hint: str = ""
+
+    def title(self) -> str:
+        """The label in the reader's language; a record's "Owner" is 负责人, not the role's 所有者."""
+        return i18n.pgettext("record", "Owner") if self.kind == "member" else _(self.label)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    fields: tuple[str, ...]
+    hint: str = ""
+
+
+ACCOUNT_FIELDS = {
+    f.name: f
+    for f in (
+        Field("name", N_("Account name"), required=True),
+        Field("kind", N_("Type"), "choice", KINDS, required=True),
+        Field("lifecycle_stage", N_("Stage"), "choice", STAGES, required=True),
+        Field("heat", N_("Heat"), "choice", HEAT),
+        Field("tags", N_("Tags"), "tags", hint=N_("Separate tags with commas.")),
+        Field("owner_id", N_("Owner"), "member", required=True),
+        Field("industry", N_("Industry")),
+        Field("source", N_("Source"), hint=N_("Where the account came from, for example a trade fair.")),
+        Field("size", N_("Company size"), "choice", SIZES),
+        Field("phone", N_("Phone"), "tel"),
+        Field("email", N_("Email"), "email"),
+        Field("website", N_("Website"), "url"),
+        Field("country", N_("Country or region")),
+        Field("province", N_("Province or state")),
+        Field("city", N_("City")),
+        Field("address", N_("Address"), "textarea"),
+        Field("credit_limit", N_("Credit limit"), "money"),
+        Field("payment_terms_days", N_("Payment terms (days)"), "days"),
+        Field("value_rating", N_("Value rating"), "choice", RATINGS),
+        Field("job_title", N_("Job title")),
+        Field("birthday", N_("Birthday"), "date"),
+        Field("age", N_("Age"), "integer"),
+    )
+}
+ACCOUNT_SECTIONS = (
+    Section("basic", N_("Basic information"), ("kind", "industry", "source", "size")),
+    Section(
+        "person", N_("About the person"), ("job_title", "birthday", "age"), N_("For accounts that are individuals.")
+    ),
+    Section("contact", N_("Contact details"), ("phone", "email", "website")),
+    Section("region", N_("Address and region"), ("country", "province", "city", "address")),
+    Section("commercial", N_("Commercial terms"), ("credit_limit", "payment_terms_days", "value_rating")),
+)
+# The form: the record page's sections, with the header's fields (name, stage, heat, tags, owner) first.
+ACCOUNT_FORM_SECTIONS = (
+    Section(
+        "basic",
+        N_("Basic information"),
+        ("name", "kind", "lifecycle_stage", "heat", "owner_id", "tags", "industry", "source", "size"),
+    ),
+    *ACCOUNT_SECTIONS[1:],
+)
+PERSON_SECTION = "person"  # shown on the record page of an individual only
+
+CONTACT_FIELDS = {
+    f.name: f
+    for f in (
+        Field("family_name", N_("Family name")),
+        Field("given_name", N_("Given name")),
+        Field("name", N_("Full name"), hint=N_("Left empty, it is made from the family and given name.")),
+        Field("title", N_("Job title")),
+        Field("owner_id", N_("Owner"), "member", required=True),
+        Field("phones", N_("Phone numbers"), "lines", hint=N_("One per line.")),
+        Field("emails", N_("Email addresses"), "lines", hint=N_("One per line.")),
+        Field("wechat", N_("WeChat")),
+        Field("whatsapp", N_("WhatsApp")),
+        Field("line", N_("LINE")),
+        Field("preferred_channel", N_("Preferred channel"), "choice", CHANNELS),
+        Field("marketing_consent", N_("Agrees to receive marketing"), "checkbox"),
+        Field("is_primary", N_("Primary contact of the account"), "checkbox"),
+    )
+}
+CONTACT_SECTIONS = (
+    Section("person", N_("Basic information"), ("title", "preferred_channel", "is_primary")),
+    Section("contact", N_("Contact details"), ("phones", "emails", "wechat", "whatsapp", "line")),
+    Section("consent", N_("Marketing"), ("marketing_consent",)),
+)
+CONTACT_FORM_SECTIONS = (
+    Section("person", N_("Basic information"), ("family_name", "given_name", "name", "title", "owner_id")),
+    Section(
+        "contact",
+        N_("Contact details"),
+        ("phones", "emails", "wechat", "whatsapp", "line", "preferred_channel"),
+    ),
+    Section("more", N_("More"), ("marketing_consent", "is_primary")),
+)
+# Labels of what the history may name besides the form's fields.
+HISTORY_LABELS = {"account_id": N_("Account"), "consent_changed_at": N_("Consent changed")}
+QUICK_CONTACT_FIELDS = {
+    "name": N_("Full name"),
+    "title": N_("Job title"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+}
+COLLABORATOR_FIELDS = {"member_id": N_("Team member"), "access": N_("Access"), "expires_on": N_("Until")}
+
+
+def currency_of(me: Me) -> str:
+    """A workspace's currency follows the language it was opened in, and cannot be changed afterwards."""
+    locale = me.workspace.locale if me.workspace else "en"
+    return str(CURRENCY.get(locale, "USD"))
+
+
+def is_unset(value: Any) -> bool:
+    """The API left the field out: the reader's role may not see it."""
+    return value is UNSET
+
+
+def is_masked(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(is_masked(item) for item in value)
+    return isinstance(value, str) and MASK_MARK in value
+
+
+def present(record: Any, names: Iterable[str]) -> list[str]:
+    """The fields of ``names`` this record has, in order: the ones the API sent."""
+    return [name for name in names if not is_unset(getattr(record, name, UNSET))]
+
+
+def columns(items: Sequence[Any], names: Iterable[str]) -> set[str]:
+    """The optional columns of a list. Field permissions are per role, so every row of a page has the same
+    fields: the first one tells which the reader may see. An empty page shows every column."""
+    names = list(names)
+    return set(present(items[0], names)) if items else set(names)
+
+
+# ---- showing values
+
+
+def choice_label(choices: Mapping[str, str], value: Any) -> str:
+    return _(choices[value]) if value in choices else str(value)
+
+
+def list_text(values: Iterable[Any]) -> str:
+    separator = "、" if i18n.current_locale() != "en" else ", "
+    return separator.join(str(value) for value in values)
+
+
+def shown(spec: Field | None, value: Any, *, people: Mapping[str, Member], currency: str) -> str:
+    """A field's value as the reader reads it, from the record or from a history entry (JSON)."""
+    if value is None or value == "" or value == [] or is_unset(value):
+        return "—"
+    kind = spec.kind if spec else "text"
+    if is_masked(value):
+        return list_text(value) if isinstance(value, list) else str(value)
+    if kind == "choice" and spec:
+        return choice_label(spec.choices, value)
+    if kind == "member":
+        person = people.get(str(value))
+        return person.name if person else _("A former member")
+    if kind == "money":
+        return i18n.money(Decimal(str(value)), currency)
+    if kind == "integer":
+        return i18n.number(int(value))
+    if kind == "days":
+        return payment_terms(int(value))
+    if kind == "date":
+        return i18n.day(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
+    if kind == "checkbox" or isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return list_text(value)
+    if isinstance(value, str) and _looks_like_moment(value):
+        return i18n.when(dt.datetime.fromisoformat(value))
+    return str(value)
+
+
+def _looks_like_moment(value: str) -> bool:
+    if len(value) < 19 or value[4] != "-" or value[10] != "T":
+        return False
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def payment_terms(days: int | None) -> str:
+    if days is None:
+        return "—"
+    return i18n.ngettext("%(num)s day", "%(num)s days", days) % {"num": i18n.number(days)}
+
+
+@dataclass
+class ChangeLine:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    actor: str
+    action: str
+    occurred_at: dt.datetime
+    lines: list[ChangeLine]
+    created: bool = False  # the first entry lists what the record started with, not changes
+
+
+def history_entries(
+    changes: Iterable[Any],
+    fields: Mapping[str, Field],
+    *,
+    noun: str,
+    people: Mapping[str, Member],
+    currency: str,
+    account_names: Mapping[str, str] | None = None,
+) -> list[HistoryEntry]:
+    """Who changed what from what to what, in the reader's language, with the members' names."""
+    entries = []
+    for change in changes:
+        person = people.get(str(change.actor_id)) if change.actor_id else None
+        actor = person.name if person else (_("Someone") if change.actor_id else _("The system"))
+        lines = []
+        for name, pair in change.changes.items():
+            before, after = [*pair, None, None][:2]
+            spec = fields.get(name)
+            if name == "account_id":
+                names = account_names or {}
+                lines.append(
+                    ChangeLine(
+                        _(HISTORY_LABELS[name]),
+                        names.get(str(before), "—") if before else "—",
+                        names.get(str(after), _("Another account")),
+                    )
+                )
+                continue
+            label = spec.title() if spec else _(HISTORY_LABELS.get(name, name))
+            lines.append(
+                ChangeLine(
+                    label,
+                    shown(spec, before, people=people, currency=currency),
+                    shown(spec, after, people=people, currency=currency),
+                )
+            )
+        entries.append(
+            HistoryEntry(
+                actor, action_text(change.action, actor, noun), change.occurred_at, lines, change.action == "created"
+            )
+        )
+    return entries
+
+
+def action_text(action: str, actor: str, noun: str) -> str:
+    """``noun`` is "account" or "contact"."""
+    texts = {
+        ("account", "created"): N_("%(name)s added this account"),
+        ("account", "updated"): N_("%(name)s changed this account"),
+        ("account", "deleted"): N_("%(name)s deleted this account"),
+        ("account", "restored"): N_("%(name)s restored this account"),
+        ("contact", "created"): N_("%(name)s added this contact"),
+        ("contact", "updated"): N_("%(name)s changed this contact"),
+        ("contact", "deleted"): N_("%(name)s deleted this contact"),
+        ("contact", "restored"): N_("%(name)s restored this contact"),
+    }
+    text = texts.get((noun, action))
+    return _(text) % {"name": actor} if text else f"{actor}: {action}"
+
+
+# ---- forms
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
+
+
+def form_text(spec: Field, value: Any) -> str:
+    """A record's value as the form shows it for editing."""
+    if value is None or is_unset(value):
+        return ""
+    if spec.kind == "checkbox":
+        return "on" if value else ""
+    if spec.kind == "tags":
+        return ", ".join(value)
+    if spec.kind == "lines":
+        return "\n".join(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def record_values(fields: Mapping[str, Field], record: Any) -> dict[str, str]:
+    return {name: form_text(spec, getattr(record, name, None)) for name, spec in fields.items()}
+
+
+def _number_text(raw: str) -> str:
+    """Full-width digits and thousands separators as people type them: "５０,０００" -> "50000"."""
+    return unicodedata.normalize("NFKC", raw).replace(",", "").replace(" ", "").replace("\u00a0", "")
+
+
+def convert(spec: Field, raw: str) -> tuple[Any, str | None]:
+    """What the API expects for one submitted field, or the message that says why not."""
+    text = raw.strip()
+    if spec.kind == "checkbox":
+        return bool(text), None
+    if spec.kind in ("tags", "lines"):
+        return split_list(raw), None
+    if not text:
+        return None, (_("This field is required.") if spec.required else None)
+    if spec.kind == "choice":
+        return (text, None) if text in spec.choices else (None, _("Choose one of the listed options."))
+    if spec.kind == "member":
+        try:
+            return uuid.UUID(text), None
+        except ValueError:
+            return None, _("Choose one of the listed options.")
+    if spec.kind in ("integer", "days"):
+        digits = _number_text(text)
+        return (int(digits), None) if _INTEGER.match(digits) else (None, _("Enter a whole number, like 30."))
+    if spec.kind == "money":
+        return _amount(text)
+    if spec.kind == "date":
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            return None, _("Enter a date like 2024-05-31.")
+    return text, None
+
+
+def _amount(text: str) -> tuple[Decimal | None, str | None]:
+    try:
+        amount = Decimal(_number_text(text))
+    except InvalidOperation:
+        return None, _("Enter an amount, like 50000 or 50000.50.")
+    if not amount.is_finite() or amount < 0:
+        return None, _("Enter an amount, like 50000 or 50000.50.")
+    if amount != amount.quantize(Decimal("0.01")):
+        return None, _("Use at most two decimal places.")
+    return amount, None
+
+
+@dataclass
+class RecordForm(Form):
+    """A record's form, labelled by its fields' own titles."""
+
+    specs: Mapping[str, Field] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, fields: Mapping[str, Field], values: dict[str, str] | None = None, extra: Mapping[str, str] | None = None
+    ) -> RecordForm:
+        """``extra``: labels (msgids) of form fields that are not record fields, such as a contact's account."""
+        labels = {**{name: spec.label for name, spec in fields.items()}, **(extra or {})}
+        return cls(labels, values=values or {}, specs=fields)
+
+    def label(self, name: str) -> str:
+        spec = self.specs.get(name)
+        return spec.title() if spec else super().label(name)
+
+
+def read_form(
+    fields: Mapping[str, Field], data: FormMultiDict, names: Iterable[str], extra: Mapping[str, str] | None = None
+) -> tuple[RecordForm, dict[str, Any]]:
+    """The submitted ``names``: kept as typed for showing the form again, and converted for the API (a field
+    that could not be converted is left out and has an error instead)."""
+    form = RecordForm.of(fields, extra=extra)
+    values: dict[str, Any] = {}
+    for name in names:
+        spec = fields[name]
+        raw = str(data.get(name) or "")
+        form.values[name] = raw
+        value, error = convert(spec, raw)
+        if error:
+            form.errors[name] = [error]
+        else:
+            values[name] = value
+    return form, values
+
+
+def editable(fields: Mapping[str, Field], record: Any) -> list[str]:
+    """The fields an edit form offers: those the API sent, unmasked (a masked value is read-only)."""
+    return [name for name in present(record, fields) if not is_masked(getattr(record, name))]
+
+
+def changed(fields: Mapping[str, Field], values: Mapping[str, Any], record: Any) -> dict[str, Any]:
+    """Only what differs from the record as loaded, so untouched fields are never written."""
+    changes = {}
+    for name, value in values.items():
+        current = getattr(record, name, None)
+        if fields[name].kind in ("tags", "lines"):
+            current = list(current or [])
+        elif isinstance(current, str):
+            current = current or None
+        if value != current:
+            changes[name] = value
+    return changes
+
+
+def new_record_body(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A new record: only the fields filled in, so a field the role may not set is not sent unless typed in."""
+    return {name: value for name, value in values.items() if value not in (None, "", [], False)}
+
+
+# ---- list filters
+
+
+@dataclass
+class Filters:
+    """A list's filters as the web's query string carries them; unknown values are dropped, not sent."""
+
+    q: str = ""
+    heat: str = ""
+    lifecycle_stage: str = ""
+    tag: str = ""
+    owner: str = ""  # "", "mine" or a member id
+    sort: str = "-updated_at"
+
+    @classmethod
+    def read(cls, params: Mapping[str, str]) -> Filters:
+        owner = (params.get("owner") or "").strip()
+        if owner != "mine":
+            try:
+                owner = str(uuid.UUID(owner)) if owner else ""
+            except ValueError:
+                owner = ""
+        sort = params.get("sort") or "-updated_at"
+        return cls(
+            q=(params.get("q") or "").strip()[:100],
+            heat=_known(params.get("heat"), HEAT),
+            lifecycle_stage=_known(params.get("lifecycle_stage"), STAGES),
+            tag=(params.get("tag") or "").strip()[:40],
+            owner=owner,
+            sort=sort if sort in SORTS else "-updated_at",
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Does any filter narrow the list (the sort does not)?"""
+        return any((self.q, self.heat, self.lifecycle_stage, self.tag, self.owner))
+
+    def params(self) -> dict[str, str]:
+        """The web's query string: only what is set."""
+        values = {
+            "q": self.q,
+            "heat": self.heat,
+            "lifecycle_stage": self.lifecycle_stage,
+            "tag": self.tag,
+            "owner": self.owner,
+        }
+        if self.sort != "-updated_at":
+            values["sort"] = self.sort
+        return {key: value for key, value in values.items() if value}
+
+    def query(self, **extra: str | None) -> str:
+        params = {**self.params(), **{key: value for key, value in extra.items() if value}}
+        return ("?" + urlencode(params)) if params else ""
+
+    def api_params(self, me: Me, *, names: Iterable[str]) -> dict[str, str]:
+        """The API's query: ``owner=mine`` becomes the reader's own member id (it is their user id)."""
+        values = {name: value for name, value in self.params().items() if name in names}
+        if self.owner:
+            values.pop("owner", None)
+            values["owner_id"] = str(me.user.id) if self.owner == "mine" else self.owner
+        return values
+
+
+def _known(value: str | None, choices: Mapping[str, str]) -> str:
+    return value if value is not None and value in choices else ""
+
+
+ACCOUNT_FILTERS = ("q", "heat", "lifecycle_stage", "tag", "owner", "sort")
+CONTACT_FILTERS = ("q", "owner", "sort")
+
+
+def form_sections(sections: Iterable[Section], names: Iterable[str]) -> list[Section]:
+    """The form's sections with only the fields it offers; a section left empty is dropped."""
+    offered = set(names)
+    kept = [Section(s.key, s.label, tuple(n for n in s.fields if n in offered), s.hint) for s in sections]
+    return [section for section in kept if section.fields]
+
+
+def options(fields: Mapping[str, Field], people: Iterable[Member], keep: str | None = None) -> dict[str, list[Any]]:
+    """The choices of every select of a form, labelled in the reader's language. Owners are the active
+    members, plus ``keep`` (the record's owner) when they are no longer active."""
+    chosen: dict[str, list[Any]] = {}
+    for name, spec in fields.items():
+        if spec.kind == "choice":
+            chosen[name] = [(value, _(label)) for value, label in spec.choices.items()]
+        elif spec.kind == "member":
+            chosen[name] = [
+                (str(person.id), person.name)
+                for person in sorted(people, key=lambda p: p.name.casefold())
+                if person.status == "active" or str(person.id) == keep
+            ]
+    return chosen
+
+
+def filter_options(people: Iterable[Member]) -> dict[str, list[tuple[str, str]]]:
+    """The filter bar's choices; "Mine" first among the owners."""
+    owners = options({"owner_id": ACCOUNT_FIELDS["owner_id"]}, people)["owner_id"]
+    return {
+        "heat": [(value, _(label)) for value, label in HEAT.items()],
+        "lifecycle_stage": [(value, _(label)) for value, label in STAGES.items()],
+        "sort": [(value, _(label)) for value, label in SORTS.items()],
+        "owner": [("mine", _("Mine")), *owners],
+    }

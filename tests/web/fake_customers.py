@@ -1,0 +1,374 @@
+"""The API's accounts, contacts, history, team and search, in memory, on top of FakeApi and FakeAdmin.
+
+Like the API it leaves out the fields in ``hidden``, masks those in ``masked`` (in lists, or everywhere) and
+refuses writes to either, pages by cursor with a total on the first page, and answers problems with the
+field they are about.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from tests.web.conftest import problem
+from tests.web.fake_admin import NOW, FakeAdmin
+
+ACCOUNT_DEFAULTS: dict[str, Any] = {
+    "kind": "company",
+    "lifecycle_stage": "prospect",
+    "tags": [],
+    "heat": None,
+    "source": None,
+    "industry": None,
+    "country": None,
+    "province": None,
+    "city": None,
+    "address": None,
+    "size": None,
+    "website": None,
+    "phone": None,
+    "email": None,
+    "value_rating": None,
+    "credit_limit": None,
+    "payment_terms_days": None,
+    "birthday": None,
+    "age": None,
+    "job_title": None,
+}
+CONTACT_DEFAULTS: dict[str, Any] = {
+    "family_name": None,
+    "given_name": None,
+    "title": None,
+    "phones": [],
+    "emails": [],
+    "wechat": None,
+    "whatsapp": None,
+    "line": None,
+    "preferred_channel": None,
+    "marketing_consent": False,
+    "is_primary": False,
+}
+HEATS = {"hot", "warm", "cold"}
+
+
+def mask(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return [mask(name, item) for item in value]
+    if not value:
+        return value
+    if name in ("phone", "phones"):
+        digits = "".join(ch for ch in str(value) if ch.isdigit())
+        return f"{digits[:3]}****{digits[-4:]}"
+    if "@" in str(value):
+        local, _, domain = str(value).rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    return "***"
+
+
+def invalid(field_name: str, message: str, code: str = "invalid", status: int = 422) -> httpx.Response:
+    kind = "validation-error" if status == 422 else "field-forbidden"
+    return problem(status, kind, errors=[{"field": field_name, "message": message, "code": code}])
+
+
+@dataclass
+class FakeCustomers:
+    admin: FakeAdmin
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    team: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    search_keys: dict[str, list[str]] = field(default_factory=dict)  # record id -> pinyin and the like
+    hidden: set[str] = field(default_factory=set)
+    masked: dict[str, str] = field(default_factory=dict)  # field -> "lists" | "everywhere"
+    count_cap: int = 10_000
+    may_manage_team: bool = True
+    may_export: bool = True
+    may_delete: bool = True
+    may_read_contacts: bool = True
+    clock: dt.datetime = NOW
+
+    def __post_init__(self) -> None:
+        original = self.admin.api._signed_in
+        self.admin.api._signed_in = lambda request: self.signed_in(request) or original(request)  # type: ignore[method-assign]
+
+    @property
+    def me(self) -> str:
+        return str(self.admin.members[0]["id"])
+
+    def tick(self) -> str:
+        self.clock += dt.timedelta(minutes=1)
+        return self.clock.isoformat()
+
+    # ---- data a test sets up
+
+    def add_account(self, **fields: Any) -> dict[str, Any]:
+        stamp = self.tick()
+        record = {
+            "id": str(uuid.uuid4()),
+            **ACCOUNT_DEFAULTS,
+            "owner_id": self.me,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "deleted_at": None,
+            **fields,
+        }
+        self.accounts.insert(0, record)
+        self.record_change(record["id"], "created", {k: [None, v] for k, v in fields.items() if v not in (None, [])})
+        return record
+
+    def add_contact(self, account: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        stamp = self.tick()
+        record = {
+            "id": str(uuid.uuid4()),
+            **CONTACT_DEFAULTS,
+            "account_id": account["id"],
+            "name": fields.get("name") or f"{fields.get('family_name') or ''}{fields.get('given_name') or ''}",
+            "owner_id": self.me,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "deleted_at": None,
+            **fields,
+        }
+        self.contacts.insert(0, record)
+        return record
+
+    def record_change(self, record_id: str, action: str, changes: dict[str, list[Any]]) -> None:
+        self.changes.insert(
+            0,
+            {
+                "id": str(uuid.uuid4()),
+                "record_id": record_id,
+                "occurred_at": self.clock.isoformat(),
+                "actor_id": self.me,
+                "action": action,
+                "changes": changes,
+            },
+        )
+
+    # ---- the API
+
+    def shape(self, record: dict[str, Any], view: str) -> dict[str, Any]:
+        shaped = {}
+        for name, value in record.items():
+            if name in self.hidden:
+                continue
+            where = self.masked.get(name)
+            shaped[name] = (
+                mask(name, value) if where == "everywhere" or (where == "lists" and view == "list") else value
+            )
+        return shaped
+
+    def signed_in(self, request: httpx.Request) -> httpx.Response | None:
+        path, method = request.url.path, request.method
+        parts = path.strip("/").split("/")  # api, v1, accounts, <id>, <action>...
+        if path == "/api/v1/search":
+            return self._search(request)
+        if len(parts) < 3 or parts[2] not in ("accounts", "contacts"):
+            return None
+        records = self.accounts if parts[2] == "accounts" else self.contacts
+        if parts[2] == "contacts" and not self.may_read_contacts:
+            return problem(403, "forbidden", "Your role may not read contacts.")
+        if len(parts) == 3:
+            return self._list(request, records) if method == "GET" else self._create(request, parts[2])
+        if parts[3] == "export.csv":
+            return self._export(records)
+        if parts[3] == "deleted":
+            if not self.may_delete:
+                return problem(403, "forbidden", "Only an administrator may see deleted records.")
+            gone = [self.shape(r, "list") for r in records if r["deleted_at"]]
+            return httpx.Response(200, json={"items": gone, "total": len(gone), "total_capped_at": self.count_cap})
+        record = next((r for r in records if r["id"] == parts[3]), None)
+        action = parts[4] if len(parts) > 4 else ""
+        if action == "restore" and record is not None and record["deleted_at"]:
+            if not self.may_delete:
+                return problem(403, "forbidden", "Only an administrator may restore.")
+            record["deleted_at"] = None
+            return httpx.Response(200, json=self.shape(record, "record"))
+        if record is None or record["deleted_at"]:
+            return problem(404, "not-found", "Account not found.")
+        if action == "history":
+            entries = [c for c in self.changes if c["record_id"] == record["id"]]
+            visible = [
+                {**c, "changes": {k: v for k, v in c["changes"].items() if k not in self.hidden}} for c in entries
+            ]
+            return httpx.Response(200, json=visible)
+        if action == "contacts":
+            if not self.may_read_contacts:
+                return problem(403, "forbidden")
+            return self._list(request, [c for c in self.contacts if c["account_id"] == record["id"]], counted=True)
+        if action == "collaborators":
+            return self._team(request, record, parts[5] if len(parts) > 5 else None)
+        if method == "GET":
+            return httpx.Response(200, json=self.shape(record, "record"))
+        if method == "DELETE":
+            if not self.may_delete:
+                return problem(403, "forbidden", "Your role may not delete this account.")
+            record["deleted_at"] = self.tick()
+            return httpx.Response(204)
+        return self._update(request, record)
+
+    def _list(self, request: httpx.Request, records: list[dict[str, Any]], counted: bool = False) -> httpx.Response:
+        """Like the API: a total on the first page when asked for (``count=true``), or always for an account's
+        contacts."""
+        params = request.url.params
+        rows = [r for r in records if not r["deleted_at"]]
+        if params.get("heat") and "heat" in self.hidden:
+            return problem(403, "forbidden", "Your role may not filter by: heat.")
+        if params.get("heat") and params["heat"] not in HEATS:
+            return invalid("heat", "Invalid enum value")
+        for name in ("heat", "lifecycle_stage", "owner_id", "account_id"):
+            if params.get(name):
+                rows = [r for r in rows if str(r.get(name)) == params[name]]
+        if params.get("tag"):
+            rows = [r for r in rows if params["tag"] in r.get("tags", [])]
+        if params.get("q"):
+            query = params["q"].strip()
+            if not any(ch.isalnum() for ch in query):
+                return invalid("q", "must contain letters, Chinese characters or digits")
+            rows = [r for r in rows if self._matches(r, query)]
+        if params.get("sort") == "name":
+            rows = sorted(rows, key=lambda r: r["name"])
+        limit = int(params.get("limit", 50))
+        start = 0
+        if params.get("cursor"):
+            if not params["cursor"].isdigit():
+                return invalid("cursor", "is not a cursor from a previous page")
+            start = int(params["cursor"])
+        page = rows[start : start + limit]
+        body: dict[str, Any] = {"items": [self.shape(r, "list") for r in page]}
+        if start + limit < len(rows):
+            body["next_cursor"] = str(start + limit)
+        if not params.get("cursor") and (counted or params.get("count") == "true"):
+            body["total"] = min(len(rows), self.count_cap + 1)
+            body["total_capped_at"] = self.count_cap
+        return httpx.Response(200, json=body)
+
+    def _matches(self, record: dict[str, Any], query: str) -> bool:
+        text = query.casefold()
+        digits = "".join(ch for ch in query if ch.isdigit())
+        phones = record.get("phones") or [record.get("phone") or ""]
+        if text in record["name"].casefold() or any(text in key for key in self.search_keys.get(record["id"], [])):
+            return True
+        return len(digits) >= 4 and any(digits in "".join(ch for ch in p if ch.isdigit()) for p in phones)
+
+    def _check(self, body: dict[str, Any], creating: bool, kind: str) -> httpx.Response | None:
+        forbidden = [name for name in body if name in self.hidden or self.masked.get(name) == "everywhere"]
+        if forbidden:
+            return invalid(forbidden[0], "may not be changed by your role", "field_forbidden", status=403)
+        if kind == "accounts" and (("name" in body or creating) and not str(body.get("name") or "").strip()):
+            return invalid("name", "must not be empty", "required")
+        if "@" not in str(body.get("email") or "@"):
+            return invalid("email", "An email address must have an @-sign.", "invalid_email")
+        for index, email in enumerate(body.get("emails") or []):
+            if "@" not in email:
+                return invalid(f"emails[{index}]", "An email address must have an @-sign.", "invalid_email")
+        if body.get("phone") and not any(ch.isdigit() for ch in body["phone"]):
+            return invalid("phone", "must be a phone number: digits, spaces, + ( ) - . /", "invalid_phone")
+        if body.get("credit_limit") is not None:
+            try:
+                Decimal(body["credit_limit"])
+            except InvalidOperation:
+                return invalid("credit_limit", "Expected `decimal`")
+        days = body.get("payment_terms_days")
+        if days is not None and not 0 <= days <= 3650:
+            return invalid("payment_terms_days", "must be between 0 and 3650", "out_of_range")
+        if body.get("owner_id") and body["owner_id"] not in {m["id"] for m in self.admin.members}:
+            return invalid("owner_id", "is outside the people your role may assign to", "out_of_scope")
+        return None
+
+    def _create(self, request: httpx.Request, kind: str) -> httpx.Response:
+        body = json.loads(request.content)
+        refused = self._check(body, True, kind)
+        if refused is not None:
+            return refused
+        if kind == "accounts":
+            return httpx.Response(201, json=self.shape(self.add_account(**body), "record"))
+        account = next((a for a in self.accounts if a["id"] == body.get("account_id")), None)
+        if account is None:
+            return invalid("account_id", "is not an account you can see", "not_found")
+        fields = {k: v for k, v in body.items() if k != "account_id"}
+        return httpx.Response(201, json=self.shape(self.add_contact(account, **fields), "record"))
+
+    def _update(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:
+        body = json.loads(request.content)
+        refused = self._check(body, False, "accounts" if "kind" in record else "contacts")
+        if refused is not None:
+            return refused
+        changes = {k: [record.get(k), v] for k, v in body.items() if record.get(k) != v}
+        record.update(body)
+        record["updated_at"] = self.tick()
+        if changes:
+            self.record_change(record["id"], "updated", changes)
+        return httpx.Response(200, json=self.shape(record, "record"))
+
+    def _team(self, request: httpx.Request, record: dict[str, Any], member_id: str | None) -> httpx.Response:
+        team = self.team.setdefault(record["id"], [])
+        if request.method == "GET":
+            return httpx.Response(200, json=team)
+        if not self.may_manage_team:
+            return problem(403, "forbidden", "Only the owner and those above them may change who works on this.")
+        if request.method == "DELETE":
+            kept = [m for m in team if m["member_id"] != member_id]
+            if len(kept) == len(team):
+                return problem(404, "not-found")
+            self.team[record["id"]] = kept
+            return httpx.Response(204)
+        body = json.loads(request.content)
+        person = next((m for m in self.admin.members if m["id"] == member_id and m["status"] == "active"), None)
+        if person is None:
+            return invalid("member_id", "is not an active member of this workspace")
+        if body.get("expires_at") and dt.datetime.fromisoformat(body["expires_at"]) <= self.clock:
+            return invalid("expires_at", "must be a future time with a time zone")
+        team[:] = [m for m in team if m["member_id"] != member_id]
+        team.append(
+            {"member_id": member_id, "name": person["name"], "access": body["access"], "expires_at": body["expires_at"]}
+        )
+        return httpx.Response(204)
+
+    def _export(self, records: list[dict[str, Any]]) -> httpx.Response:
+        if not self.may_export:
+            return problem(403, "forbidden", "Your role may not export.")
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "name"])
+        for record in records:
+            writer.writerow([record["id"], record["name"]])
+        return httpx.Response(
+            200,
+            content=("\ufeff" + out.getvalue()).encode(),
+            headers={"content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="x.csv"'},
+        )
+
+    def _search(self, request: httpx.Request) -> httpx.Response:
+        query = request.url.params.get("q", "").strip()
+        if not query or not any(ch.isalnum() for ch in query):
+            return invalid("q", "must contain letters, Chinese characters or digits")
+        hits = []
+        for kind, records in (("account", self.accounts), ("contact", self.contacts)):
+            for record in records:
+                if record["deleted_at"] or not self._matches(record, query):
+                    continue
+                digits = "".join(ch for ch in query if ch.isdigit())
+                phone_field = "phone" if kind == "account" else "phones"
+                phones = record.get("phones") or [record.get("phone") or ""]
+                by_phone = len(digits) >= 4 and digits not in record["name"]
+                hits.append(
+                    {
+                        "type": kind,
+                        "id": record["id"],
+                        "title": record["name"],
+                        "subtitle": None,
+                        "matched_field": phone_field if by_phone else "name",
+                        "matched_value": phones[0] if by_phone else record["name"],
+                        "account_id": record.get("account_id"),
+                    }
+                )
+        return httpx.Response(200, json=hits[: int(request.url.params.get("limit", 20))])
