@@ -121,3 +121,10 @@ async def test_bad_bulk_requests_name_the_field(client: Any, body: dict[str, Any
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
     assert len((await client.get("/api/v1/accounts", headers=bearer(owner))).json()["items"]) == 1
+
+
+async def test_a_contact_bulk_filter_on_an_account_field_is_refused_naming_it(client: Any) -> None:
+    owner = await signed_up(client)
+    response = await post_bulk(client, owner, {"action": "delete", "filter": {"heat": "hot"}}, module="contacts")
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "heat"

@@ -120,9 +120,6 @@ class FieldPolicy:
             shaped[name] = mask_value(name, value) if masked else value
         return shaped
 
-    def hidden(self, module: str) -> frozenset[str]:
-        return frozenset(name for (mod, name), _ in self.rules.items() if mod == module and not self.visible(mod, name))
-
     def require_writable(self, module: str, names: Iterable[str]) -> None:
         """Refuse a write that touches a field this member may not edit, naming each such field."""
         refused = [name for name in names if self.rule(module, name).access != "edit"]

@@ -404,6 +404,9 @@ def filter_conditions(
     wanted = {
         name: value for name, value in vars(filters).items() if value not in (None, False) and name not in NOT_COLUMNS
     }
+    unknown = [name for name in wanted if not hasattr(model, FILTER_FIELD.get(name, name))]
+    if unknown:  # e.g. heat on contacts, through a bulk action or a saved view
+        raise validation_error(*(FieldError(name, "is not a filter of this list", "invalid") for name in unknown))
     # Filtering by a field one may not see would tell its value: refuse it like reading it.
     blind = [
         FILTER_FIELD.get(name, name)
