@@ -33,7 +33,7 @@ bench: env
 lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/guanxi
+	$(VENV)/bin/mypy shared/guanxi services/web/guanxi_web
 
 messages: env
 	$(VENV)/bin/pybabel extract -F services/web/babel.cfg -o services/web/guanxi_web/translations/messages.pot services/web/guanxi_web
