@@ -238,6 +238,7 @@ async def test_contacts_show_names_in_the_order_of_their_language_and_one_is_pri
     assert promoted.json()["is_primary"] is True
     listed = (await client.get(f"/api/v1/accounts/{account['id']}/contacts", headers=bearer(owner))).json()["items"]
     assert {c["name"]: c["is_primary"] for c in listed} == {"张伟": False, "Jane Smith": True}
+    assert {c["account_name"] for c in listed} == {account["name"]}  # no second request per account
     renamed = await client.patch(f"/api/v1/contacts/{jane['id']}", json={"family_name": "Doe"}, headers=bearer(owner))
     assert renamed.json()["name"] == "Jane Doe"
 

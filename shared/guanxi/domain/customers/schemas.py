@@ -138,6 +138,7 @@ class ContactOut(msgspec.Struct, omit_defaults=True):
     deleted_at: dt.datetime | None = None
     custom: dict[str, Any] = {}
     possible_duplicates: list[DuplicateOut] | None = None  # on create: contacts this one may duplicate
+    account_name: str | None = None  # the account's name, so that a list of contacts needs nothing more
 
 
 class ContactPage(msgspec.Struct, omit_defaults=True):

@@ -718,7 +718,7 @@ EXPORT_FIELDS = {
         "payment_terms_days", "birthday", "age", "job_title", "created_at", "updated_at",
     ),
     Contact: (
-        "id", "account_id", "name", "family_name", "given_name", "title", "phones", "emails", "wechat",
+        "id", "account_id", "account_name", "name", "family_name", "given_name", "title", "phones", "emails", "wechat",
         "whatsapp", "line", "preferred_channel", "marketing_consent", "is_primary", "owner_id", "created_at",
         "updated_at",
     ),
