@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     storage_dir: str = Field(".data/storage", alias="GUANXI_STORAGE_DIR")
     import_max_bytes: int = Field(50 * 1024 * 1024, ge=1024, alias="GUANXI_IMPORT_MAX_BYTES")
     attachment_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, alias="GUANXI_ATTACHMENT_MAX_BYTES")
+    # Attachments go to an S3-compatible bucket instead of the storage folder when a bucket is named.
+    s3_bucket: str | None = Field(None, alias="GUANXI_S3_BUCKET")
+    s3_endpoint_url: str | None = Field(None, alias="GUANXI_S3_ENDPOINT_URL")  # MinIO, R2, OSS, COS …
+    s3_region: str | None = Field(None, alias="GUANXI_S3_REGION")
+    s3_access_key_id: str | None = Field(None, alias="GUANXI_S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str | None = Field(None, alias="GUANXI_S3_SECRET_ACCESS_KEY")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

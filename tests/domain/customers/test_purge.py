@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from guanxi.db.tenancy import platform_session
-from guanxi.domain.attachments.service import storage_root
 from guanxi.domain.customers.tasks import purge_deleted_records
+from guanxi.storage import get_storage
 from sqlalchemy import text
 
 from tests.api.test_customers import add_account, add_contact
@@ -41,10 +41,10 @@ async def test_records_deleted_over_30_days_ago_are_purged_and_nothing_else(clie
                 {"id": old["id"]},
             )
         await session.commit()
-    stored = storage_root() / "attachments" / job.scope.schema / attached.json()["id"]
-    assert stored.exists()
+    stored = f"attachments/{job.scope.schema}/{attached.json()['id']}"
+    assert get_storage().exists(stored)
     assert await purge_deleted_records(job) == {"contacts": 1, "accounts": 1}
-    assert not stored.exists()  # the file goes with its record
+    assert not get_storage().exists(stored)  # the file goes with its record
     assert await purge_deleted_records(job) == {"contacts": 0, "accounts": 0}
     async with platform_session() as session:
         left = await session.scalar(

@@ -23,7 +23,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import File
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import audit_action, provide_access, provide_auth
@@ -81,7 +81,7 @@ class AttachmentController(Controller):
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise validation_error(FieldError("file", "send the file as the multipart field 'file'", "required"))
-        folder = service.storage_root() / "incoming"
+        folder = Path(get_settings().storage_dir) / "incoming"
         folder.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=folder)
         try:
@@ -116,20 +116,19 @@ class AttachmentController(Controller):
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
-    ) -> File:
+    ) -> Stream:
         row = await service.get(db, access, attachment_id)
         auth.require_token_scope(module_of(row.record_type), "read")
         inline = row.content_type in service.INLINE
         disposition = "inline" if inline else "attachment"
-        return File(
-            path=service.path_of(row),
+        return Stream(
+            service.chunks_of(row),  # a blocking iterator: the framework runs it in a thread
             media_type=row.content_type if inline else "application/octet-stream",
-            content_disposition_type=disposition,
-            filename=row.filename,
             headers={
                 "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "default-src 'none'; sandbox",
                 "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row.filename)}",
+                "Content-Length": str(row.size_bytes),
                 "Cache-Control": "private, no-store",
             },
         )

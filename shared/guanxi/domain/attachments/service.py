@@ -1,19 +1,19 @@
-"""Attachments: kept on local disk under the storage folder (one folder per workspace); anyone who may see
+"""Attachments: kept in the storage folder or an S3-compatible bucket (one prefix per workspace); anyone who may see
 the record sees its files, anyone who may change it adds or removes them. A file's type is read from its
 first bytes, not taken from the client, and a download never runs in the site's origin (see the API)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import mimetypes
-import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi.config import get_settings
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access, not_found_for
@@ -22,6 +22,7 @@ from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.errors import DomainError, FieldError, validation_error
+from guanxi.storage import get_storage
 
 RECORD_TYPES = ("account", "contact", "activity")
 MAX_PER_RECORD = 200
@@ -62,10 +63,6 @@ def content_type_of(head: bytes, filename: str) -> str:
     if guessed in ("text/plain", "text/csv") and b"\x00" not in head:
         return guessed
     return "application/octet-stream"
-
-
-def storage_root() -> Path:
-    return Path(get_settings().storage_dir)
 
 
 async def check_record(
@@ -118,9 +115,7 @@ async def add(
         raise validation_error(FieldError("file", "is empty", "required"))
     attachment_id = new_id()
     key = f"attachments/{access.scope.schema}/{attachment_id}"
-    target = storage_root() / key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(source, target)
+    await asyncio.to_thread(get_storage().put, key, source)
     await session.execute(
         insert(Attachment).values(
             id=attachment_id,
@@ -177,5 +172,6 @@ async def remove(session: AsyncSession, access: Access, attachment_id: uuid.UUID
     return row
 
 
-def path_of(row: Attachment) -> Path:
-    return storage_root() / row.storage_key
+def chunks_of(row: Attachment) -> Iterator[bytes]:
+    """The file's bytes, from the storage folder or the bucket (blocking: iterate in a thread)."""
+    return get_storage().chunks(row.storage_key)

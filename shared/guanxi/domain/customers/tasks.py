@@ -3,6 +3,7 @@ and their team, in batches (short transactions, no long lock on a big workspace'
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -14,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.tenancy import tenant_session
 from guanxi.domain.access.models import Collaborator
 from guanxi.domain.activities.models import Activity
-from guanxi.domain.attachments import service as attachments
 from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import RECORD_TYPE, Record
 from guanxi.domain.customers.service import RESTORE_DAYS
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.jobs import JobContext, tenant_job
+from guanxi.storage import get_storage
 
 log = structlog.get_logger("customers")
 BATCH = 1_000
@@ -33,8 +34,9 @@ async def _forget(session: AsyncSession, record_type: str, ids: Sequence[uuid.UU
         .where(Attachment.record_type == record_type, Attachment.record_id.in_(ids))
         .returning(Attachment.storage_key)
     )
+    storage = get_storage()
     for key in gone.scalars():
-        (attachments.storage_root() / key).unlink(missing_ok=True)
+        await asyncio.to_thread(storage.delete, key)
     await session.execute(
         delete(RecordChange).where(RecordChange.record_type == record_type, RecordChange.record_id.in_(ids))
     )
