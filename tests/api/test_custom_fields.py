@@ -251,3 +251,45 @@ async def test_contacts_have_their_own_custom_fields(client: Any) -> None:
         headers=bearer(owner),
     )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "custom.region"
+
+
+async def test_a_custom_field_can_be_hidden_or_read_only_for_a_role(client: Any) -> None:
+    from tests.api.test_admin import join
+
+    owner = await signed_up(client)
+    await define(client, owner)
+    rep = await join(client, owner, "sales_rep")
+    rules = await client.put(
+        "/api/v1/admin/roles/sales_rep/fields",
+        json={"fields": {"customers": {"custom.revenue": {"access": "hidden"}, "custom.region": {"access": "read"}}}},
+        headers=bearer(owner),
+    )
+    assert rules.status_code == 200, rules.text
+    assert "custom.revenue" in rules.json()["configurable"]["customers"]
+    account = await add_account(
+        client,
+        owner,
+        name="Secret revenue",
+        owner_id=rep["user"]["id"],
+        custom={"ke_hu_bian_hao": "KH-1", "revenue": "999.00", "region": "east"},
+    )
+    seen = (await client.get(f"/api/v1/accounts/{account['id']}", headers=bearer(rep))).json()
+    assert seen["custom"] == {"ke_hu_bian_hao": "KH-1", "region": "east"}
+    listed = (await client.get("/api/v1/accounts", headers=bearer(rep))).json()["items"][0]
+    assert "revenue" not in listed["custom"]
+    for body, field in (
+        ({"custom": {"region": "south"}}, "custom.region"),
+        ({"custom": {"revenue": "1.00"}}, "custom.revenue"),
+    ):
+        refused = await client.patch(f"/api/v1/accounts/{account['id']}", json=body, headers=bearer(rep))
+        assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == field
+    for params in ({"cf.revenue": "999"}, {"sort": "cf.revenue"}):
+        assert (await client.get("/api/v1/accounts", params=params, headers=bearer(rep))).status_code == 403
+    history = (await client.get(f"/api/v1/accounts/{account['id']}/history", headers=bearer(rep))).json()
+    assert all("custom.revenue" not in h["changes"] for h in history)
+    bad = await client.put(
+        "/api/v1/admin/roles/sales_rep/fields",
+        json={"fields": {"customers": {"custom.nope": {"access": "hidden"}}}},
+        headers=bearer(owner),
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "fields.customers.custom.nope"

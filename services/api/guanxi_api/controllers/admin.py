@@ -14,7 +14,7 @@ import msgspec
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access import members, roles
-from guanxi.domain.access.fields import CONFIGURABLE, SENSITIVE
+from guanxi.domain.access.fields import SENSITIVE
 from guanxi.domain.access.models import Department, Member
 from guanxi.domain.access.schemas import DepartmentOut, MemberOut, RoleOut
 from guanxi.domain.access.service import Access
@@ -79,10 +79,10 @@ class FieldRulesOut(msgspec.Struct):
     maskable: dict[str, list[str]]
 
 
-def field_rules_out(rules: roles.FieldRules) -> FieldRulesOut:
+def field_rules_out(rules: roles.FieldRules, configurable: dict[str, list[str]]) -> FieldRulesOut:
     return FieldRulesOut(
         fields=rules,
-        configurable={module: list(names) for module, names in CONFIGURABLE.items()},
+        configurable=configurable,
         maskable={module: list(names) for module, names in SENSITIVE.items()},
     )
 
@@ -432,7 +432,8 @@ class AdminController(Controller):
         db: NamedDependency[AsyncSession],
     ) -> FieldRulesOut:
         auth.require_token_scope("roles", "read")
-        return field_rules_out(await roles.field_rules(db, access, key))
+        rules = await roles.field_rules(db, access, key)
+        return field_rules_out(rules, await roles.configurable_fields(db, access))
 
     @put(
         "/roles/{key:str}/fields",
@@ -452,7 +453,7 @@ class AdminController(Controller):
         rules = await roles.set_field_rules(db, access, key, data.fields)
         await audit_action(db, auth, request, "role.fields_changed", target_type="role", target_id=key, fields=rules)
         await db.commit()
-        return field_rules_out(rules)
+        return field_rules_out(rules, await roles.configurable_fields(db, access))
 
     @delete(
         "/roles/{key:str}",

@@ -113,6 +113,9 @@ class FieldPolicy:
         """The record as this member may see it: hidden fields left out, masked ones masked."""
         shaped: dict[str, Any] = {}
         for name, value in record.items():
+            if name == "custom" and isinstance(value, dict):  # each custom field has its own rule
+                shaped[name] = {key: v for key, v in value.items() if self.visible(module, f"custom.{key}")}
+                continue
             rule = self.rule(module, name)
             if rule.access == "hidden":
                 continue

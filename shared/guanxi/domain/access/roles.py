@@ -14,6 +14,7 @@ from guanxi.db.tenancy import scoped
 from guanxi.domain.access.fields import CONFIGURABLE, FIELD_ACCESS, MASKS, SENSITIVE
 from guanxi.domain.access.models import FieldRule, MemberRole, Role, RolePermission
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.customfields.service import definitions
 from guanxi.domain.identity.validation import clean_text
 from guanxi.errors import FieldError, conflict, forbidden, validation_error
 
@@ -121,7 +122,15 @@ async def delete_role(session: AsyncSession, access: Access, key: str) -> None:
 FieldRules = dict[str, dict[str, dict[str, str]]]  # module -> field -> {"access": ..., "mask": ...}
 
 
-def check_field_rules(rules: FieldRules) -> FieldRules:
+async def configurable_fields(session: AsyncSession, access: Access) -> dict[str, list[str]]:
+    """Per module, the fields a role's rules may name: the fixed ones, and the workspace's custom fields."""
+    return {
+        module: [*names, *(f"custom.{field.key}" for field in await definitions(session, access, module))]
+        for module, names in CONFIGURABLE.items()
+    }
+
+
+def check_field_rules(rules: FieldRules, configurable: dict[str, list[str]]) -> FieldRules:
     """Known modules and fields only; masks only on sensitive fields; rules equal to the default dropped."""
     errors: list[FieldError] = []
     cleaned: FieldRules = {}
@@ -132,7 +141,7 @@ def check_field_rules(rules: FieldRules) -> FieldRules:
         for name, rule in fields.items():
             where = f"fields.{module}.{name}"
             access_, mask = rule.get("access", "edit"), rule.get("mask", "none")
-            if name not in CONFIGURABLE[module]:
+            if name not in configurable[module]:
                 errors.append(FieldError(where, "is not a field that can be restricted", "invalid_choice"))
             elif set(rule) - {"access", "mask"}:
                 errors.append(FieldError(where, "may only have access and mask", "unknown_field"))
@@ -174,7 +183,7 @@ async def field_rules(session: AsyncSession, access: Access, key: str) -> FieldR
 
 async def set_field_rules(session: AsyncSession, access: Access, key: str, rules: FieldRules) -> FieldRules:
     await _role_for_change(session, access, key)
-    cleaned = check_field_rules(rules)
+    cleaned = check_field_rules(rules, await configurable_fields(session, access))
     options = scoped(access.scope)
     await session.execute(delete(FieldRule).where(FieldRule.role_key == key), execution_options=options)
     rows = [

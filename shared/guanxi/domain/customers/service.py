@@ -194,6 +194,7 @@ async def custom_values(
     if data.custom is UNSET and before is not None:
         return {}
     given = data.custom if isinstance(data.custom, dict) else {}
+    access.fields.require_writable(MODULE[model], [f"custom.{key}" for key in given])
     current = before.get("custom") if before else None
     return {"custom": await customfields.clean_values(session, access, MODULE[model], given, before=current)}
 
@@ -382,13 +383,19 @@ async def list_context(
     """The conditions and the order of a list, with custom fields looked up only when the list uses them."""
     wants_custom = bool(filters.custom) or sort.lstrip("-").startswith("cf.")
     fields = {f.key: f for f in await customfields.definitions(session, access, MODULE[model])} if wants_custom else {}
-    return filter_conditions(access, model, filters, fields), resolve_sort(model, sort, fields)
+    return filter_conditions(access, model, filters, fields), resolve_sort(access, model, sort, fields)
 
 
-def resolve_sort(model: Record, sort: str, fields: dict[str, CustomField]) -> repository.SortKey:
+def resolve_sort(access: Access, model: Record, sort: str, fields: dict[str, CustomField]) -> repository.SortKey:
     if sort in repository.SORTS:
         return repository.builtin_sort(model, sort)
     key = sort.lstrip("-").removeprefix("cf.")
+    if (
+        sort.lstrip("-").startswith("cf.")
+        and key in fields
+        and not access.fields.visible(MODULE[model], f"custom.{key}")
+    ):
+        raise forbidden("Your role may not sort by that field.")  # the order would tell its values
     if sort.lstrip("-").startswith("cf.") and key in fields:
         parse = Decimal if fields[key].type in customfields.NUMERIC else str
         return repository.SortKey(customfields.sort_expression(model.custom, fields[key]), sort.startswith("-"), parse)
@@ -422,6 +429,9 @@ def filter_conditions(
         conditions.append(model.owner_id == filters.owner_id)
     if filters.account_id is not None and model is Contact:
         conditions.append(Contact.account_id == filters.account_id)
+    hidden_custom = [f"cf.{key}" for key in filters.custom if not access.fields.visible(module, f"custom.{key}")]
+    if hidden_custom:
+        raise forbidden("Your role may not filter by: " + ", ".join(hidden_custom) + ".")
     for key, raw in filters.custom.items():
         if key not in fields:
             raise validation_error(FieldError(f"cf.{key}", f"is not a custom field of {module}", "unknown_field"))
@@ -765,7 +775,11 @@ async def prepare_export(
     conditions, order = await list_context(session, access, model, filters, sort)
     query = ListQuery(model, conditions, sort=order, limit=EXPORT_BATCH, action="export")
     columns = [name for name in EXPORT_FIELDS[model] if access.fields.visible(module, name)]
-    custom = {f"custom.{f.key}": f.label for f in await customfields.definitions(session, access, module)}
+    custom = {
+        f"custom.{f.key}": f.label
+        for f in await customfields.definitions(session, access, module)
+        if access.fields.visible(module, f"custom.{f.key}")
+    }
     if chosen:
         columns = [name for name in chosen if name in columns]
         custom = {key: label for key, label in custom.items() if key in chosen}

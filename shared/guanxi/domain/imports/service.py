@@ -172,11 +172,7 @@ async def set_mapping(
             errors.append(FieldError(where, f"{field!r} is not a field you can import into", "invalid_choice"))
         elif field in cleaned.values():
             errors.append(FieldError(where, f"{field!r} is already taken by another column", "duplicate"))
-        elif (
-            not field.startswith("custom.")
-            and field != "owner"
-            and access.fields.rule(row.module, field).access != "edit"
-        ):
+        elif field != "owner" and access.fields.rule(row.module, field).access != "edit":
             errors.append(FieldError(where, f"your role may not set {field!r}", "field_forbidden"))
         else:
             cleaned[column] = field
