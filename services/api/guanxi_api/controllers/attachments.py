@@ -4,10 +4,7 @@ raster images and audio is sent as an attachment, and every answer carries nosni
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -28,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
+from guanxi_api.uploads import UPLOAD_OVERHEAD, received_file
 
 MODULE = {"account": "customers", "contact": "contacts", "activity": "activities"}
 
@@ -64,7 +62,7 @@ class AttachmentController(Controller):
         status_code=201,
         summary="Attach a file (a call recording, a contract, a photo) to an account, contact or activity",
         responses=problems(400, 401, 403, 404, 413, 422),
-        request_max_body_size=get_settings().attachment_max_bytes + 64 * 1024,
+        request_max_body_size=get_settings().attachment_max_bytes + UPLOAD_OVERHEAD,
         opt={"accepts_files": True},
     )
     async def upload(
@@ -78,19 +76,8 @@ class AttachmentController(Controller):
         data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> AttachmentOut:
         auth.require_token_scope(module_of(record_type), "write")
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise validation_error(FieldError("file", "send the file as the multipart field 'file'", "required"))
-        folder = Path(get_settings().storage_dir) / "incoming"
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as target:
-                while chunk := await upload.read(1 << 20):
-                    target.write(chunk)
-            row = await service.add(db, access, record_type, record_id, upload.filename or "file", Path(name))
-        finally:
-            Path(name).unlink(missing_ok=True)  # noqa: ASYNC240 -- a local file; gone already when accepted
+        async with received_file(data) as (path, _size, filename):
+            row = await service.add(db, access, record_type, record_id, filename, path)
         await audit_action(
             db, auth, request, "attachment.added", target_type=record_type, target_id=record_id, file=row.filename
         )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 from guanxi.config import get_settings
@@ -25,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
+from guanxi_api.uploads import UPLOAD_OVERHEAD, received_file
 
 Module = Annotated[str, "customers or contacts"]
-UPLOAD_OVERHEAD = 64 * 1024  # multipart framing around the file
 
 
 async def import_out(db: AsyncSession, access: Access, row: Import) -> ImportOut:
@@ -92,21 +89,8 @@ class ImportController(Controller):
     ) -> ImportOut:
         check_module(module)
         auth.require_token_scope(module, "write")
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise validation_error(FieldError("file", "send the file as the multipart field 'file'", "required"))
-        folder = Path(get_settings().storage_dir) / "incoming"
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder)
-        size = 0
-        try:
-            with os.fdopen(handle, "wb") as target:
-                while chunk := await upload.read(1 << 20):
-                    size += len(chunk)
-                    target.write(chunk)
-            row = await service.upload(db, access, module, upload.filename or "upload", Path(name), size)
-        finally:
-            Path(name).unlink(missing_ok=True)  # noqa: ASYNC240 -- a local file; gone already when accepted
+        async with received_file(data) as (path, size, filename):
+            row = await service.upload(db, access, module, filename, path, size)
         await audit_action(
             db, auth, request, "import.uploaded", target_type="import", target_id=row.id, filename=row.filename
         )
