@@ -31,3 +31,9 @@ async def test_demo_workspace_is_created_once_with_its_team(client: Any) -> None
     assert {a["owner_id"] for a in theirs["items"]} == {rep.json()["user"]["id"]}
     hits = (await client.get("/api/v1/search", params={"q": "有限公司"}, headers=bearer(owner))).json()
     assert hits and all("有限公司" in h["title"] for h in hits)
+    # customers come with a history of activities (about five each)
+    kinds = set()
+    for account in everyone["items"][:10]:
+        timeline = await client.get(f"/api/v1/accounts/{account['id']}/timeline", headers=bearer(owner))
+        kinds |= {item["activity"]["kind"] for item in timeline.json()["items"] if item["type"] == "activity"}
+    assert len(kinds) >= 3

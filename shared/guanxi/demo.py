@@ -2,7 +2,8 @@
 
 上海华强电子有限公司, run by 张伟 (owner), with a sales department of two regional teams, service and
 marketing, five colleagues who can all sign in with the same demo password, and 300 customers (Chinese and
-English) with their contacts, owned by the sales people.
+English) with their contacts and a history of calls, visits, meetings, notes and tasks, owned by the sales
+people.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import insert, update
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, platform_session, scoped
 from guanxi.domain.access.models import Department, Member
-from guanxi.domain.customers.generator import generate
+from guanxi.domain.customers.generator import generate, generate_activities
 from guanxi.domain.identity import repository
 from guanxi.domain.identity.models import Membership, User
 from guanxi.domain.identity.passwords import hash_password
@@ -90,5 +91,6 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
         sellers = [people[name] for name, _, role, *_ in PEOPLE if role in ("manager", "sales_rep")] + [owner.id]
         connection = await (await session.connection()).get_raw_connection()
         await generate(connection.driver_connection, tenant.schema_name, sellers, accounts=DEMO_ACCOUNTS)
+        await generate_activities(connection.driver_connection, tenant.schema_name, per_account=5)
         await session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD, True
