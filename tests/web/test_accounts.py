@@ -227,8 +227,8 @@ def test_the_record_page_shows_sections_badges_contacts_history_and_team(
     assert 'href="https://huaqiang.example.cn"' in html and 'href="mailto:sales@huaqiang.example.cn"' in html
     contacts = html.split('id="contacts-panel"')[1]
     assert "张伟" in contacts and "采购经理" in contacts and "badge--accent" in contacts
-    # the history says who changed what from what to what, in Chinese, with the member's name
-    history = html.split('id="history"')[1]
+    # the timeline says who changed what from what to what, in Chinese, with the member's name
+    history = html.split('id="timeline"')[1]
     assert "张伟 修改了此客户" in history
     assert re.search(
         r"客户热度</span>\s*<span class=\"change-from\">热</span>.*?<span class=\"change-to\">冷</span>", history, re.S

@@ -16,6 +16,8 @@ import structlog
 from guanxi.domain.access.schemas import DepartmentOut as Department
 from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
+from guanxi.domain.activities.schemas import ActivityOut as Activity
+from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
@@ -42,6 +44,7 @@ from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSetti
 __all__ = [
     "Account",
     "AccountPage",
+    "Activity",
     "ApiCaller",
     "ApiClient",
     "ApiError",
@@ -69,6 +72,8 @@ __all__ = [
     "Role",
     "SearchHit",
     "Session",
+    "TimelineItem",
+    "TimelinePage",
     "TwoFactorSetup",
     "User",
     "Workspace",
@@ -404,6 +409,23 @@ class ApiCaller:
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
+
+    # Activities (跟进记录 and tasks), an account's timeline and a member's calendar.
+
+    async def timeline(self, account_id: str, cursor: str | None, limit: str) -> TimelinePage:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/timeline"
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return await self._call("GET", path, TimelinePage, params=params)
+
+    async def create_activity(self, body: dict[str, Any]) -> Activity:
+        return await self._call("POST", "/api/v1/activities", Activity, json=msgspec.to_builtins(body))
+
+    async def set_task_done(self, activity_id: str, done: bool) -> Activity:
+        path = f"/api/v1/activities/{quote(activity_id, safe='')}/done"
+        return await self._call("POST", path, Activity, params={"done": "true" if done else "false"})
+
+    async def calendar(self, start: str, end: str) -> list[Activity]:
+        return await self._call("GET", "/api/v1/calendar", list[Activity], params={"start": start, "end": end})
 
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
         """One of the API's CSV exports as an open response, so the web passes it on without holding it in

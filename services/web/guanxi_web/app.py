@@ -21,6 +21,7 @@ from litestar.template import TemplateConfig
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
+from guanxi_web.controllers.activities import ActivityController, CalendarController
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.health import HealthController
@@ -59,6 +60,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             WorkspaceController,
             AccountController,
             ContactController,
+            ActivityController,
+            CalendarController,
             SearchController,
             SettingsController,
             InvitationController,
