@@ -7,7 +7,7 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 from __future__ import annotations
 
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -25,8 +25,6 @@ from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
-
-# The API's own response shapes (shared code), so the two services cannot drift apart.
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -36,6 +34,9 @@ from guanxi.domain.identity.schemas import TokenCreated as NewToken
 from guanxi.domain.identity.schemas import TokenOut as ApiToken
 from guanxi.domain.identity.schemas import UserOut as User
 from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
+
+# The API's own response shapes (shared code), so the two services cannot drift apart.
+from guanxi.domain.imports.schemas import ImportOut as Import
 from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
@@ -60,6 +61,7 @@ __all__ = [
     "FieldProblem",
     "FieldRules",
     "Identity",
+    "Import",
     "Invitation",
     "InvitationPreview",
     "Me",
@@ -427,6 +429,25 @@ class ApiCaller:
     async def calendar(self, start: str, end: str) -> list[Activity]:
         return await self._call("GET", "/api/v1/calendar", list[Activity], params={"start": start, "end": end})
 
+    # Imports of accounts from CSV or XLSX: the file goes to the API as it came (multipart), then mapping and start.
+
+    async def upload_import(self, module: str, filename: str, file: IO[bytes], content_type: str) -> Import:
+        files = {"file": (filename, file, content_type or "application/octet-stream")}
+        return await self._call("POST", "/api/v1/imports", Import, params={"module": module}, files=files)
+
+    async def import_(self, import_id: str) -> Import:
+        return await self._call("GET", f"/api/v1/imports/{quote(import_id, safe='')}", Import)
+
+    async def map_import(self, import_id: str, mapping: dict[str, str | None], duplicates: str) -> Import:
+        path = f"/api/v1/imports/{quote(import_id, safe='')}/mapping"
+        return await self._call("PUT", path, Import, json={"mapping": mapping, "duplicates": duplicates})
+
+    async def start_import(self, import_id: str) -> Import:
+        return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/start", Import)
+
+    async def undo_import(self, import_id: str) -> Import:
+        return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/undo", Import)
+
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
         """One of the API's CSV exports as an open response, so the web passes it on without holding it in
         memory. The caller reads it and must ``aclose()`` it.
@@ -487,19 +508,34 @@ class ApiCaller:
         return await self._call("POST", "/api/v1/auth/password-reset/confirm", User, json=body)
 
     async def _call(
-        self, method: str, path: str, into: type[T] | None, *, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        into: type[T] | None,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, IO[bytes], str]] | None = None,
     ) -> T:
-        response = await self._send(method, path, json=json, params=params)
+        response = await self._send(method, path, json=json, params=params, files=files)
         if into is None:
             return None  # type: ignore[return-value]
         return msgspec.json.decode(response.content, type=into)
 
     async def _send(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, IO[bytes], str]] | None = None,
     ) -> httpx.Response:
         """The API's answer; a problem becomes :class:`ApiError`, a network failure :class:`ApiUnavailable`."""
         try:
-            response = await self._http.request(method, path, json=json, params=params, headers=self._headers)
+            response = await self._http.request(
+                method, path, json=json, params=params, files=files, headers=self._headers
+            )
         except httpx.HTTPError as error:
             log.warning("api.unreachable", method=method, path=path, error=type(error).__name__)
             raise ApiUnavailable(str(error)) from error

@@ -25,6 +25,7 @@ from guanxi_web.controllers.activities import ActivityController, CalendarContro
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.health import HealthController
+from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
@@ -60,6 +61,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             WorkspaceController,
             AccountController,
             ContactController,
+            ImportController,
             ActivityController,
             CalendarController,
             SearchController,
