@@ -202,6 +202,8 @@ class FakeCustomers:
                 {**c, "changes": {k: v for k, v in c["changes"].items() if k not in self.hidden}} for c in entries
             ]
             return httpx.Response(200, json=visible)
+        if action == "merge" and method == "POST":
+            return self._merge(request, record)
         if action == "timeline":
             return self._timeline(request, record)
         if action == "contacts":
@@ -311,6 +313,23 @@ class FakeCustomers:
         record["updated_at"] = self.tick()
         if changes:
             self.record_change(record["id"], "updated", changes)
+        return httpx.Response(200, json=self.shape(record, "record"))
+
+    def _merge(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:
+        """Like the API: the others fill the survivor's empty fields, tags are joined, the others are deleted."""
+        if not self.may_delete:
+            return problem(403, "forbidden", "You may not delete the accounts merged in.")
+        ids = json.loads(request.content)["merge_ids"]
+        others = [a for a in self.accounts if a["id"] in ids and a["id"] != record["id"] and not a["deleted_at"]]
+        if len(others) != len(ids):
+            return invalid("merge_ids", "must be other accounts you can see")
+        for other in others:
+            for name, value in other.items():
+                if name in ACCOUNT_DEFAULTS and record.get(name) in (None, []) and value not in (None, []):
+                    record[name] = value
+            record["tags"] = list(dict.fromkeys([*record["tags"], *other["tags"]]))
+            other["deleted_at"] = self.tick()
+        self.record_change(record["id"], "merged", {})
         return httpx.Response(200, json=self.shape(record, "record"))
 
     def _timeline(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:

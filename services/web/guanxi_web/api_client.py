@@ -368,6 +368,10 @@ class ApiCaller:
     async def restore_account(self, account_id: str) -> Account:
         return await self._call("POST", f"/api/v1/accounts/{quote(account_id, safe='')}/restore", Account)
 
+    async def merge_accounts(self, account_id: str, merge_ids: list[str]) -> Account:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/merge"
+        return await self._call("POST", path, Account, json={"merge_ids": merge_ids})
+
     async def deleted_accounts(self, cursor: str | None) -> AccountPage:
         params = {"cursor": cursor} if cursor else {}
         return await self._call("GET", "/api/v1/accounts/deleted", AccountPage, params=params)

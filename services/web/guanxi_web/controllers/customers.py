@@ -87,6 +87,7 @@ NOTICES = {
     "contact-deleted": N_("The contact is deleted."),
     "team-saved": N_("The account's team is updated."),
     "activity-logged": N_("Logged."),
+    "account-merged": N_("The accounts are merged. The other one is in the recycle bin for 30 days."),
 }
 TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 
@@ -421,6 +422,92 @@ class AccountController(Controller):
             return await self._account_page(request, api, me, str(account_id), refusal=refusal, status_code=403)
         log.info("account.deleted", account_id=str(account_id))
         return redirect(request, "/accounts?done=account-deleted")
+
+    # ---- merging a duplicate into this account
+
+    @get("/{account_id:uuid}/merge")
+    async def merge_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Template:
+        other = request.query_params.get("other") or ""
+        return await self._merge_page(request, api, me, str(account_id), other)
+
+    async def _merge_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        account_id: str,
+        other_id: str,
+        *,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        """Pick the duplicate (found by name, or a search), then compare the two side by side before merging."""
+        account, people = await asyncio.gather(api.account(account_id), load_people(api))
+        other = await chosen_account(api, other_id) if other_id and other_id != account_id else None
+        query = (request.query_params.get("q") or account.name).strip()
+        candidates: list[Account] = []
+        if other is None:
+            try:
+                found = await api.accounts({"q": query, "limit": "20"})
+            except ApiError as error:
+                if error.status not in (403, 422):
+                    raise
+            else:
+                candidates = [a for a in found.items if str(a.id) != account_id]
+        rows = []
+        if other is not None:
+            for name in ACCOUNT_FIELDS:
+                mine, theirs = getattr(account, name, UNSET), getattr(other, name, UNSET)
+                if mine is UNSET and theirs is UNSET:
+                    continue
+                empty = mine in (None, UNSET, "", [])
+                rows.append((ACCOUNT_FIELDS[name], mine, theirs, empty and theirs not in (None, UNSET, "", [])))
+        return customers_page(
+            request,
+            "customers/_merge.html",
+            me,
+            _("Merge into %(name)s") % {"name": account.name},
+            "customers",
+            account=account,
+            other=other,
+            query=query,
+            candidates=candidates,
+            rows=rows,
+            show=show_value(people, currency_of(me)),
+            refusal=refusal,
+            status_code=status_code,
+        )
+
+    @post("/{account_id:uuid}/merge")
+    async def merge(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        other = str((await request.form()).get("other") or "")
+        try:
+            await api.merge_accounts(str(account_id), [other])
+        except ApiError as error:
+            if error.status not in (400, 403, 404, 409, 422):
+                raise
+            refusal = (
+                _("Your role may not merge these accounts: you must be able to change this one and delete the other.")
+                if error.status == 403
+                else _("These accounts could not be merged. Choose the other account again.")
+            )
+            return await self._merge_page(
+                request, api, me, str(account_id), other, refusal=refusal, status_code=error.status
+            )
+        log.info("account.merged", account_id=str(account_id), merged=other)
+        return redirect(request, f"/accounts/{account_id}?done=account-merged")
 
     # ---- the record page and its panels
 
