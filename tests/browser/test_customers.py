@@ -22,7 +22,7 @@ ACCOUNT = "深圳华强电子有限公司"
 
 async def change_of(page: Any, field: str) -> tuple[str, str]:
     """The newest history entry's change of ``field``: (from, to)."""
-    line = page.locator("#history .changes li", has_text=field).first
+    line = page.locator("#timeline .changes li", has_text=field).first
     return (await line.locator(".change-from").inner_text(), await line.locator(".change-to").inner_text())
 
 
@@ -91,7 +91,7 @@ async def test_an_account_is_added_found_by_pinyin_changed_and_its_history_tells
     await page.fill("#field-city", "广州")
     await page.click("main button[type=submit]")
     await page.wait_for_url(f"{account_url}?done=account-saved")
-    assert "Chen Jie changed this account" in await page.inner_text("#history")
+    assert "Chen Jie changed this account" in await page.inner_text("#timeline")
     assert await change_of(page, "Heat") == ("Warm", "Hot")
     assert await change_of(page, "City") == ("深圳", "广州")
     await screenshot(page, "desktop-en-account")
@@ -114,7 +114,7 @@ async def test_an_account_is_added_found_by_pinyin_changed_and_its_history_tells
     # 简体中文: the same history in Chinese, and the other pages for the eye.
     await page.goto(account_url)
     await choose_language(page, "简体中文")
-    assert "Chen Jie 修改了此客户" in await page.inner_text("#history")
+    assert "Chen Jie 修改了此客户" in await page.inner_text("#timeline")
     assert await change_of(page, "客户热度") == ("温", "热")
     await screenshot(page, "desktop-zh-Hans-account")
     for name, path in (

@@ -1,4 +1,4 @@
-"""The API's accounts, contacts, history, team and search, in memory, on top of FakeApi and FakeAdmin.
+"""The API's accounts, contacts, history, timeline, team and search, in memory, on top of FakeApi and FakeAdmin.
 
 Like the API it leaves out the fields in ``hidden``, masks those in ``masked`` (in lists, or everywhere) and
 refuses writes to either, pages by cursor with a total on the first page, and answers problems with the
@@ -84,6 +84,7 @@ class FakeCustomers:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)  # filled by FakeActivities
     team: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     search_keys: dict[str, list[str]] = field(default_factory=dict)  # record id -> pinyin and the like
     hidden: set[str] = field(default_factory=set)
@@ -93,6 +94,7 @@ class FakeCustomers:
     may_export: bool = True
     may_delete: bool = True
     may_read_contacts: bool = True
+    may_read_timeline: bool = True
     clock: dt.datetime = NOW
 
     def __post_init__(self) -> None:
@@ -200,6 +202,10 @@ class FakeCustomers:
                 {**c, "changes": {k: v for k, v in c["changes"].items() if k not in self.hidden}} for c in entries
             ]
             return httpx.Response(200, json=visible)
+        if action == "merge" and method == "POST":
+            return self._merge(request, record)
+        if action == "timeline":
+            return self._timeline(request, record)
         if action == "contacts":
             if not self.may_read_contacts:
                 return problem(403, "forbidden")
@@ -308,6 +314,55 @@ class FakeCustomers:
         if changes:
             self.record_change(record["id"], "updated", changes)
         return httpx.Response(200, json=self.shape(record, "record"))
+
+    def _merge(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:
+        """Like the API: the others fill the survivor's empty fields, tags are joined, the others are deleted."""
+        if not self.may_delete:
+            return problem(403, "forbidden", "You may not delete the accounts merged in.")
+        ids = json.loads(request.content)["merge_ids"]
+        others = [a for a in self.accounts if a["id"] in ids and a["id"] != record["id"] and not a["deleted_at"]]
+        if len(others) != len(ids):
+            return invalid("merge_ids", "must be other accounts you can see")
+        for other in others:
+            for name, value in other.items():
+                if name in ACCOUNT_DEFAULTS and record.get(name) in (None, []) and value not in (None, []):
+                    record[name] = value
+            record["tags"] = list(dict.fromkeys([*record["tags"], *other["tags"]]))
+            other["deleted_at"] = self.tick()
+        self.record_change(record["id"], "merged", {})
+        return httpx.Response(200, json=self.shape(record, "record"))
+
+    def _timeline(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:
+        """The account's activities and the changes of it and its contacts, newest first; the cursor is an offset."""
+        if not self.may_read_timeline:
+            return problem(403, "forbidden")
+        contacts = {c["id"] for c in self.contacts if c["account_id"] == record["id"]}
+        items = [
+            {"type": "activity", "id": a["id"], "at": a["occurred_at"], "activity": a}
+            for a in self.activities
+            if a["account_id"] == record["id"]
+        ]
+        for change in self.changes:
+            if change["record_id"] == record["id"] or change["record_id"] in contacts:
+                items.append(
+                    {
+                        "type": "change",
+                        "id": change["id"],
+                        "at": change["occurred_at"],
+                        "action": change["action"],
+                        "actor_id": change["actor_id"],
+                        "record_type": "contact" if change["record_id"] in contacts else "account",
+                        "record_id": change["record_id"],
+                        "changes": {k: v for k, v in change["changes"].items() if k not in self.hidden},
+                    }
+                )
+        items.sort(key=lambda item: (item["at"], item["id"]), reverse=True)
+        start = int(request.url.params.get("cursor") or 0)
+        limit = int(request.url.params.get("limit", 50))
+        body: dict[str, Any] = {"items": items[start : start + limit]}
+        if start + limit < len(items):
+            body["next_cursor"] = str(start + limit)
+        return httpx.Response(200, json=body)
 
     def _team(self, request: httpx.Request, record: dict[str, Any], member_id: str | None) -> httpx.Response:
         team = self.team.setdefault(record["id"], [])

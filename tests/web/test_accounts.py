@@ -227,8 +227,8 @@ def test_the_record_page_shows_sections_badges_contacts_history_and_team(
     assert 'href="https://huaqiang.example.cn"' in html and 'href="mailto:sales@huaqiang.example.cn"' in html
     contacts = html.split('id="contacts-panel"')[1]
     assert "张伟" in contacts and "采购经理" in contacts and "badge--accent" in contacts
-    # the history says who changed what from what to what, in Chinese, with the member's name
-    history = html.split('id="history"')[1]
+    # the timeline says who changed what from what to what, in Chinese, with the member's name
+    history = html.split('id="timeline"')[1]
     assert "张伟 修改了此客户" in history
     assert re.search(
         r"客户热度</span>\s*<span class=\"change-from\">热</span>.*?<span class=\"change-to\">冷</span>", history, re.S
@@ -528,3 +528,33 @@ def form_values(client: TestClient[Any], page: str, action: str) -> dict[str, st
     reader.feed(client.get(page).text)
     reader.values.pop("_csrf_token", None)
     return reader.values
+
+
+def test_a_duplicate_is_found_compared_and_merged_into_the_account(
+    signed_in: TestClient[Any], crm: FakeCustomers, fake_api: FakeApi
+) -> None:
+    kept = huaqiang(crm, email=None, tags=["VIP"])
+    other = crm.add_account(name="深圳华强电子", email="hq@example.cn", tags=["华南"], city="深圳")
+    crm.add_account(name="Beta Electronics")
+    page = f"/accounts/{kept['id']}"
+    assert f'href="{page}/merge"' in signed_in.get(page).text
+
+    found = signed_in.get(f"{page}/merge?q=华强").text
+    assert f'href="{page}/merge?other={other["id"]}"' in found and "Beta Electronics" not in found
+
+    compare = signed_in.get(f"{page}/merge?other={other['id']}").text
+    assert re.search(r'<tr class="row--fills">\s*<th scope="row">Email</th>.*?hq@example.cn', compare, re.S)
+    assert f'name="other" value="{other["id"]}"' in compare
+
+    merged = post_form(signed_in, f"{page}/merge", {"other": other["id"]})
+    assert merged.status_code == 303 and merged.headers["location"] == f"{page}?done=account-merged"
+    assert json.loads(fake_api.calls("POST", f"/api/v1/accounts/{kept['id']}/merge")[-1].content) == {
+        "merge_ids": [other["id"]]
+    }
+    assert kept["email"] == "hq@example.cn" and kept["tags"] == ["VIP", "华南"] and other["deleted_at"]
+    assert "The accounts are merged." in signed_in.get(merged.headers["location"]).text
+
+    crm.may_delete = False
+    third = crm.add_account(name="华强电子（深圳）")
+    refused = post_form(signed_in, f"{page}/merge", {"other": third["id"]})
+    assert refused.status_code == 403 and "Your role may not merge these accounts" in refused.text

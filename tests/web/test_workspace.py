@@ -49,6 +49,7 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Home",
         "Accounts",
         "Contacts",
+        "Calendar",
         "Leads & customer pool",
         "Deals",
         "Quotes & orders",

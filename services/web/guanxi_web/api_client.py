@@ -7,7 +7,7 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 from __future__ import annotations
 
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -16,6 +16,8 @@ import structlog
 from guanxi.domain.access.schemas import DepartmentOut as Department
 from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
+from guanxi.domain.activities.schemas import ActivityOut as Activity
+from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
@@ -23,8 +25,6 @@ from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
-
-# The API's own response shapes (shared code), so the two services cannot drift apart.
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -34,6 +34,9 @@ from guanxi.domain.identity.schemas import TokenCreated as NewToken
 from guanxi.domain.identity.schemas import TokenOut as ApiToken
 from guanxi.domain.identity.schemas import UserOut as User
 from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
+
+# The API's own response shapes (shared code), so the two services cannot drift apart.
+from guanxi.domain.imports.schemas import ImportOut as Import
 from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
@@ -42,6 +45,7 @@ from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSetti
 __all__ = [
     "Account",
     "AccountPage",
+    "Activity",
     "ApiCaller",
     "ApiClient",
     "ApiError",
@@ -57,6 +61,7 @@ __all__ = [
     "FieldProblem",
     "FieldRules",
     "Identity",
+    "Import",
     "Invitation",
     "InvitationPreview",
     "Me",
@@ -69,6 +74,8 @@ __all__ = [
     "Role",
     "SearchHit",
     "Session",
+    "TimelineItem",
+    "TimelinePage",
     "TwoFactorSetup",
     "User",
     "Workspace",
@@ -361,6 +368,10 @@ class ApiCaller:
     async def restore_account(self, account_id: str) -> Account:
         return await self._call("POST", f"/api/v1/accounts/{quote(account_id, safe='')}/restore", Account)
 
+    async def merge_accounts(self, account_id: str, merge_ids: list[str]) -> Account:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/merge"
+        return await self._call("POST", path, Account, json={"merge_ids": merge_ids})
+
     async def deleted_accounts(self, cursor: str | None) -> AccountPage:
         params = {"cursor": cursor} if cursor else {}
         return await self._call("GET", "/api/v1/accounts/deleted", AccountPage, params=params)
@@ -404,6 +415,42 @@ class ApiCaller:
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
+
+    # Activities (跟进记录 and tasks), an account's timeline and a member's calendar.
+
+    async def timeline(self, account_id: str, cursor: str | None, limit: str) -> TimelinePage:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/timeline"
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return await self._call("GET", path, TimelinePage, params=params)
+
+    async def create_activity(self, body: dict[str, Any]) -> Activity:
+        return await self._call("POST", "/api/v1/activities", Activity, json=msgspec.to_builtins(body))
+
+    async def set_task_done(self, activity_id: str, done: bool) -> Activity:
+        path = f"/api/v1/activities/{quote(activity_id, safe='')}/done"
+        return await self._call("POST", path, Activity, params={"done": "true" if done else "false"})
+
+    async def calendar(self, start: str, end: str) -> list[Activity]:
+        return await self._call("GET", "/api/v1/calendar", list[Activity], params={"start": start, "end": end})
+
+    # Imports of accounts from CSV or XLSX: the file goes to the API as it came (multipart), then mapping and start.
+
+    async def upload_import(self, module: str, filename: str, file: IO[bytes], content_type: str) -> Import:
+        files = {"file": (filename, file, content_type or "application/octet-stream")}
+        return await self._call("POST", "/api/v1/imports", Import, params={"module": module}, files=files)
+
+    async def import_(self, import_id: str) -> Import:
+        return await self._call("GET", f"/api/v1/imports/{quote(import_id, safe='')}", Import)
+
+    async def map_import(self, import_id: str, mapping: dict[str, str | None], duplicates: str) -> Import:
+        path = f"/api/v1/imports/{quote(import_id, safe='')}/mapping"
+        return await self._call("PUT", path, Import, json={"mapping": mapping, "duplicates": duplicates})
+
+    async def start_import(self, import_id: str) -> Import:
+        return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/start", Import)
+
+    async def undo_import(self, import_id: str) -> Import:
+        return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/undo", Import)
 
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
         """One of the API's CSV exports as an open response, so the web passes it on without holding it in
@@ -465,19 +512,34 @@ class ApiCaller:
         return await self._call("POST", "/api/v1/auth/password-reset/confirm", User, json=body)
 
     async def _call(
-        self, method: str, path: str, into: type[T] | None, *, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        into: type[T] | None,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, IO[bytes], str]] | None = None,
     ) -> T:
-        response = await self._send(method, path, json=json, params=params)
+        response = await self._send(method, path, json=json, params=params, files=files)
         if into is None:
             return None  # type: ignore[return-value]
         return msgspec.json.decode(response.content, type=into)
 
     async def _send(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, IO[bytes], str]] | None = None,
     ) -> httpx.Response:
         """The API's answer; a problem becomes :class:`ApiError`, a network failure :class:`ApiUnavailable`."""
         try:
-            response = await self._http.request(method, path, json=json, params=params, headers=self._headers)
+            response = await self._http.request(
+                method, path, json=json, params=params, files=files, headers=self._headers
+            )
         except httpx.HTTPError as error:
             log.warning("api.unreachable", method=method, path=path, error=type(error).__name__)
             raise ApiUnavailable(str(error)) from error

@@ -21,9 +21,11 @@ from litestar.template import TemplateConfig
 
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
+from guanxi_web.controllers.activities import ActivityController, CalendarController
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.health import HealthController
+from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
@@ -59,6 +61,9 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             WorkspaceController,
             AccountController,
             ContactController,
+            ImportController,
+            ActivityController,
+            CalendarController,
             SearchController,
             SettingsController,
             InvitationController,

@@ -134,6 +134,12 @@ def day(value: dt.date | None) -> str:
     return format_date(value, format="medium", locale=babel_locale())
 
 
+def weekday(value: dt.date) -> str:
+    """A day of the calendar: "Mon, Nov 30" / "11月30日周一"."""
+    chinese = babel_locale().startswith("zh")
+    return format_date(value, format="MMMd日 EEE" if chinese else "EEE, MMM d", locale=babel_locale())
+
+
 def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     """How long ago, the way people say it ("3 minutes ago", "3分钟前"); the exact moment goes in a title."""
     if value is None:

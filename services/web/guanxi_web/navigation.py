@@ -25,6 +25,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("home", N_("Home"), "home", "", built=True, path="/home"),
     Section("customers", N_("Accounts"), "customers", "", built=True, path="/accounts"),
     Section("contacts", N_("Contacts"), "contacts", "", built=True, path="/contacts"),
+    Section("calendar", N_("Calendar"), "calendar", "", built=True, path="/calendar"),
     Section(
         "leads",
         N_("Leads & customer pool"),

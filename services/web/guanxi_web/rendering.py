@@ -16,7 +16,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Stream, Template
 
-from guanxi_web import i18n
+from guanxi_web import activities, i18n
 from guanxi_web.api_client import Me
 from guanxi_web.customers import CHANNELS, COLLABORATOR_ACCESS, HEAT, KINDS, SORTS, STAGES, is_masked, is_unset
 from guanxi_web.navigation import ADMIN_ROLES, ROLE_LABELS, SECTIONS, SETTINGS_PAGES
@@ -97,9 +97,24 @@ def template_engine() -> JinjaTemplateEngine:
         CHANNELS=CHANNELS,
         SORTS=SORTS,
         COLLABORATOR_ACCESS=COLLABORATOR_ACCESS,
+        ACTIVITY_KINDS=activities.KINDS,
+        DIRECTIONS=activities.DIRECTIONS,
+        KIND_FIELDS=activities.KIND_FIELDS,
+        local_time=activities.local_time,
+        zoned=activities.zoned,
+        direction_options=activities.direction_options,
+        LOG_BUTTONS=activities.LOG_BUTTONS,
+        ACTIVITY_ICONS=activities.ICONS,
     )
     environment.filters.update(
-        percent=i18n.percent, number=i18n.number, when=i18n.when, day=i18n.day, ago=i18n.ago, money=i18n.money
+        percent=i18n.percent,
+        number=i18n.number,
+        when=i18n.when,
+        weekday=i18n.weekday,
+        day=i18n.day,
+        ago=i18n.ago,
+        money=i18n.money,
+        minutes=activities.minutes,
     )
     # ``{% if account.heat is unset %}``: the API left the field out, the reader's role may not see it.
     environment.tests.update(unset=is_unset, masked=is_masked)

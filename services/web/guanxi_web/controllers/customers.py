@@ -22,6 +22,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from msgspec import UNSET
 
+from guanxi_web.activities import LOGGED_KINDS, log_form, read_log_form, timeline_entries, zone_of
 from guanxi_web.api_client import (
     Account,
     AccountPage,
@@ -85,7 +86,10 @@ NOTICES = {
     "contact-saved": N_("Your changes are saved."),
     "contact-deleted": N_("The contact is deleted."),
     "team-saved": N_("The account's team is updated."),
+    "activity-logged": N_("Logged."),
+    "account-merged": N_("The accounts are merged. The other one is in the recycle bin for 30 days."),
 }
+TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 
 
 def notice_of(request: Request[Any, Any, Any]) -> str | None:
@@ -419,6 +423,92 @@ class AccountController(Controller):
         log.info("account.deleted", account_id=str(account_id))
         return redirect(request, "/accounts?done=account-deleted")
 
+    # ---- merging a duplicate into this account
+
+    @get("/{account_id:uuid}/merge")
+    async def merge_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Template:
+        other = request.query_params.get("other") or ""
+        return await self._merge_page(request, api, me, str(account_id), other)
+
+    async def _merge_page(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        account_id: str,
+        other_id: str,
+        *,
+        refusal: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        """Pick the duplicate (found by name, or a search), then compare the two side by side before merging."""
+        account, people = await asyncio.gather(api.account(account_id), load_people(api))
+        other = await chosen_account(api, other_id) if other_id and other_id != account_id else None
+        query = (request.query_params.get("q") or account.name).strip()
+        candidates: list[Account] = []
+        if other is None:
+            try:
+                found = await api.accounts({"q": query, "limit": "20"})
+            except ApiError as error:
+                if error.status not in (403, 422):
+                    raise
+            else:
+                candidates = [a for a in found.items if str(a.id) != account_id]
+        rows = []
+        if other is not None:
+            for name in ACCOUNT_FIELDS:
+                mine, theirs = getattr(account, name, UNSET), getattr(other, name, UNSET)
+                if mine is UNSET and theirs is UNSET:
+                    continue
+                empty = mine in (None, UNSET, "", [])
+                rows.append((ACCOUNT_FIELDS[name], mine, theirs, empty and theirs not in (None, UNSET, "", [])))
+        return customers_page(
+            request,
+            "customers/_merge.html",
+            me,
+            _("Merge into %(name)s") % {"name": account.name},
+            "customers",
+            account=account,
+            other=other,
+            query=query,
+            candidates=candidates,
+            rows=rows,
+            show=show_value(people, currency_of(me)),
+            refusal=refusal,
+            status_code=status_code,
+        )
+
+    @post("/{account_id:uuid}/merge")
+    async def merge(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        other = str((await request.form()).get("other") or "")
+        try:
+            await api.merge_accounts(str(account_id), [other])
+        except ApiError as error:
+            if error.status not in (400, 403, 404, 409, 422):
+                raise
+            refusal = (
+                _("Your role may not merge these accounts: you must be able to change this one and delete the other.")
+                if error.status == 403
+                else _("These accounts could not be merged. Choose the other account again.")
+            )
+            return await self._merge_page(
+                request, api, me, str(account_id), other, refusal=refusal, status_code=error.status
+            )
+        log.info("account.merged", account_id=str(account_id), merged=other)
+        return redirect(request, f"/accounts/{account_id}?done=account-merged")
+
     # ---- the record page and its panels
 
     @get("/{account_id:uuid}")
@@ -440,27 +530,24 @@ class AccountController(Controller):
         *,
         contact_form: Form | None = None,
         team_form: Form | None = None,
+        log: Form | None = None,
         refusal: str | None = None,
         status_code: int = 200,
     ) -> Template:
         account = await api.account(account_id)
         people = await load_people(api)
-        contacts_context, team_context, changes = await asyncio.gather(
+        contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
             self._team_context(api, account_id, team_form, people, str(account.owner_id)),
-            optional(api.account_history(account_id)),
+        )
+        kind = request.query_params.get("log") or ""
+        if kind not in LOGGED_KINDS:
+            kind = ""
+        timeline_context = await self._timeline_context(
+            api, me, account_id, people, contacts_context["contacts"], log=log or (log_form(kind) if kind else None)
         )
         currency = currency_of(me)
         skip = () if account.kind == "individual" else (PERSON_SECTION,)
-        history = None
-        if changes is not None:
-            history = history_entries(
-                changes,
-                ACCOUNT_FIELDS,
-                noun="account",
-                people=people,
-                currency=currency,
-            )
         return customers_page(
             request,
             "customers/_account.html",
@@ -471,11 +558,121 @@ class AccountController(Controller):
             owner=people.get(str(account.owner_id)),
             sections=record_sections(ACCOUNT_SECTIONS, ACCOUNT_FIELDS, account, skip=skip),
             show=show_value(people, currency),
-            history=history,
             refusal=refusal,
             status_code=status_code,
-            **{**contacts_context, **team_context},
+            **{**contacts_context, **team_context, **timeline_context},
         )
+
+    async def _timeline_context(
+        self,
+        api: ApiCaller,
+        me: Me,
+        account_id: str,
+        people: Mapping[str, Member],
+        contacts: ContactPage | None,
+        *,
+        log: Form | None = None,
+        notice: str | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """The timeline (None when the role may not read it) with the quick-log bar; ``log`` is the form when it
+        is open (picked from the bar, or sent back with errors)."""
+        page = await optional(api.timeline(account_id, cursor, TIMELINE_PAGE))
+        entries = None
+        if page is not None:
+            entries = timeline_entries(
+                page.items,
+                people=people,
+                currency=currency_of(me),
+                contact_names={str(c.id): c.name for c in contacts.items} if contacts else {},
+            )
+        more = f"/accounts/{account_id}/timeline?cursor={page.next_cursor}" if page and page.next_cursor else None
+        return {
+            "account_id": account_id,
+            "timeline": entries,
+            "timeline_more": more,
+            "log_kinds": LOGGED_KINDS,
+            "log_form": log,
+            "log_notice": notice,
+            "people": people,
+            "zone": zone_of(me),
+        }
+
+    @get("/{account_id:uuid}/timeline")
+    async def timeline(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Template:
+        """ "Load more" of the timeline: the next entries (HTMX appends them), or without JavaScript a page of them."""
+        cursor = request.query_params.get("cursor") or None
+        account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
+        contacts = await optional(api.account_contacts(str(account_id)))
+        context = await self._timeline_context(api, me, str(account_id), people, contacts, cursor=cursor)
+        if hx_target(request) == "timeline-items":
+            return fragment("activities/_timeline_more.html", **context)
+        return customers_page(
+            request, "activities/_timeline_page.html", me, account.name, "customers", account=account, **context
+        )
+
+    @get("/{account_id:uuid}/log")
+    async def log_picker(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        """The quick-log bar with one kind's form open (HTMX); without JavaScript the bar's links open the account
+        page with the form open."""
+        kind = request.query_params.get("kind") or ""
+        if kind not in LOGGED_KINDS:
+            kind = ""
+        if hx_target(request) != "log-panel":
+            return redirect(
+                request, f"/accounts/{account_id}?log={kind}#log-panel" if kind else f"/accounts/{account_id}"
+            )
+        return fragment(
+            "activities/_log_bar.html",
+            account_id=str(account_id),
+            log_kinds=LOGGED_KINDS,
+            log_form=log_form(kind) if kind else None,
+        )
+
+    @post("/{account_id:uuid}/activities")
+    async def log_activity(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form, body = read_log_form(await request.form(), zone_of(me))
+        status = 422 if form.invalid else 200
+        if not form.invalid:
+            try:
+                activity = await api.create_activity({**body, "account_id": str(account_id)})
+            except ApiError as error:
+                if error.status in (401, 404):
+                    raise
+                refuse(form, error, _("Your role may not log activities on this account."))
+                status = refusal_status(error)
+            else:
+                log.info("activity.logged", activity_id=str(activity.id), kind=activity.kind)
+        logged = status == 200
+        if hx_target(request) == "timeline":
+            people = await load_people(api)
+            contacts = await optional(api.account_contacts(str(account_id)))
+            notice = _(NOTICES["activity-logged"]) if logged else None
+            context = await self._timeline_context(
+                api, me, str(account_id), people, contacts, log=None if logged else form, notice=notice
+            )
+            return fragment("activities/_timeline.html", status, **context)
+        if logged:
+            return redirect(request, f"/accounts/{account_id}?done=activity-logged#timeline")
+        return await self._account_page(request, api, me, str(account_id), log=form, status_code=status)
 
     async def _contacts_context(
         self, api: ApiCaller, account_id: str, form: Form | None, notice: str | None = None

@@ -1,0 +1,91 @@
+"""Tasks done and opened again, and the signed-in member's calendar (日程): the tasks and meetings of a week."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import structlog
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Template
+
+from guanxi_web.activities import read_week, week_bounds, week_days, zone_of
+from guanxi_web.api_client import ApiCaller, ApiError, Me
+from guanxi_web.controllers.customers import account_names, customers_page, fragment
+from guanxi_web.dependencies import provide_me
+from guanxi_web.i18n import _
+from guanxi_web.session import hx_target, redirect, safe_next
+
+log = structlog.get_logger("web.activities")
+
+
+class ActivityController(Controller):
+    path = "/activities"
+    tags = ["activities"]
+    dependencies = {"me": Provide(provide_me)}
+
+    @post("/{activity_id:uuid}/done")
+    async def done(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        activity_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        """Tick a task off (or open it again); HTMX swaps just the task, a plain form goes back where it was."""
+        data = await request.form()
+        done = str(data.get("done") or "true") != "false"
+        back = str(data.get("back") or "")
+        try:
+            activity = await api.set_task_done(str(activity_id), done)
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            return customers_page(request, "activities/_no_access.html", me, _("Tasks"), "calendar", status_code=403)
+        log.info("task.done" if done else "task.reopened", activity_id=str(activity_id))
+        target = hx_target(request) or ""
+        if target.startswith("calendar-"):
+            names = await account_names(api, [str(activity.account_id)])
+            return fragment(
+                "activities/_calendar_item.html", item=activity, zone=zone_of(me), accounts=names, back=back
+            )
+        if target.startswith("activity-"):
+            return fragment("activities/_activity_item.html", activity=activity, zone=zone_of(me))
+        return redirect(request, safe_next(back, f"/accounts/{activity.account_id}#timeline"))
+
+
+class CalendarController(Controller):
+    path = "/calendar"
+    tags = ["activities"]
+    dependencies = {"me": Provide(provide_me)}
+
+    @get("")
+    async def calendar(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+    ) -> Template:
+        zone = zone_of(me)
+        today = dt.datetime.now(zone).date()
+        monday = read_week(request.query_params.get("week"), today)
+        start, end = week_bounds(monday, zone)
+        items = await api.calendar(start.isoformat(), end.isoformat())
+        names = await account_names(api, [str(item.account_id) for item in items])
+        days = week_days(monday, items, zone, today)
+        return customers_page(
+            request,
+            "activities/_calendar.html",
+            me,
+            _("Calendar"),
+            "calendar",
+            days=days,
+            accounts=names,
+            zone=zone,
+            monday=monday,
+            sunday=monday + dt.timedelta(days=6),
+            previous=f"/calendar?week={monday - dt.timedelta(days=7)}",
+            following=f"/calendar?week={monday + dt.timedelta(days=7)}",
+            this_week="/calendar" if monday != today - dt.timedelta(days=today.weekday()) else None,
+            back=f"/calendar?week={monday}",
+        )
