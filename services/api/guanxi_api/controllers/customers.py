@@ -7,7 +7,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from guanxi.db.engine import get_sessionmaker
@@ -86,21 +86,49 @@ def contact_out(row: dict[str, Any]) -> ContactOut:
 
 
 def account_page(page: Page) -> AccountPage:
-    return AccountPage(
-        items=[account_out(row) for row in page.rows],
-        next_cursor=page.next_cursor,
-        total=page.total,
-        total_capped_at=service.repository.COUNT_CAP if page.total is not None else None,
-    )
+    return AccountPage(items=[account_out(row) for row in page.rows], **page_extras(page))
 
 
 def contact_page(page: Page) -> ContactPage:
-    return ContactPage(
-        items=[contact_out(row) for row in page.rows],
-        next_cursor=page.next_cursor,
-        total=page.total,
-        total_capped_at=service.repository.COUNT_CAP if page.total is not None else None,
+    return ContactPage(items=[contact_out(row) for row in page.rows], **page_extras(page))
+
+
+def page_extras(page: Page) -> dict[str, Any]:
+    capped = service.repository.COUNT_CAP if page.total is not None else None
+    return {"next_cursor": page.next_cursor, "total": page.total, "total_capped_at": capped}
+
+
+def account_filters(
+    request: Request[Any, Any, Any],
+    owner_id: FromQuery[uuid.UUID | None] = None,
+    tag: FromQuery[str | None] = None,
+    heat: FromQuery[Heat | None] = None,
+    lifecycle_stage: FromQuery[Stage | None] = None,
+    kind: FromQuery[Kind | None] = None,
+    city: FromQuery[str | None] = None,
+    q: FromQuery[str | None] = None,
+) -> service.Filters:
+    """The filters of the account list and its export (``?cf.<key>=`` for custom fields)."""
+    return service.Filters(
+        owner_id=owner_id,
+        tag=tag,
+        heat=heat,
+        lifecycle_stage=lifecycle_stage,
+        kind=kind,
+        city=city,
+        q=q,
+        custom=custom_filters(request),
     )
+
+
+def contact_filters(
+    request: Request[Any, Any, Any],
+    owner_id: FromQuery[uuid.UUID | None] = None,
+    account_id: FromQuery[uuid.UUID | None] = None,
+    q: FromQuery[str | None] = None,
+) -> service.Filters:
+    """The filters of the contact list and its export."""
+    return service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
 
 
 async def with_view(
@@ -215,25 +243,89 @@ def collaborators_out(rows: list[Any]) -> list[CollaboratorOut]:
     ]
 
 
-class AccountController(Controller):
-    path = "/api/v1/accounts"
+class RecordController(Controller):
+    """What the account and contact APIs share: the list and its export, bulk actions and the history."""
+
+    model: ClassVar[Record]
+    module: ClassVar[str]  # the data-scope module, also the token scope: customers or contacts
     tags = ["customers"]
     dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
 
-    @get("", summary="Accounts you may see, filtered, sorted, by keyset pages", responses=problems(401, 403, 422))
-    async def list_accounts(
+    async def page(
+        self,
+        db: AsyncSession,
+        access: Access,
+        filters: service.Filters,
+        sort: str | None,
+        view: uuid.UUID | None,
+        cursor: str | None,
+        limit: int,
+        count: bool,
+    ) -> Page:
+        filters, order, _ = await with_view(db, access, view, self.module, filters, sort)
+        return await service.list_records(
+            db, access, self.model, filters, sort=order, cursor=cursor, limit=limit, count=count
+        )
+
+    async def export(
         self,
         request: Request[Any, Any, Any],
+        auth: AuthContext,
+        access: Access,
+        db: AsyncSession,
+        filters: service.Filters,
+        sort: str | None,
+        view: uuid.UUID | None,
+    ) -> Stream:
+        filters, order, columns = await with_view(db, access, view, self.module, filters, sort)
+        return await export_file(request, auth, access, db, self.model, filters, order, export_format(request), columns)
+
+    @post(
+        "/bulk",
+        status_code=200,
+        summary="Bulk action",
+        description=BULK_DESCRIPTION,
+        responses=problems(400, 401, 403, 422),
+    )
+    async def bulk(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[BulkIn],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        tag: FromQuery[str | None] = None,
-        heat: FromQuery[Heat | None] = None,
-        lifecycle_stage: FromQuery[Stage | None] = None,
-        kind: FromQuery[Kind | None] = None,
-        city: FromQuery[str | None] = None,
-        q: FromQuery[str | None] = None,
+    ) -> BulkOut:
+        return await run_bulk(request, auth, access, db, self.model, data)
+
+    @get("/{record_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))
+    async def history(
+        self,
+        record_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[ChangeOut]:
+        auth.require_token_scope(self.module, "read")
+        return msgspec.convert(await service.history(db, access, self.model, record_id), list[ChangeOut])
+
+
+class AccountController(RecordController):
+    path = "/api/v1/accounts"
+    model = Account
+    module = "customers"
+
+    @get(
+        "",
+        summary="Accounts you may see, filtered, sorted, by keyset pages",
+        dependencies={"filters": Provide(account_filters, sync_to_thread=False)},
+        responses=problems(401, 403, 422),
+    )
+    async def list_accounts(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        filters: NamedDependency[service.Filters],
         sort: FromQuery[Sort | None] = None,
         view: FromQuery[uuid.UUID | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -241,21 +333,7 @@ class AccountController(Controller):
         count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
     ) -> AccountPage:
         auth.require_token_scope("customers", "read")
-        filters = service.Filters(
-            owner_id=owner_id,
-            tag=tag,
-            heat=heat,
-            lifecycle_stage=lifecycle_stage,
-            kind=kind,
-            city=city,
-            q=q,
-            custom=custom_filters(request),
-        )
-        filters, order, _ = await with_view(db, access, view, "customers", filters, sort)
-        page = await service.list_records(
-            db, access, Account, filters, sort=order, cursor=cursor, limit=limit, count=count
-        )
-        return account_page(page)
+        return account_page(await self.page(db, access, filters, sort, view, cursor, limit, count))
 
     @post(
         "",
@@ -279,23 +357,6 @@ class AccountController(Controller):
         created = account_out(row)
         created.possible_duplicates = [duplicate_out(d) for d in found]
         return created
-
-    @post(
-        "/bulk",
-        status_code=200,
-        summary="Bulk action on accounts",
-        description=BULK_DESCRIPTION,
-        responses=problems(400, 401, 403, 422),
-    )
-    async def bulk_accounts(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[BulkIn],
-        auth: NamedDependency[AuthContext],
-        access: NamedDependency[Access],
-        db: NamedDependency[AsyncSession],
-    ) -> BulkOut:
-        return await run_bulk(request, auth, access, db, Account, data)
 
     @post(
         "/duplicates",
@@ -345,6 +406,7 @@ class AccountController(Controller):
     @get(
         ["/export.csv", "/export.xlsx"],
         summary="Export the accounts of a filtered list as CSV or XLSX (streamed)",
+        dependencies={"filters": Provide(account_filters, sync_to_thread=False)},
         responses=problems(401, 403, 422),
     )
     async def export_accounts(
@@ -353,24 +415,11 @@ class AccountController(Controller):
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        tag: FromQuery[str | None] = None,
-        heat: FromQuery[Heat | None] = None,
-        lifecycle_stage: FromQuery[Stage | None] = None,
-        q: FromQuery[str | None] = None,
+        filters: NamedDependency[service.Filters],
         sort: FromQuery[Sort | None] = None,
         view: FromQuery[uuid.UUID | None] = None,
     ) -> Stream:
-        filters = service.Filters(
-            owner_id=owner_id,
-            tag=tag,
-            heat=heat,
-            lifecycle_stage=lifecycle_stage,
-            q=q,
-            custom=custom_filters(request),
-        )
-        filters, order, columns = await with_view(db, access, view, "customers", filters, sort)
-        return await export_file(request, auth, access, db, Account, filters, order, export_format(request), columns)
+        return await self.export(request, auth, access, db, filters, sort, view)
 
     @get("/deleted", summary="Accounts deleted in the last 30 days (administrators)", responses=problems(401, 403))
     async def deleted_accounts(
@@ -467,17 +516,6 @@ class AccountController(Controller):
         )
         return contact_page(page)
 
-    @get("/{account_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))
-    async def account_history(
-        self,
-        account_id: FromPath[uuid.UUID],
-        auth: NamedDependency[AuthContext],
-        access: NamedDependency[Access],
-        db: NamedDependency[AsyncSession],
-    ) -> list[ChangeOut]:
-        auth.require_token_scope("customers", "read")
-        return msgspec.convert(await service.history(db, access, Account, account_id), list[ChangeOut])
-
     @get(
         "/{account_id:uuid}/collaborators",
         summary="Who works on this account besides its owner (团队成员)",
@@ -553,21 +591,23 @@ class AccountController(Controller):
         await db.commit()
 
 
-class ContactController(Controller):
+class ContactController(RecordController):
     path = "/api/v1/contacts"
-    tags = ["customers"]
-    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+    model = Contact
+    module = "contacts"
 
-    @get("", summary="Contacts you may see, by keyset pages", responses=problems(401, 403, 422))
+    @get(
+        "",
+        summary="Contacts you may see, by keyset pages",
+        dependencies={"filters": Provide(contact_filters, sync_to_thread=False)},
+        responses=problems(401, 403, 422),
+    )
     async def list_contacts(
         self,
-        request: Request[Any, Any, Any],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        account_id: FromQuery[uuid.UUID | None] = None,
-        q: FromQuery[str | None] = None,
+        filters: NamedDependency[service.Filters],
         sort: FromQuery[Sort | None] = None,
         view: FromQuery[uuid.UUID | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -575,13 +615,7 @@ class ContactController(Controller):
         count: FromQuery[Annotated[bool, Parameter(description=COUNT_HELP)]] = False,
     ) -> ContactPage:
         auth.require_token_scope("contacts", "read")
-        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
-        filters, order, _ = await with_view(db, access, view, "contacts", filters, sort)
-        return contact_page(
-            await service.list_records(
-                db, access, Contact, filters, sort=order, cursor=cursor, limit=limit, count=count
-            )
-        )
+        return contact_page(await self.page(db, access, filters, sort, view, cursor, limit, count))
 
     @post("", status_code=201, summary="Add a contact to an account", responses=problems(400, 401, 403, 422))
     async def create_contact(
@@ -630,6 +664,7 @@ class ContactController(Controller):
     @get(
         ["/export.csv", "/export.xlsx"],
         summary="Export the contacts of a filtered list as CSV or XLSX (streamed)",
+        dependencies={"filters": Provide(contact_filters, sync_to_thread=False)},
         responses=problems(401, 403, 422),
     )
     async def export_contacts(
@@ -638,32 +673,11 @@ class ContactController(Controller):
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        account_id: FromQuery[uuid.UUID | None] = None,
-        q: FromQuery[str | None] = None,
+        filters: NamedDependency[service.Filters],
         sort: FromQuery[Sort | None] = None,
         view: FromQuery[uuid.UUID | None] = None,
     ) -> Stream:
-        filters = service.Filters(owner_id=owner_id, account_id=account_id, q=q, custom=custom_filters(request))
-        filters, order, columns = await with_view(db, access, view, "contacts", filters, sort)
-        return await export_file(request, auth, access, db, Contact, filters, order, export_format(request), columns)
-
-    @post(
-        "/bulk",
-        status_code=200,
-        summary="Bulk action on contacts (change owner or delete)",
-        description=BULK_DESCRIPTION,
-        responses=problems(400, 401, 403, 422),
-    )
-    async def bulk_contacts(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[BulkIn],
-        auth: NamedDependency[AuthContext],
-        access: NamedDependency[Access],
-        db: NamedDependency[AsyncSession],
-    ) -> BulkOut:
-        return await run_bulk(request, auth, access, db, Contact, data)
+        return await self.export(request, auth, access, db, filters, sort, view)
 
     @get("/deleted", summary="Contacts deleted in the last 30 days (administrators)", responses=problems(401, 403))
     async def deleted_contacts(
@@ -740,17 +754,6 @@ class ContactController(Controller):
         await audit_action(db, auth, request, "contact.restored", target_type="contact", target_id=contact_id)
         await db.commit()
         return contact_out(row)
-
-    @get("/{contact_id:uuid}/history", summary="Who changed what, and when", responses=problems(401, 403, 404))
-    async def contact_history(
-        self,
-        contact_id: FromPath[uuid.UUID],
-        auth: NamedDependency[AuthContext],
-        access: NamedDependency[Access],
-        db: NamedDependency[AsyncSession],
-    ) -> list[ChangeOut]:
-        auth.require_token_scope("contacts", "read")
-        return msgspec.convert(await service.history(db, access, Contact, contact_id), list[ChangeOut])
 
 
 class SearchController(Controller):
