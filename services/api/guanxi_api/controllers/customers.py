@@ -280,6 +280,43 @@ class RecordController(Controller):
         filters, order, columns = await with_view(db, access, view, self.module, filters, sort)
         return await export_file(request, auth, access, db, self.model, filters, order, export_format(request), columns)
 
+    async def remove(
+        self, request: Request[Any, Any, Any], auth: AuthContext, access: Access, db: AsyncSession, record_id: uuid.UUID
+    ) -> None:
+        auth.require_token_scope(self.module, "write")
+        await service.delete_record(db, access, self.model, record_id)
+        kind = service.RECORD_TYPE[self.model]
+        await audit_action(db, auth, request, f"{kind}.deleted", target_type=kind, target_id=record_id)
+        await db.commit()
+
+    async def restore(
+        self, request: Request[Any, Any, Any], auth: AuthContext, access: Access, db: AsyncSession, record_id: uuid.UUID
+    ) -> dict[str, Any]:
+        auth.require_token_scope(self.module, "write")
+        row = await service.restore_record(db, access, self.model, record_id)
+        kind = service.RECORD_TYPE[self.model]
+        await audit_action(db, auth, request, f"{kind}.restored", target_type=kind, target_id=record_id)
+        await db.commit()
+        return row
+
+    async def merge(
+        self,
+        request: Request[Any, Any, Any],
+        auth: AuthContext,
+        access: Access,
+        db: AsyncSession,
+        record_id: uuid.UUID,
+        merge_ids: list[uuid.UUID],
+    ) -> dict[str, Any]:
+        auth.require_token_scope(self.module, "write")
+        merge = service.merge_accounts if self.model is Account else service.merge_contacts
+        row = await merge(db, access, record_id, merge_ids)
+        kind = service.RECORD_TYPE[self.model]
+        merged = [str(i) for i in merge_ids]
+        await audit_action(db, auth, request, f"{kind}.merged", target_type=kind, target_id=record_id, merged=merged)
+        await db.commit()
+        return row
+
     @post(
         "/bulk",
         status_code=200,
@@ -389,19 +426,7 @@ class AccountController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> AccountOut:
-        auth.require_token_scope("customers", "write")
-        row = await service.merge_accounts(db, access, account_id, data.merge_ids)
-        await audit_action(
-            db,
-            auth,
-            request,
-            "account.merged",
-            target_type="account",
-            target_id=account_id,
-            merged=[str(i) for i in data.merge_ids],
-        )
-        await db.commit()
-        return account_out(row)
+        return account_out(await self.merge(request, auth, access, db, account_id, data.merge_ids))
 
     @get(
         ["/export.csv", "/export.xlsx"],
@@ -472,10 +497,7 @@ class AccountController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> None:
-        auth.require_token_scope("customers", "write")
-        await service.delete_record(db, access, Account, account_id)
-        await audit_action(db, auth, request, "account.deleted", target_type="account", target_id=account_id)
-        await db.commit()
+        await self.remove(request, auth, access, db, account_id)
 
     @post(
         "/{account_id:uuid}/restore",
@@ -491,11 +513,7 @@ class AccountController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> AccountOut:
-        auth.require_token_scope("customers", "write")
-        row = await service.restore_record(db, access, Account, account_id)
-        await audit_action(db, auth, request, "account.restored", target_type="account", target_id=account_id)
-        await db.commit()
-        return account_out(row)
+        return account_out(await self.restore(request, auth, access, db, account_id))
 
     @get("/{account_id:uuid}/contacts", summary="The contacts of an account", responses=problems(401, 403, 404))
     async def account_contacts(
@@ -647,19 +665,7 @@ class ContactController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> ContactOut:
-        auth.require_token_scope("contacts", "write")
-        row = await service.merge_contacts(db, access, contact_id, data.merge_ids)
-        await audit_action(
-            db,
-            auth,
-            request,
-            "contact.merged",
-            target_type="contact",
-            target_id=contact_id,
-            merged=[str(i) for i in data.merge_ids],
-        )
-        await db.commit()
-        return contact_out(row)
+        return contact_out(await self.merge(request, auth, access, db, contact_id, data.merge_ids))
 
     @get(
         ["/export.csv", "/export.xlsx"],
@@ -730,10 +736,7 @@ class ContactController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> None:
-        auth.require_token_scope("contacts", "write")
-        await service.delete_record(db, access, Contact, contact_id)
-        await audit_action(db, auth, request, "contact.deleted", target_type="contact", target_id=contact_id)
-        await db.commit()
+        await self.remove(request, auth, access, db, contact_id)
 
     @post(
         "/{contact_id:uuid}/restore",
@@ -749,11 +752,7 @@ class ContactController(RecordController):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> ContactOut:
-        auth.require_token_scope("contacts", "write")
-        row = await service.restore_record(db, access, Contact, contact_id)
-        await audit_action(db, auth, request, "contact.restored", target_type="contact", target_id=contact_id)
-        await db.commit()
-        return contact_out(row)
+        return contact_out(await self.restore(request, auth, access, db, contact_id))
 
 
 class SearchController(Controller):
