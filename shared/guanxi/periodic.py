@@ -30,6 +30,7 @@ SCHEDULE = (
     Periodic("audit.purge_expired", 24 * 3600),
     Periodic("customers.purge_deleted", 24 * 3600),
     Periodic("activities.schedule_reminders", 300),  # a reminder goes out within five minutes of its time
+    Periodic("pools.reclaim", 24 * 3600),  # unattended customers back to the pool, then the owners' warnings
 )
 
 

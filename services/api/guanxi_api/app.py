@@ -26,6 +26,7 @@ from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
+from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.controllers.views import ViewController
 from guanxi_api.dependencies import audit_refusal, provide_db
@@ -97,6 +98,8 @@ def create_app() -> Litestar:
             CustomFieldController,
             ActivityController,
             ViewController,
+            PoolController,
+            AccountPoolController,
             AttachmentController,
             ImportController,
             InvitationAdminController,

@@ -5,6 +5,7 @@ from guanxi.domain.attachments import models as attachments_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.imports import models as imports_models
+from guanxi.domain.pools import models as pools_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "customers_models",
     "customfields_models",
     "imports_models",
+    "pools_models",
     "timeline_models",
     "views_models",
 ]

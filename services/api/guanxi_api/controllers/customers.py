@@ -213,7 +213,17 @@ async def run_bulk(
 ) -> BulkOut:
     auth.require_token_scope(MODULE_SCOPE[model], "write")
     selection = await bulk.bulk_selection(db, access, model, data)
-    result = await bulk.run(db, access, model, data.action, selection, owner_id=data.owner_id, tags=data.tags)
+    result = await bulk.run(
+        db,
+        access,
+        model,
+        data.action,
+        selection,
+        owner_id=data.owner_id,
+        tags=data.tags,
+        pool_id=data.pool_id,
+        reason=data.reason,
+    )
     await audit_action(
         db,
         auth,
@@ -230,7 +240,8 @@ async def run_bulk(
 
 
 BULK_DESCRIPTION = (
-    "Change owner, add or remove tags, or delete, for `ids` picked by hand (up to 5,000) or for every record "
+    "Change owner, add or remove tags, delete, or move accounts to the customer pool (`pool_id`, optional "
+    "`reason`), for `ids` picked by hand (up to 5,000) or for every record "
     "of a `filter` (the list's filters). At most 5,000 records change per call, only those you may change; "
     "when `remaining` is true, send the same request again."
 )

@@ -24,12 +24,14 @@ from guanxi.domain.customers.repository import MODULE, RECORD_TYPE, Record
 from guanxi.domain.customers.schemas import BulkIn
 from guanxi.domain.customers.service import check_owner
 from guanxi.domain.customers.validation import Cleaner
+from guanxi.domain.pools import service as pools
+from guanxi.domain.pools.models import Pool
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, validation_error
 
 BATCH = 5_000
 MAX_IDS = 5_000
-ACTIONS = ("change_owner", "add_tags", "remove_tags", "delete")
+ACTIONS = ("change_owner", "add_tags", "remove_tags", "delete", "move_to_pool")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ async def run(
     *,
     owner_id: uuid.UUID | None = None,
     tags: list[str] | None = None,
+    pool_id: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> BulkResult:
     module = MODULE[model]
     needed = "delete" if action == "delete" else "update"
@@ -71,6 +75,11 @@ async def run(
         pending = model.owner_id.is_distinct_from(owner_id)
     elif action == "delete":
         pending = model.deleted_at.is_(None)
+    elif action == "move_to_pool":
+        if model is not Account:
+            raise validation_error(FieldError("action", "only accounts go to the customer pool", "invalid_choice"))
+        reason = await _pool_target(session, access, pool_id, reason)
+        pending = Account.owner_id.is_not(None)
     else:
         if model is not Account:
             raise validation_error(FieldError("action", "contacts have no tags", "invalid_choice"))
@@ -94,13 +103,21 @@ async def run(
     history: list[dict[str, Any]] = []
     if action == "change_owner":
         await session.execute(
-            update(model).where(model.id.in_(ids)).values(owner_id=owner_id, updated_at=func.now()),
+            update(model)
+            .where(model.id.in_(ids))
+            .values(
+                owner_id=owner_id, updated_at=func.now(), **({"claimed_at": func.now()} if model is Account else {})
+            ),
             execution_options=options,
         )
         history = [
             change(model, access, row.id, "updated", {"owner_id": [_text(row.owner_id), _text(owner_id)]})
             for row in rows
         ]
+    elif action == "move_to_pool":
+        moved = [(row.id, row.owner_id, reason) for row in rows]
+        await pools.release_rows(session, access.scope, access.member_id, moved, pool_id, "released")
+        return BulkResult(len(rows), remaining)  # the pool service writes the timeline entries
     elif action == "delete":
         stamp = utcnow()
         await session.execute(
@@ -137,6 +154,21 @@ async def run(
         ]
     await session.execute(insert(RecordChange), history, execution_options=options)
     return BulkResult(len(rows), remaining)
+
+
+async def _pool_target(
+    session: AsyncSession, access: Access, pool_id: uuid.UUID | None, reason: str | None
+) -> str | None:
+    """The pool named for a move exists; the reason is one clean line of text."""
+    if pool_id is not None:
+        found = await session.scalar(select(Pool.id).where(Pool.id == pool_id), execution_options=scoped(access.scope))
+        if found is None:
+            raise validation_error(FieldError("pool_id", "is not a pool of this workspace", "invalid"))
+    c = Cleaner()
+    cleaned = c.text("reason", reason, 500)
+    if c.errors:
+        raise validation_error(*c.errors)
+    return cleaned
 
 
 def _text(value: uuid.UUID | None) -> str | None:

@@ -51,6 +51,15 @@ class Account(TenantRecordMixin, SoftDeleteMixin, TenantBase):
     age: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     job_title: Mapped[str | None] = mapped_column(String(100), default=None)
     last_activity_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The customer pool (see guanxi.domain.pools): the home pool, when the owner took it, whether it is kept
+    # from recycling, the grade that sets the rules' days, and the last return to the pool.
+    pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"), default=None)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    locked: Mapped[bool] = mapped_column(default=False)
+    grade: Mapped[str | None] = mapped_column(String(2), default=None)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    previous_owner_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    return_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class Contact(TenantRecordMixin, SoftDeleteMixin, TenantBase):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -19,6 +19,7 @@ Heat = Literal["hot", "warm", "cold"]
 Stage = Literal["prospect", "customer", "former_customer"]
 Rating = Literal["high", "medium", "low"]
 Size = Literal["1-10", "11-50", "51-200", "201-1000", "1000+"]
+Grade = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{1,2}$")]  # A, B, C … as the grade bands name them
 Channel = Literal["phone", "email", "wechat", "whatsapp", "line", "sms", "visit"]
 
 
@@ -45,6 +46,7 @@ class AccountIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     birthday: dt.date | UnsetType | None = UNSET
     age: int | UnsetType | None = UNSET
     job_title: str | UnsetType | None = UNSET
+    grade: Grade | UnsetType | None = UNSET  # set by hand until the grading computes it
     custom: dict[str, Any] | UnsetType = UNSET  # custom field key -> value; null removes a value
 
 
@@ -83,6 +85,15 @@ class AccountOut(msgspec.Struct, omit_defaults=True):
     job_title: str | UnsetType | None = UNSET
     last_activity_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
+    grade: str | None = None
+    # The customer pool: the home pool (none: the default one), kept from recycling, when the owner took it,
+    # and the last return (from whom, why).
+    pool_id: uuid.UUID | None = None
+    locked: bool = False
+    claimed_at: dt.datetime | None = None
+    returned_at: dt.datetime | None = None
+    previous_owner_id: uuid.UUID | None = None
+    return_reason: str | None = None
     custom: dict[str, Any] = {}
     possible_duplicates: list[DuplicateOut] | None = None  # on create: accounts this one may duplicate
 
@@ -193,11 +204,13 @@ class BulkFilter(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BulkIn(msgspec.Struct, forbid_unknown_fields=True):
-    action: Literal["change_owner", "add_tags", "remove_tags", "delete"]
+    action: Literal["change_owner", "add_tags", "remove_tags", "delete", "move_to_pool"]
     ids: list[uuid.UUID] | None = None
     filter: BulkFilter | None = None
     owner_id: uuid.UUID | None = None
     tags: list[str] | None = None
+    pool_id: uuid.UUID | None = None  # move_to_pool: this pool (none: each account's home pool)
+    reason: str | None = None  # move_to_pool: why, shown in the pool and the timeline
 
 
 class BulkOut(msgspec.Struct):

@@ -212,6 +212,8 @@ async def write_update(
         return changes
     if SEARCH_INPUTS[model] & changes.keys():
         values = {**values, **search_columns(model, {**before, **values})}
+    if model is Account and "owner_id" in changes:
+        values = {**values, "claimed_at": utcnow()}  # the new owner's pool clock starts now
     await repository.update_record(session, access, model, before["id"], values)
     await repository.record_change(session, access, model, before["id"], "updated", changes, batch_id)
     return changes
