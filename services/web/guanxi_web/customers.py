@@ -31,6 +31,7 @@ HEAT = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}
 STAGES = {"prospect": N_("Prospect"), "customer": N_("Customer"), "former_customer": N_("Former customer")}
 KINDS = {"company": N_("Company"), "individual": N_("Individual")}
 RATINGS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+GRADES = {"A": "A", "B": "B", "C": "C", "D": "D"}  # set by hand until the grading computes them
 SIZES = {
     "1-10": N_("1–10 people"),
     "11-50": N_("11–50 people"),
@@ -107,6 +108,7 @@ ACCOUNT_FIELDS = {
         Field("credit_limit", N_("Credit limit"), "money"),
         Field("payment_terms_days", N_("Payment terms (days)"), "days"),
         Field("value_rating", N_("Value rating"), "choice", RATINGS),
+        Field("grade", N_("Customer grade"), "choice", GRADES),
         Field("job_title", N_("Job title")),
         Field("birthday", N_("Birthday"), "date"),
         Field("age", N_("Age"), "integer"),
@@ -119,7 +121,7 @@ ACCOUNT_SECTIONS = (
     ),
     Section("contact", N_("Contact details"), ("phone", "email", "website")),
     Section("region", N_("Address and region"), ("country", "province", "city", "address")),
-    Section("commercial", N_("Commercial terms"), ("credit_limit", "payment_terms_days", "value_rating")),
+    Section("commercial", N_("Commercial terms"), ("credit_limit", "payment_terms_days", "value_rating", "grade")),
 )
 # The form: the record page's sections, with the header's fields (name, stage, heat, tags, owner) first.
 ACCOUNT_FORM_SECTIONS = (
