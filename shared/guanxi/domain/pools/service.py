@@ -26,7 +26,9 @@ from guanxi_tenants.defaults import localized
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     and_,
+    any_,
     case,
     delete,
     func,
@@ -36,6 +38,8 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +86,12 @@ async def default_pool_id(session: AsyncSession, scope: TenantScope) -> uuid.UUI
     made = await session.scalar(select(Pool.id).where(Pool.is_default), execution_options=options)
     assert made is not None
     return made
+
+
+def among(column: ColumnElement[uuid.UUID] | Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """``column = ANY($1)`` with the ids as one array parameter: thousands of ids without thousands of binds."""
+    condition: ColumnElement[bool] = column == any_(literal(list(ids), ARRAY(PG_UUID(as_uuid=True))))
+    return condition
 
 
 def home_pool(default_id: uuid.UUID) -> ColumnElement[Any]:
@@ -564,21 +574,22 @@ async def release_rows(
     if pool_id is not None:
         values["pool_id"] = pool_id
     reasons = {row[0]: row[2] for row in rows}
-    if len(set(reasons.values())) == 1:
-        values["return_reason"] = rows[0][2]
-    else:
-        values["return_reason"] = case({i: r for i, r in reasons.items()}, value=Account.id)
-    moved = (
-        await session.execute(
-            update(Account)
-            .where(Account.id.in_(ids), Account.owner_id.is_not(None))
-            .values(**values)
-            .returning(Account.id, Account.previous_owner_id, Account.pool_id),
-            execution_options=options,
-        )
-    ).all()
+    by_reason: dict[str | None, list[uuid.UUID]] = {}
+    for account_id, reason in reasons.items():
+        by_reason.setdefault(reason, []).append(account_id)
+    moved: list[Any] = []
+    for reason, chosen in by_reason.items():  # a few distinct reasons: one statement each, no per-row CASE
+        moved += (
+            await session.execute(
+                update(Account)
+                .where(among(Account.id, chosen), Account.owner_id.is_not(None))
+                .values(**values, return_reason=reason)
+                .returning(Account.id, Account.previous_owner_id, Account.pool_id),
+                execution_options=options,
+            )
+        ).all()
     await session.execute(
-        update(Contact).where(Contact.account_id.in_(ids), Contact.deleted_at.is_(None)).values(owner_id=None),
+        update(Contact).where(among(Contact.account_id, ids), Contact.deleted_at.is_(None)).values(owner_id=None),
         execution_options=options,
     )
     default_id = await default_pool_id(session, scope)
@@ -642,11 +653,17 @@ def _first_due(rules: Sequence[PoolRule]) -> tuple[ColumnElement[Any], ColumnEle
     return earliest, which
 
 
-async def _pool_rules(session: AsyncSession, scope: TenantScope) -> list[tuple[Pool, list[PoolRule]]]:
+async def pool_rules(session: AsyncSession, scope: TenantScope) -> list[tuple[Pool, list[PoolRule]]]:
     options = scoped(scope)
     pools = list(await session.scalars(select(Pool).order_by(Pool.id), execution_options=options))
     rules = list(await session.scalars(select(PoolRule).order_by(PoolRule.position), execution_options=options))
     return [(p, [r for r in rules if r.pool_id == p.id]) for p in pools]
+
+
+def due_query(pool: Pool, rules: Sequence[PoolRule], default_id: uuid.UUID) -> Select[Any]:
+    """The owned accounts of ``pool`` that its rules say are due back: (id, owner, the rule that fired)."""
+    earliest, which = _first_due(rules)
+    return select(Account.id, Account.owner_id, which).where(*_recyclable(pool, default_id), earliest <= func.now())
 
 
 async def reclaim(session: AsyncSession, scope: TenantScope) -> int:
@@ -655,18 +672,11 @@ async def reclaim(session: AsyncSession, scope: TenantScope) -> int:
     default_id = await default_pool_id(session, scope)
     options = scoped(scope)
     total = 0
-    for pool, rules in await _pool_rules(session, scope):
+    for pool, rules in await pool_rules(session, scope):
         if not rules:
             continue
-        earliest, which = _first_due(rules)
-        due = (
-            await session.execute(
-                select(Account.id, Account.owner_id, which).where(
-                    *_recyclable(pool, default_id), earliest <= func.now()
-                ),
-                execution_options=options,
-            )
-        ).all()
+        earliest, _ = _first_due(rules)
+        due = (await session.execute(due_query(pool, rules, default_id), execution_options=options)).all()
         for start in range(0, len(due), BATCH):
             batch = due[start : start + BATCH]
             # Checked again under the row locks: a follow-up logged since the scan keeps the account.
@@ -674,7 +684,7 @@ async def reclaim(session: AsyncSession, scope: TenantScope) -> int:
                 await session.scalars(
                     select(Account.id)
                     .where(
-                        Account.id.in_([row[0] for row in batch]),
+                        among(Account.id, [row[0] for row in batch]),
                         *_recyclable(pool, default_id),
                         earliest <= func.now(),
                     )
@@ -730,7 +740,7 @@ async def upcoming_returns(
     """Per owner, the accounts due back in their pool within the pool's warning days, soonest first."""
     default_id = await default_pool_id(session, scope)
     found: dict[uuid.UUID, list[Upcoming]] = {}
-    for pool, rules in await _pool_rules(session, scope):
+    for pool, rules in await pool_rules(session, scope):
         if not rules or pool.warn_days <= 0:
             continue
         earliest, which = _first_due(rules)
