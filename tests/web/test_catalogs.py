@@ -52,7 +52,7 @@ def test_catalog_covers_every_message_in_the_code_and_templates(locale: str) -> 
 def test_extraction_finds_templates_and_code() -> None:
     ids = extracted_ids()
 
-    assert (None, "Leads & customer pool") in ids  # marked in Python with N_()
+    assert (None, "Customer pool") in ids  # marked in Python with N_()
     assert (None, "Sign in to your workspace") in ids  # a template
     assert ("record", "Owner") in ids and (None, "Owner") in ids  # with and without a context
 

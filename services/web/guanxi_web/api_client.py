@@ -40,6 +40,8 @@ from guanxi.domain.imports.schemas import ImportOut as Import
 from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
+from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
+from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "AuditEntry",
     "AuditPage",
     "Change",
+    "ClaimOut",
     "Collaborator",
     "Contact",
     "ContactPage",
@@ -69,8 +72,11 @@ __all__ = [
     "NewToken",
     "OAuthStart",
     "Pipeline",
+    "Pool",
+    "PoolAccountPage",
     "Problem",
     "RecoveryCodes",
+    "ReturnOut",
     "Role",
     "SearchHit",
     "Session",
@@ -510,6 +516,43 @@ class ApiCaller:
     async def reset_password(self, *, token: str, password: str) -> User:
         body = {"token": token, "password": password}
         return await self._call("POST", "/api/v1/auth/password-reset/confirm", User, json=body)
+
+    # The customer pool (客户公海) ----------------------------------------------------------------------------
+
+    async def pools(self) -> list[Pool]:
+        return await self._call("GET", "/api/v1/pools", list[Pool])
+
+    async def pool(self, pool_id: str) -> Pool:
+        return await self._call("GET", f"/api/v1/pools/{quote(pool_id, safe='')}", Pool)
+
+    async def save_pool(self, pool_id: str | None, body: dict[str, Any]) -> Pool:
+        if pool_id is None:
+            return await self._call("POST", "/api/v1/pools", Pool, json=body)
+        return await self._call("PUT", f"/api/v1/pools/{quote(pool_id, safe='')}", Pool, json=body)
+
+    async def pool_accounts(self, pool_id: str, params: Query) -> PoolAccountPage:
+        path = f"/api/v1/pools/{quote(pool_id, safe='')}/accounts"
+        return await self._call("GET", path, PoolAccountPage, params=params)
+
+    async def claim(self, pool_id: str, account_ids: list[str]) -> ClaimOut:
+        path = f"/api/v1/pools/{quote(pool_id, safe='')}/claim"
+        return await self._call("POST", path, ClaimOut, json={"account_ids": account_ids})
+
+    async def assign(self, pool_id: str, account_ids: list[str], owner_id: str) -> None:
+        body = {"account_ids": account_ids, "owner_id": owner_id}
+        await self._call("POST", f"/api/v1/pools/{quote(pool_id, safe='')}/assign", None, json=body)
+
+    async def release(self, account_ids: list[str], reason: str | None) -> int:
+        body = {"action": "move_to_pool", "ids": account_ids, "reason": reason}
+        answer = await self._call("POST", "/api/v1/accounts/bulk", dict[str, Any], json=body)
+        return int(answer["changed"])
+
+    async def return_status(self, account_id: str) -> ReturnOut:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/pool", ReturnOut)
+
+    async def lock_account(self, account_id: str, locked: bool) -> ReturnOut:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/pool/lock"
+        return await self._call("PUT", path, ReturnOut, json={"locked": locked})
 
     async def _call(
         self,

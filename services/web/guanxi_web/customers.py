@@ -26,6 +26,7 @@ from guanxi_web import i18n
 from guanxi_web.api_client import Me, Member
 from guanxi_web.forms import Form
 from guanxi_web.i18n import N_, _
+from guanxi_web.pools import reason_text
 
 HEAT = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}
 STAGES = {"prospect": N_("Prospect"), "customer": N_("Customer"), "former_customer": N_("Former customer")}
@@ -167,7 +168,12 @@ CONTACT_FORM_SECTIONS = (
     Section("more", N_("More"), ("marketing_consent", "is_primary")),
 )
 # Labels of what the history may name besides the form's fields.
-HISTORY_LABELS = {"account_id": N_("Account"), "consent_changed_at": N_("Consent changed")}
+HISTORY_LABELS = {
+    "account_id": N_("Account"),
+    "consent_changed_at": N_("Consent changed"),
+    "return_reason": N_("Reason"),
+    "locked": N_("Locked"),
+}
 QUICK_CONTACT_FIELDS = {
     "name": N_("Full name"),
     "title": N_("Job title"),
@@ -308,6 +314,10 @@ def history_entries(
                 )
                 continue
             label = spec.title() if spec else _(HISTORY_LABELS.get(name, name))
+            if name in ("return_reason", "locked"):  # the customer pool's own words for its moves
+                told = reason_text if name == "return_reason" else (lambda v: _("Yes") if v else _("No"))
+                lines.append(ChangeLine(label, told(before) or "—", told(after) or "—"))
+                continue
             lines.append(
                 ChangeLine(
                     label,
@@ -334,6 +344,10 @@ def action_text(action: str, actor: str, noun: str) -> str:
         ("contact", "updated"): N_("%(name)s changed this contact"),
         ("contact", "deleted"): N_("%(name)s deleted this contact"),
         ("contact", "restored"): N_("%(name)s restored this contact"),
+        ("account", "pool_claimed"): N_("%(name)s claimed this account from the customer pool"),
+        ("account", "pool_assigned"): N_("%(name)s assigned this account from the customer pool"),
+        ("account", "pool_released"): N_("%(name)s gave this account back to the customer pool"),
+        ("account", "pool_reclaimed"): N_("%(name)s returned this account to the customer pool"),
     }
     text = texts.get((noun, action))
     return _(text) % {"name": actor} if text else f"{actor}: {action}"

@@ -25,12 +25,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("home", N_("Home"), "home", "", built=True, path="/home"),
     Section("customers", N_("Accounts"), "customers", "", built=True, path="/accounts"),
     Section("contacts", N_("Contacts"), "contacts", "", built=True, path="/contacts"),
+    Section("pool", N_("Customer pool"), "pool", "", built=True, path="/pool"),
     Section("calendar", N_("Calendar"), "calendar", "", built=True, path="/calendar"),
     Section(
         "leads",
-        N_("Leads & customer pool"),
+        N_("Leads"),
         "leads",
-        N_("Capture and qualify new leads, and share unclaimed customers in the customer pool so none is forgotten."),
+        N_("Capture and qualify new leads from your website, imports and the API, and hand them to the right rep."),
     ),
     Section(
         "deals",

@@ -88,6 +88,9 @@ NOTICES = {
     "team-saved": N_("The account's team is updated."),
     "activity-logged": N_("Logged."),
     "account-merged": N_("The accounts are merged. The other one is in the recycle bin for 30 days."),
+    "claimed": N_("The customer is yours now: follow up before it goes back to the pool."),
+    "released": N_("The account is back in the customer pool."),
+    "pool-saved": N_("The pool's settings are saved."),
 }
 TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 

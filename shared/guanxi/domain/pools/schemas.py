@@ -38,7 +38,8 @@ class PoolIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     recycle_won: bool = False
     recycle_with_open_deal: bool = False
     hide_contact_details: bool = True
-    members: list[PoolMemberIn] = []  # nobody listed: every member of the workspace may claim
+    # Who may claim (users or departments); none but administrators listed: the whole workspace may claim.
+    members: list[PoolMemberIn] = []
     rules: list[RuleIn] = []
 
 

@@ -117,11 +117,12 @@ async def _my_department(session: AsyncSession, access: Access) -> uuid.UUID | N
 
 
 def _standing(access: Access, department: uuid.UUID | None, members: Sequence[PoolMember]) -> tuple[bool, bool]:
-    """(may claim, may manage) for the caller in a pool with these members: a pool that lists nobody is open to
-    the whole workspace; workspace administrators manage every pool."""
+    """(may claim, may manage) for the caller in a pool with these members. A pool that names nobody who may
+    claim (administrators aside) is open to the whole workspace; workspace administrators manage every pool."""
     mine = [m for m in members if m.member_id == access.member_id or (department and m.department_id == department)]
     admin = _is_workspace_admin(access)
-    return (not members or bool(mine) or admin), (admin or any(m.is_admin for m in mine))
+    open_to_all = not any(not m.is_admin for m in members)
+    return (open_to_all or bool(mine) or admin), (admin or any(m.is_admin for m in mine))
 
 
 async def details(
