@@ -288,3 +288,18 @@ async def test_another_workspace_sees_nothing_of_a_pool(client: Any) -> None:
     ).status_code == 404
     assert (await client.get(f"/api/v1/accounts/{account['id']}/pool", headers=bearer(stranger))).status_code == 404
     assert len(await in_pool(client, owner, pool["id"])) == 1
+
+
+async def test_a_pool_that_names_only_administrators_stays_open_to_everyone(client: Any) -> None:
+    owner = await signed_up(client)
+    lead = await join(client, owner, "sales_rep")
+    rep = await join(client, owner, "sales_rep")
+    pool = await default_pool(client, owner)
+    changed = await configure(client, owner, pool, members=[{"member_id": lead["user"]["id"], "is_admin": True}])
+    assert changed["members"] == [{"member_id": lead["user"]["id"], "department_id": None, "is_admin": True}]
+    account = await add_account(client, owner, name="Open to all")
+    await release(client, owner, [account["id"]])
+    mine = next(p for p in (await client.get("/api/v1/pools", headers=bearer(lead))).json() if p["id"] == pool["id"])
+    theirs = next(p for p in (await client.get("/api/v1/pools", headers=bearer(rep))).json() if p["id"] == pool["id"])
+    assert mine["may_manage"] is True and theirs["may_manage"] is False
+    assert (await claim(client, rep, pool["id"], [account["id"]])).status_code == 200
