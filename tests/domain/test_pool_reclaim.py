@@ -157,3 +157,36 @@ async def test_the_reclaim_is_on_the_schedule_and_keeps_to_its_workspace(client:
     assert await owner_of(client, theirs, other["id"]) == theirs["user"]["id"]  # their run has not come yet
     async with tenant_session(their_job.scope) as session:
         assert await service.upcoming_returns(session, their_job.scope) == {}
+
+
+async def test_deals_keep_customers_and_the_no_open_deal_rule_counts_from_the_last_close(client: Any) -> None:
+    from tests.api.test_deals import add_deal, loss_reason, move, pipelines, stage
+
+    owner = await signed_up(client)
+    pool = await default_pool(client, owner)
+    await configure(client, owner, pool, rules=[{"kind": "no_open_deal", "days": {"*": 10}}])
+    busy = await add_account(client, owner, name="Open deal")
+    lost_long_ago = await add_account(client, owner, name="Lost 15 days ago")
+    lost_lately = await add_account(client, owner, name="Lost 5 days ago")
+    job = await job_for(owner["workspace"]["id"])
+    [pipeline] = await pipelines(client, owner)
+    reason = await loss_reason(client, owner)
+    await add_deal(client, owner, busy["id"])
+    for account, days in ((lost_long_ago, 15), (lost_lately, 5)):
+        deal = await add_deal(client, owner, account["id"])
+        await move(client, owner, deal["id"], stage_id=stage(pipeline, "lost"), loss_reason_id=reason)
+        async with tenant_session(job.scope) as session:
+            await session.execute(
+                text(f'UPDATE "{job.scope.schema}".deals SET closed_at = now() - make_interval(days => :d) '
+                     "WHERE id = :i"),
+                {"d": days, "i": uuid.UUID(deal["id"])},
+            )  # fmt: skip
+            await session.commit()
+    for account in (busy, lost_long_ago, lost_lately):
+        await age(job, account["id"], 30)
+    assert (await reclaim_and_warn(job))[0] == 1
+    assert [a["name"] for a in await in_pool(client, owner, pool["id"])] == ["Lost 15 days ago"]
+    await configure(
+        client, owner, pool, recycle_with_open_deal=True, rules=[{"kind": "no_follow_up", "days": {"*": 7}}]
+    )
+    assert (await reclaim_and_warn(job))[0] == 2  # now the open deal does not keep its customer

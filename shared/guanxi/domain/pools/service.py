@@ -31,6 +31,7 @@ from sqlalchemy import (
     any_,
     case,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -51,6 +52,7 @@ from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.customers import repository
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import text_match
+from guanxi.domain.deals.models import Deal
 from guanxi.domain.pools.models import Pool, PoolEvent, PoolMember, PoolRule
 from guanxi.domain.pools.schemas import PoolIn
 from guanxi.domain.tenancy.models import WorkspaceSettings
@@ -609,11 +611,22 @@ class Due:
     deadline: ColumnElement[Any]
 
 
+def _open_deal() -> ColumnElement[bool]:
+    return exists().where(Deal.account_id == Account.id, Deal.status == "open", Deal.deleted_at.is_(None))
+
+
 def _anchor(kind: str) -> ColumnElement[Any]:
     claimed = func.coalesce(Account.claimed_at, Account.created_at)
     if kind == "no_follow_up":
         return func.greatest(claimed, Account.last_activity_at)  # greatest() ignores NULL
-    return claimed  # no open deal / not won: counted from the claim (deals will move the first)
+    if kind == "no_open_deal":  # from the claim, or from the day its last deal closed
+        last_closed = (
+            select(func.max(Deal.closed_at))
+            .where(Deal.account_id == Account.id, Deal.deleted_at.is_(None))
+            .scalar_subquery()
+        )
+        return func.greatest(claimed, last_closed)
+    return claimed  # not won: counted from the claim
 
 
 def _days(rule: PoolRule) -> ColumnElement[Any]:
@@ -631,7 +644,9 @@ def _deadline(rule: PoolRule) -> ColumnElement[Any]:
 def _applies(rule: PoolRule) -> ColumnElement[bool]:
     if rule.kind == "not_won":
         return Account.lifecycle_stage != WON
-    return literal(True)  # no_follow_up always; no_open_deal: no deals yet, so every account has none
+    if rule.kind == "no_open_deal":
+        return ~_open_deal()
+    return literal(True)
 
 
 def _recyclable(pool: Pool, default_id: uuid.UUID) -> list[ColumnElement[bool]]:
@@ -643,6 +658,8 @@ def _recyclable(pool: Pool, default_id: uuid.UUID) -> list[ColumnElement[bool]]:
     ]
     if not pool.recycle_won:
         conditions.append(Account.lifecycle_stage != WON)
+    if not pool.recycle_with_open_deal:
+        conditions.append(~_open_deal())
     return conditions
 
 
