@@ -25,6 +25,10 @@ from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
+from guanxi.domain.deals.schemas import BoardOut as Board
+from guanxi.domain.deals.schemas import DealOut as Deal
+from guanxi.domain.deals.schemas import LossReasonOut as LossReason
+from guanxi.domain.deals.schemas import StageChangeOut as StageChange
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -55,11 +59,13 @@ __all__ = [
     "ApiUnavailable",
     "AuditEntry",
     "AuditPage",
+    "Board",
     "Change",
     "ClaimOut",
     "Collaborator",
     "Contact",
     "ContactPage",
+    "Deal",
     "Department",
     "FieldProblem",
     "FieldRules",
@@ -67,6 +73,7 @@ __all__ = [
     "Import",
     "Invitation",
     "InvitationPreview",
+    "LossReason",
     "Me",
     "Member",
     "NewToken",
@@ -80,6 +87,7 @@ __all__ = [
     "Role",
     "SearchHit",
     "Session",
+    "StageChange",
     "TimelineItem",
     "TimelinePage",
     "TwoFactorSetup",
@@ -516,6 +524,37 @@ class ApiCaller:
     async def reset_password(self, *, token: str, password: str) -> User:
         body = {"token": token, "password": password}
         return await self._call("POST", "/api/v1/auth/password-reset/confirm", User, json=body)
+
+    # Deals (商机) ----------------------------------------------------------------------------------------------
+
+    async def pipelines(self) -> list[Pipeline]:
+        return await self._call("GET", "/api/v1/pipelines", list[Pipeline])
+
+    async def board(self, pipeline_id: str, params: Query) -> Board:
+        path = f"/api/v1/pipelines/{quote(pipeline_id, safe='')}/board"
+        return await self._call("GET", path, Board, params=params)
+
+    async def loss_reasons(self) -> list[LossReason]:
+        return await self._call("GET", "/api/v1/loss-reasons", list[LossReason])
+
+    async def deal(self, deal_id: str) -> Deal:
+        return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}", Deal)
+
+    async def deals(self, params: Query) -> list[Deal]:
+        page = await self._call("GET", "/api/v1/deals", dict[str, Any], params=params)
+        return msgspec.convert(page["items"], list[Deal])
+
+    async def create_deal(self, body: dict[str, Any]) -> Deal:
+        return await self._call("POST", "/api/v1/deals", Deal, json=body)
+
+    async def update_deal(self, deal_id: str, changes: dict[str, Any]) -> Deal:
+        return await self._call("PATCH", f"/api/v1/deals/{quote(deal_id, safe='')}", Deal, json=changes)
+
+    async def move_deal(self, deal_id: str, body: dict[str, Any]) -> Deal:
+        return await self._call("POST", f"/api/v1/deals/{quote(deal_id, safe='')}/move", Deal, json=body)
+
+    async def deal_stages(self, deal_id: str) -> list[StageChange]:
+        return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}/stages", list[StageChange])
 
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 

@@ -33,12 +33,7 @@ SECTIONS: tuple[Section, ...] = (
         "leads",
         N_("Capture and qualify new leads from your website, imports and the API, and hand them to the right rep."),
     ),
-    Section(
-        "deals",
-        N_("Deals"),
-        "deals",
-        N_("Follow every opportunity through your sales pipeline, on a board or in a list."),
-    ),
+    Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
     Section(
         "quotes",
         N_("Quotes & orders"),

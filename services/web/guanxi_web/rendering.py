@@ -114,6 +114,7 @@ def template_engine() -> JinjaTemplateEngine:
         day=i18n.day,
         ago=i18n.ago,
         money=i18n.money,
+        duration=i18n.duration,
         minutes=activities.minutes,
     )
     # ``{% if account.heat is unset %}``: the API left the field out, the reader's role may not see it.

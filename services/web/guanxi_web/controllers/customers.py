@@ -91,6 +91,7 @@ NOTICES = {
     "claimed": N_("The customer is yours now: follow up before it goes back to the pool."),
     "released": N_("The account is back in the customer pool."),
     "pool-saved": N_("The pool's settings are saved."),
+    "deal-created": N_("The deal is open. Drag it across the board as it moves on."),
 }
 TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 
