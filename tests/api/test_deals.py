@@ -308,3 +308,30 @@ async def test_another_workspace_never_reaches_a_deal(client: Any) -> None:
     assert (await client.get("/api/v1/deals", headers=bearer(stranger))).json()["items"] == []
     got = (await client.get(f"/api/v1/deals/{deal['id']}", headers=bearer(owner))).json()
     assert got["name"] == deal["name"] and got["status"] == "open"
+
+
+async def test_the_board_keeps_closed_deals_for_thirty_days(client: Any) -> None:
+    from guanxi.db.tenancy import tenant_session
+    from sqlalchemy import text
+
+    from tests.domain.audit.test_retention import job_for
+
+    owner = await signed_up(client)
+    account = await add_account(client, owner)
+    [pipeline] = await pipelines(client, owner)
+    recent = await add_deal(client, owner, account["id"], name="Won last week")
+    old = await add_deal(client, owner, account["id"], name="Won last year")
+    for deal in (recent, old):
+        await move(client, owner, deal["id"], stage_id=stage(pipeline, "won"))
+    job = await job_for(owner["workspace"]["id"])
+    async with tenant_session(job.scope) as session:
+        await session.execute(
+            text(f"UPDATE \"{job.scope.schema}\".deals SET closed_at = now() - interval '400 days' WHERE id = :i"),
+            {"i": old["id"]},
+        )
+        await session.commit()
+    board = (await client.get(f"/api/v1/pipelines/{pipeline['id']}/board", headers=bearer(owner))).json()
+    won = next(c for c in board["columns"] if c["outcome"] == "won")
+    assert won["count"] == 1 and [d["name"] for d in won["deals"]] == ["Won last week"]
+    listed = (await client.get("/api/v1/deals", params={"status": "won"}, headers=bearer(owner))).json()
+    assert {d["name"] for d in listed["items"]} == {"Won last week", "Won last year"}  # the list keeps them all

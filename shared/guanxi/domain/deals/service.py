@@ -17,7 +17,9 @@ from typing import Any
 
 from babel.numbers import list_currencies
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, delete, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select, true, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +40,7 @@ from guanxi.errors import FieldError, conflict, forbidden, validation_error
 CURRENCIES = frozenset(list_currencies())
 MODULE = "deals"
 BOARD_CARDS = 50  # cards per stage on the kanban; the rest page through the list
+CLOSED_DAYS = 30  # won and lost deals stay on the board this long after closing
 MAX_STAGES = 30
 MAX_COMPETITORS = 20
 DEAL_COLUMNS = [c for c in Deal.__table__.columns if c.name not in ("deleted_at", "deleted_by", "created_by")]
@@ -566,11 +569,16 @@ async def board(
     session: AsyncSession, access: Access, pipeline_id: uuid.UUID, owner_id: uuid.UUID | None, cards: int
 ) -> tuple[Pipeline, list[dict[str, Any]]]:
     """The kanban of a pipeline: per stage the count and sums (per currency) of the deals one may see, and the
-    ``cards`` most recently changed ones. Two statements whatever the number of stages."""
+    ``cards`` most recently changed ones. Open deals all; won and lost ones closed in the last CLOSED_DAYS days
+    (a board is today's work, not the archive). Two statements whatever the number of stages."""
     access.require(MODULE, "read")
     found, stages = await pipeline(session, access, pipeline_id)
     options = scoped(access.scope)
-    conditions = [Deal.pipeline_id == pipeline_id, Deal.deleted_at.is_(None), visible(access)]
+    recent = or_(
+        Deal.status == "open",
+        and_(Deal.status != "open", Deal.closed_at >= func.now() - func.make_interval(0, 0, 0, CLOSED_DAYS)),
+    )
+    conditions = [Deal.pipeline_id == pipeline_id, Deal.deleted_at.is_(None), recent, visible(access)]
     if owner_id is not None:
         conditions.append(Deal.owner_id == owner_id)
     probability = func.coalesce(Deal.probability, PipelineStage.probability)
@@ -584,18 +592,25 @@ async def board(
             execution_options=options,
         )
     ).all()  # fmt: skip
-    ranked = (
-        select(*DEAL_COLUMNS, func.row_number().over(partition_by=Deal.stage_id,
-                                                      order_by=(Deal.updated_at.desc(), Deal.id.desc())).label("rank"))
-        .where(*conditions)
-        .subquery()
-    )  # fmt: skip
+    # Each stage's latest cards through the board index: a LATERAL per stage, LIMIT inside, no sort of the lot.
+    stage_ids = (
+        func.unnest(literal([s.id for s in stages], ARRAY(PG_UUID(as_uuid=True))))
+        .table_valued("stage_id")
+        .render_derived()
+    )
+    latest = (
+        select(*DEAL_COLUMNS)
+        .where(Deal.stage_id == stage_ids.c.stage_id, *conditions)
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .limit(cards)
+        .lateral("latest")
+    )
     rows = (
         await session.execute(
-            select(ranked, Account.name.label("account_name"))
-            .join(Account, Account.id == ranked.c.account_id)
-            .where(ranked.c.rank <= cards)
-            .order_by(ranked.c.stage_id, ranked.c.rank),
+            select(latest, Account.name.label("account_name"))
+            .select_from(stage_ids)
+            .join(latest, true())
+            .join(Account, Account.id == latest.c.account_id),
             execution_options=options,
         )
     ).all()
@@ -603,8 +618,7 @@ async def board(
     for stage in stages:
         mine = [s for s in sums if s[0] == stage.id]
         deals = [{**dict(r._mapping), "stage_probability": stage.probability} for r in rows if r.stage_id == stage.id]
-        for deal in deals:
-            del deal["rank"]
+        deals.sort(key=lambda d: (d["updated_at"], d["id"]), reverse=True)
         count = sum(s[2] for s in mine)
         columns.append(
             {
