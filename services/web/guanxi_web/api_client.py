@@ -111,6 +111,7 @@ class FieldRules(msgspec.Struct):
     fields: dict[str, dict[str, dict[str, str]]]
     configurable: dict[str, list[str]]
     maskable: dict[str, list[str]]
+    labels: dict[str, dict[str, str]]  # per module, custom.<key> -> the custom field's label
 
 
 Query = dict[str, str]

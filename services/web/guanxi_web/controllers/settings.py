@@ -41,6 +41,7 @@ from guanxi_web.field_rules import (
     MASK_LABELS,
     FieldRulesForm,
     cells,
+    field_groups,
     field_title,
     module_title,
 )
@@ -1003,6 +1004,7 @@ class SettingsController(Controller):
         rules = rules or await api.role_fields(key)
         if form is None:
             form = FieldRulesForm(cells(rules), values=field_grid_values(rules))
+        form.rules = rules
         return settings_page(
             request,
             "settings/_role_fields.html",
@@ -1018,6 +1020,7 @@ class SettingsController(Controller):
             access_options=[(value, _(label)) for value, label in ACCESS_LABELS.items()],
             mask_options=[(value, _(label)) for value, label in MASK_LABELS.items()],
             field_title=field_title,
+            field_groups=field_groups,
             module_title=module_title,
             status_code=status_code,
         )
