@@ -106,4 +106,4 @@ async def active_members_and_departments(
     departments = await session.execute(
         text(f"""SELECT id, name, parent_id FROM "{schema}".departments ORDER BY name, id""")
     )
-    return [tuple(r) for r in members], [tuple(r) for r in departments]  # type: ignore[misc]
+    return [tuple(r) for r in members], [tuple(r) for r in departments]
