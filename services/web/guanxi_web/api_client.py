@@ -17,7 +17,7 @@ from guanxi.domain.access.schemas import DepartmentOut as Department
 from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.activities.schemas import ActivityOut as Activity
-from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
+from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
@@ -53,6 +53,7 @@ __all__ = [
     "ApiUnavailable",
     "AuditEntry",
     "AuditPage",
+    "CalendarPeople",
     "Change",
     "Collaborator",
     "Contact",
@@ -431,8 +432,17 @@ class ApiCaller:
         path = f"/api/v1/activities/{quote(activity_id, safe='')}/done"
         return await self._call("POST", path, Activity, params={"done": "true" if done else "false"})
 
-    async def calendar(self, start: str, end: str) -> list[Activity]:
-        return await self._call("GET", "/api/v1/calendar", list[Activity], params={"start": start, "end": end})
+    async def calendar(
+        self, start: str, end: str, owner_id: str | None = None, department_id: str | None = None
+    ) -> list[Activity]:
+        """One's own tasks and meetings, a colleague's (``owner_id``) or a department's (``department_id``)."""
+        params = {"start": start, "end": end}
+        params.update({"owner_id": owner_id} if owner_id else {})
+        params.update({"department_id": department_id} if department_id else {})
+        return await self._call("GET", "/api/v1/calendar", list[Activity], params=params)
+
+    async def calendar_people(self) -> CalendarPeople:
+        return await self._call("GET", "/api/v1/calendar/people", CalendarPeople)
 
     # Imports of accounts from CSV or XLSX: the file goes to the API as it came (multipart), then mapping and start.
 
