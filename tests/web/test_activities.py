@@ -310,3 +310,27 @@ def test_a_rep_whose_scope_is_their_own_has_no_colleagues_and_is_refused_theirs(
     assert "That calendar is outside your data scope." in refused.text and "李娜的拜访" not in refused.text
     for who in ("m:not-an-id", "x:" + li_na["id"], "'; DROP TABLE members; --", "😀"):
         assert signed_in.get("/calendar", params={"who": who}).status_code == 200  # read as one's own
+
+
+def test_the_calendar_and_the_quick_log_use_the_readers_own_zone(
+    signed_in: TestClient[Any], crm: FakeCustomers, work: FakeActivities, fake_api: FakeApi
+) -> None:
+    fake_api.user["timezone"] = "Europe/Berlin"  # chosen on "Your account", over the workspace's Asia/Shanghai
+    account = huaqiang(crm)
+    work.add(account, kind="task", subject="寄合同", due_at="2026-06-02T01:30:00+00:00")  # 03:30 in Berlin
+
+    html = signed_in.get("/calendar?week=2026-06-01").text
+
+    request = fake_api.calls("GET", "/api/v1/calendar")[-1]
+    berlin = ZoneInfo("Europe/Berlin")
+    assert dt.datetime.fromisoformat(request.url.params["start"]) == dt.datetime(2026, 6, 1, tzinfo=berlin)
+    days = html.split('<li class="week-day')[1:]
+    assert "03:30" in days[1] and "寄合同" in days[1]
+
+    post_form(
+        signed_in,
+        f"/accounts/{account['id']}/activities",
+        {"kind": "meeting", "subject": "季度回顾", "due_at": "2026-06-04T14:00"},
+    )
+    sent = json.loads(fake_api.calls("POST", "/api/v1/activities")[-1].content)
+    assert dt.datetime.fromisoformat(sent["due_at"]) == dt.datetime(2026, 6, 4, 14, 0, tzinfo=berlin)

@@ -1,8 +1,8 @@
 """Activities (跟进记录) and tasks (待办): their labels, the quick-log form read into the API's JSON, the
 account's timeline as entries to show, and the calendar's week.
 
-Times typed into a form carry no zone; they are read in the workspace's time zone, which (like its currency)
-follows the language the workspace was opened in.
+Times typed into a form carry no zone; they are read in the reader's time zone: their own (chosen on "Your
+account"), else the workspace's, which (like its currency) follows the language the workspace was opened in.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from guanxi_tenants.defaults import TIMEZONE
 from litestar.datastructures import FormMultiDict
 
 from guanxi_web import i18n
@@ -65,8 +64,8 @@ MAX_MINUTES = 24 * 60
 
 
 def zone_of(me: Me) -> ZoneInfo:
-    locale = me.workspace.locale if me.workspace else "en"
-    return ZoneInfo(str(TIMEZONE.get(locale, "UTC")))
+    """The reader's zone: their own, else the workspace's (the API decides which, in ``/me``)."""
+    return i18n.activate_zone(me.timezone)
 
 
 def default_subject(kind: str) -> str:
@@ -197,7 +196,7 @@ def week_bounds(monday: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.dateti
 
 
 def week_days(monday: dt.date, items: Iterable[Activity], zone: ZoneInfo, today: dt.date) -> list[Day]:
-    """Seven days from Monday, each with the tasks and meetings due that day in the workspace's time zone."""
+    """Seven days from Monday, each with the tasks and meetings due that day in the reader's time zone."""
     days = [Day(monday + dt.timedelta(days=n), [], monday + dt.timedelta(days=n) == today) for n in range(7)]
     for item in items:
         if item.due_at is None:
@@ -270,7 +269,7 @@ def local_time(value: dt.datetime | None, zone: ZoneInfo) -> str:
 
 
 def zoned(value: dt.datetime | None, zone: ZoneInfo) -> str:
-    """A due time as the reader writes dates and times, in the workspace's time zone."""
+    """A due time as the reader writes dates and times, in the reader's time zone."""
     if value is None:
         return "—"
     return format_datetime(value, format="medium", tzinfo=zone, locale=i18n.babel_locale())

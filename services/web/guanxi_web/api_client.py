@@ -255,8 +255,10 @@ class ApiCaller:
 
     # The signed-in person's own account, in every workspace (the API refuses API tokens here).
 
-    async def update_profile(self, *, name: str, locale: str) -> User:
-        return await self._call("PATCH", "/api/v1/me", User, json={"name": name, "locale": locale})
+    async def update_profile(self, *, name: str, locale: str, timezone: str | None) -> User:
+        """``timezone`` None: follow the workspace's zone."""
+        body = {"name": name, "locale": locale, "timezone": timezone}
+        return await self._call("PATCH", "/api/v1/me", User, json=body)
 
     async def change_password(self, *, current_password: str | None, new_password: str) -> None:
         """Without ``current_password`` (left out of the body): a first password for someone who has none."""

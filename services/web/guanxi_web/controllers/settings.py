@@ -65,7 +65,7 @@ from guanxi_web.forms import (
     refusal_status,
     refuse_code,
 )
-from guanxi_web.i18n import N_, _, ngettext
+from guanxi_web.i18n import N_, _, ngettext, zone_choices
 from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
 from guanxi_web.qr import qr_svg
@@ -279,7 +279,8 @@ class SettingsController(Controller):
         identities = await api.identities()
         linked = {identity.provider for identity in identities}
         if profile is None:
-            profile = Form(PROFILE_FIELDS, values={"name": me.user.name, "locale": me.user.locale})
+            values = {"name": me.user.name, "locale": me.user.locale, "timezone": me.user.timezone or ""}
+            profile = Form(PROFILE_FIELDS, values=values)
         return settings_page(
             request,
             "settings/_account.html",
@@ -287,6 +288,7 @@ class SettingsController(Controller):
             _("Your account"),
             "account",
             profile=profile,
+            zones=zone_choices(),
             password=password or Form(PASSWORD_FIELDS),
             identities=identities,
             removable=removable(identities, me.user.has_password),
@@ -311,13 +313,15 @@ class SettingsController(Controller):
         if form.invalid:
             return await self._account_page(request, api, me, profile=form, status_code=422)
         try:
-            await api.update_profile(name=submitted["name"].strip(), locale=submitted["locale"])
+            await api.update_profile(
+                name=submitted["name"].strip(), locale=submitted["locale"], timezone=submitted["timezone"] or None
+            )
         except ApiError as error:
             if error.status in (401, 403):
                 raise
             form.refuse(error)
             return await self._account_page(request, api, me, profile=form, status_code=refusal_status(error))
-        log.info("profile.saved", locale=submitted["locale"])
+        log.info("profile.saved", locale=submitted["locale"], timezone=submitted["timezone"] or None)
         response = redirect(request, "/w/settings/account?done=profile-saved")
         # The language chosen here is the one the pages speak from now on, also in this browser.
         remember_locale(response, submitted["locale"], secure=get_settings().secure_cookies)
