@@ -93,9 +93,11 @@ async def test_contacts_are_imported_onto_an_account_by_its_name_in_chinese(page
     assert await page.input_value("select[name=column_2]") == "phones"
     await screenshot(page, "desktop-zh-Hans-contact-import-mapping")
     await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(page.url)
     await no_sideways_scroll(page)
     await screenshot(page, "phone-zh-Hans-contact-import-mapping")
     await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto(page.url)
 
     await page.click("main .form-actions button[type=submit]")
     await page.locator("#progress-title", has_text="已完成").wait_for(timeout=30_000)
