@@ -289,7 +289,7 @@ def test_a_manager_picks_a_colleagues_or_a_departments_calendar(
 
     department = signed_in.get(f"/calendar?week=2026-06-01&who=d:{sales['id']}").text
     assert "李娜的拜访" in department and "我的周会" in department
-    assert '<span class="day-item-owner">李娜</span>' in department  # whose each item is
+    assert '<span class="day-item-owner">Owner: 李娜</span>' in department  # whose each item is
     assert fake_api.calls("GET", "/api/v1/calendar")[-1].url.params["department_id"] == sales["id"]
 
 
