@@ -208,3 +208,94 @@ async def test_other_tenants_activities_timeline_and_calendar_are_out_of_reach(c
     assert (await client.get("/api/v1/activities", headers=bearer(mine))).json()["items"] == []
     week = {"start": "2026-11-20T00:00:00Z", "end": "2026-12-20T00:00:00Z", "owner_id": theirs["user"]["id"]}
     assert (await client.get("/api/v1/calendar", params=week, headers=bearer(mine))).status_code == 422
+
+
+async def place(client: Any, owner: dict[str, Any], who: dict[str, Any], department_id: str) -> None:
+    response = await client.patch(
+        f"/api/v1/admin/members/{who['user']['id']}", json={"department_id": department_id}, headers=bearer(owner)
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_manager_opens_a_colleagues_or_the_departments_calendar_within_their_scope(client: Any) -> None:
+    owner = await signed_up(client)
+    sales = (await client.post("/api/v1/admin/departments", json={"name": "销售部"}, headers=bearer(owner))).json()
+    east = (
+        await client.post(
+            "/api/v1/admin/departments", json={"name": "华东区", "parent_id": sales["id"]}, headers=bearer(owner)
+        )
+    ).json()
+    service = (await client.post("/api/v1/admin/departments", json={"name": "客服部"}, headers=bearer(owner))).json()
+    manager, rep, other_rep, agent = (
+        await join(client, owner, "manager"),
+        await join(client, owner, "sales_rep"),
+        await join(client, owner, "sales_rep"),
+        await join(client, owner, "sales_rep"),
+    )
+    await place(client, owner, manager, sales["id"])
+    await place(client, owner, rep, east["id"])
+    await place(client, owner, other_rep, east["id"])
+    await place(client, owner, agent, service["id"])
+    for who, subject in ((manager, "周会"), (rep, "报价"), (other_rep, "拜访"), (agent, "回访")):
+        account = await add_account(client, who, name=f"{subject}客户")
+        await log(client, who, kind="task", account_id=account["id"], subject=subject, due_at="2026-12-01T09:00:00Z")
+    week = {"start": "2026-11-30T00:00:00Z", "end": "2026-12-07T00:00:00Z"}
+
+    async def subjects(who: dict[str, Any], **params: str) -> Any:
+        response = await client.get("/api/v1/calendar", params={**week, **params}, headers=bearer(who))
+        return sorted(a["subject"] for a in response.json()) if response.status_code == 200 else response.status_code
+
+    assert await subjects(manager, owner_id=rep["user"]["id"]) == ["报价"]
+    assert await subjects(manager, department_id=sales["id"]) == ["周会", "报价", "拜访"]  # with 华东区 below it
+    assert await subjects(manager, department_id=east["id"]) == ["报价", "拜访"]
+    assert await subjects(manager, owner_id=agent["user"]["id"]) == 403  # another department
+    assert await subjects(manager, department_id=service["id"]) == 403
+    # A rep sees only their own, whichever department they ask for, and no colleague.
+    assert await subjects(rep, department_id=east["id"]) == ["报价"]
+    assert await subjects(rep, department_id=sales["id"]) == ["报价"]
+    assert await subjects(rep, owner_id=other_rep["user"]["id"]) == 403
+    assert await subjects(agent, department_id=east["id"]) == 403
+    assert await subjects(owner, department_id=service["id"]) == ["回访"]
+
+    people = (await client.get("/api/v1/calendar/people", headers=bearer(manager))).json()
+    names = {m["id"] for m in people["members"]}
+    assert names == {manager["user"]["id"], rep["user"]["id"], other_rep["user"]["id"]}
+    assert {d["name"] for d in people["departments"]} == {"销售部", "华东区"}
+    mine = (await client.get("/api/v1/calendar/people", headers=bearer(rep))).json()
+    assert [m["id"] for m in mine["members"]] == [rep["user"]["id"]]
+    assert {d["name"] for d in mine["departments"]} == {"销售部", "华东区"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"department_id": "not-a-uuid"}, "department_id"),
+        ({"department_id": "'; DROP TABLE departments; --"}, "department_id"),
+        ({"department_id": "00000000-0000-0000-0000-000000000000"}, "department_id"),
+        (
+            {
+                "department_id": "00000000-0000-0000-0000-000000000000",
+                "owner_id": "00000000-0000-0000-0000-000000000001",
+            },
+            "department_id",
+        ),
+        ({"owner_id": "华东区"}, "owner_id"),
+        ({"start": "😀"}, "start"),
+    ],
+)
+async def test_a_bad_calendar_query_names_the_parameter(client: Any, params: dict[str, str], field: str) -> None:
+    owner = await signed_up(client)
+    week = {"start": "2026-11-30T00:00:00Z", "end": "2026-12-07T00:00:00Z", **params}
+    response = await client.get("/api/v1/calendar", params=week, headers=bearer(owner))
+    assert response.status_code in (400, 422), response.text
+    assert field in response.text
+
+
+async def test_another_workspaces_department_and_people_are_out_of_reach(client: Any) -> None:
+    mine, theirs = await signed_up(client), await signed_up(client)
+    dept = (await client.post("/api/v1/admin/departments", json={"name": "Sales"}, headers=bearer(theirs))).json()
+    week = {"start": "2026-11-30T00:00:00Z", "end": "2026-12-07T00:00:00Z", "department_id": dept["id"]}
+    refused = await client.get("/api/v1/calendar", params=week, headers=bearer(mine))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "department_id"
+    people = (await client.get("/api/v1/calendar/people", headers=bearer(mine))).json()
+    assert [m["id"] for m in people["members"]] == [mine["user"]["id"]] and people["departments"] == []

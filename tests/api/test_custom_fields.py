@@ -266,6 +266,11 @@ async def test_a_custom_field_can_be_hidden_or_read_only_for_a_role(client: Any)
     )
     assert rules.status_code == 200, rules.text
     assert "custom.revenue" in rules.json()["configurable"]["customers"]
+    assert rules.json()["labels"]["customers"]["custom.ke_hu_bian_hao"] == "客户编号"
+    assert rules.json()["labels"]["contacts"] == {"custom.birthday_gift": "Birthday gift"}
+    stranger = await signed_up(client)
+    theirs = await client.get("/api/v1/admin/roles/sales_rep/fields", headers=bearer(stranger))
+    assert theirs.json()["labels"] == {"customers": {}, "contacts": {}}  # another workspace's fields stay there
     account = await add_account(
         client,
         owner,

@@ -13,7 +13,7 @@ import pytest
 from guanxi.domain.imports.tasks import run_import, undo_import
 from openpyxl import Workbook
 
-from tests.api.test_customers import add_account
+from tests.api.test_customers import add_account, add_contact
 from tests.conftest import bearer, signed_up
 from tests.domain.audit.test_retention import job_for
 
@@ -198,6 +198,114 @@ async def test_an_upload_over_the_limit_is_refused_with_413(client: Any) -> None
     owner = await signed_up(client)
     too_big = b"name\n" + b"x" * (get_settings().import_max_bytes + 100_000)
     assert (await upload(client, owner, too_big, "big.csv")).status_code == 413
+
+
+async def contacts_import(
+    client: Any, who: dict[str, Any], text: str, duplicates: str = "skip", mapping: dict[str, str] | None = None
+) -> dict[str, Any]:
+    body = (await upload(client, who, text.encode("gb18030"), "联系人.csv", module="contacts")).json()
+    mapped = await client.put(
+        f"/api/v1/imports/{body['id']}/mapping",
+        json={"mapping": mapping or body["mapping"], "duplicates": duplicates},
+        headers=bearer(who),
+    )
+    assert mapped.status_code == 200, mapped.text
+    return await run_to_end(client, who, body["id"])
+
+
+async def contacts_of(client: Any, who: dict[str, Any], account_id: str) -> dict[str, dict[str, Any]]:
+    response = await client.get(f"/api/v1/accounts/{account_id}/contacts", headers=bearer(who))
+    return {c["name"]: c for c in response.json()["items"]}
+
+
+async def test_contacts_import_onto_accounts_named_or_by_id_with_a_report_and_undo(client: Any) -> None:
+    owner = await signed_up(client)
+    huaqiang = await add_account(client, owner, name="深圳华强电子有限公司")
+    acme = await add_account(client, owner, name="Acme Ltd")
+    text = (
+        "客户名称,姓名,手机,邮箱,职位\n"
+        "深圳华强电子有限公司,李娜,138 0013 8000,li.na@hq.example.cn,采购经理\n"
+        f"{acme['id'].upper()},Sarah Lee,+44 20 7946 0000,sarah@acme.example,CTO\n"
+        "不存在的公司,王强,139 0000 0000,,\n"
+        "深圳华强电子有限公司,赵敏,,not-an-email,\n"
+    )
+    body = (await upload(client, owner, text.encode("gb18030"), "联系人.csv", module="contacts")).json()
+    assert body["mapping"] == {"0": "account", "1": "name", "2": "phones", "3": "emails", "4": "title"}
+    done = await contacts_import(client, owner, text)
+    assert (done["created_count"], done["error_count"]) == (2, 2), done["problems"]
+    assert {(p["row"], p["column"], p["field"]) for p in done["problems"]} == {
+        (4, "客户名称", "account"),
+        (5, "邮箱", "emails[0]"),
+    }
+    hq = await contacts_of(client, owner, huaqiang["id"])
+    assert (hq["李娜"]["phones"], hq["李娜"]["title"]) == (["138 0013 8000"], "采购经理")
+    assert list(await contacts_of(client, owner, acme["id"])) == ["Sarah Lee"]
+
+    await client.post(f"/api/v1/imports/{done['id']}/undo", headers=bearer(owner))
+    await undo_import(await job_for(owner["workspace"]["id"]), uuid.UUID(done["id"]))
+    assert await contacts_of(client, owner, huaqiang["id"]) == {}
+    assert await contacts_of(client, owner, acme["id"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("duplicates", "titles"), [("skip", ["经理"]), ("update", ["总监"]), ("create", ["经理", "总监"])]
+)
+async def test_a_contact_with_a_known_email_or_phone_is_skipped_updated_or_created(
+    client: Any, duplicates: str, titles: list[str]
+) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="深圳华强电子有限公司")
+    await add_contact(client, owner, account["id"], name="李娜", phones=["13800138000"], title="经理")
+    text = "客户名称,姓名,手机,职位\n深圳华强电子有限公司,李娜,138-0013-8000,总监\n"
+    done = await contacts_import(client, owner, text, duplicates)
+    assert done["error_count"] == 0, done["problems"]
+    listed = (await client.get(f"/api/v1/accounts/{account['id']}/contacts", headers=bearer(owner))).json()["items"]
+    assert sorted(c["title"] for c in listed) == sorted(titles)
+    if duplicates == "update":
+        await client.post(f"/api/v1/imports/{done['id']}/undo", headers=bearer(owner))
+        await undo_import(await job_for(owner["workspace"]["id"]), uuid.UUID(done["id"]))
+        back = (await client.get(f"/api/v1/accounts/{account['id']}/contacts", headers=bearer(owner))).json()
+        assert [c["title"] for c in back["items"]] == ["经理"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("", "空账户"),
+        ("'; DROP TABLE contacts; --", "Bobby"),
+        ("😀🏢", "表情"),
+        ("שלום בע״מ", "RTL"),
+        ("x" * 300, "Long"),
+    ],
+)
+async def test_a_contact_on_an_unknown_or_empty_account_is_reported_and_nothing_is_written(
+    client: Any, cell: str, name: str
+) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="Acme Ltd")
+    done = await contacts_import(client, owner, f'Account,Name\n"{cell}",{name}\n')
+    assert (done["created_count"], done["error_count"]) == (0, 1), done
+    assert done["problems"][0]["field"] == "account"
+    assert await contacts_of(client, owner, account["id"]) == {}
+
+
+async def test_contacts_cannot_land_on_another_tenants_account_by_id(client: Any) -> None:
+    owner, other = await signed_up(client), await signed_up(client)
+    theirs = await add_account(client, other, name="Their Co")
+    done = await contacts_import(client, owner, f"Account,Name\n{theirs['id']},Spy\nTheir Co,Spy 2\n")
+    assert (done["created_count"], done["error_count"]) == (0, 2)
+    assert await contacts_of(client, other, theirs["id"]) == {}
+
+
+async def test_custom_fields_come_with_their_labels(client: Any) -> None:
+    owner = await signed_up(client)
+    made = await client.post(
+        "/api/v1/custom-fields", json={"module": "contacts", "label": "生日礼物", "type": "text"}, headers=bearer(owner)
+    )
+    key = made.json()["key"]
+    body = (await upload(client, owner, "客户名称,姓名,生日礼物\nA,B,茶叶\n".encode(), module="contacts")).json()
+    assert body["labels"] == {f"custom.{key}": "生日礼物"}
+    assert body["mapping"]["2"] == f"custom.{key}"
 
 
 async def test_other_tenants_imports_are_out_of_reach(client: Any) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from guanxi.config import Settings
+from guanxi.domain.identity.validation import check_timezone
+from guanxi_tenants.defaults import TIMEZONE
 from guanxi_web.app import CSRF_COOKIE, create_app
 from guanxi_web.session import SESSION_COOKIE
 from litestar.testing import TestClient
@@ -112,10 +114,19 @@ class FakeApi:
                     "workspace": self.workspaces[self.current],
                     "workspaces": self.workspaces,
                     "csrf_token": "api-csrf",
+                    "timezone": self.user.get("timezone")
+                    or TIMEZONE.get(self.workspaces[self.current]["locale"] if self.workspaces else "en", "UTC"),
                 },
             )
         if key == ("PATCH", "/api/v1/me"):
-            self.user.update(json.loads(request.content))
+            body = json.loads(request.content)
+            if isinstance(body.get("timezone"), str) and (error := check_timezone(body["timezone"])):
+                return problem(
+                    422,
+                    "validation-error",
+                    errors=[{"field": error.field, "message": error.message, "code": error.code}],
+                )
+            self.user.update(body)
             return httpx.Response(200, json=self.user)
         if key == ("GET", "/api/v1/pipeline"):
             return httpx.Response(200, json=PIPELINE)

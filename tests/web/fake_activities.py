@@ -26,6 +26,8 @@ TIMES = ("occurred_at", "due_at", "ends_at", "reminder_at")
 class FakeActivities:
     crm: FakeCustomers
     may_close_tasks: bool = True
+    # Whose activities the reader's data scope reaches (member ids); None: everybody's, like an admin.
+    scope: set[str] | None = None
 
     def __post_init__(self) -> None:
         api = self.crm.admin.api
@@ -62,6 +64,8 @@ class FakeActivities:
         parts = request.url.path.strip("/").split("/")  # api, v1, activities, <id>, done
         if parts[2:] == ["calendar"]:
             return self._calendar(request)
+        if parts[2:] == ["calendar", "people"]:
+            return self._people()
         if parts[2:3] != ["activities"]:
             return None
         if len(parts) == 3 and request.method == "POST":
@@ -108,12 +112,60 @@ class FakeActivities:
             return invalid("start", "start and end must be times with a zone")
         if start.tzinfo is None or end.tzinfo is None or end - start > dt.timedelta(days=62):
             return invalid("end", "at most 62 days, with a zone")
+        owners = self._owners(request.url.params.get("owner_id"), request.url.params.get("department_id"))
+        if isinstance(owners, httpx.Response):
+            return owners
         due = [
             a
             for a in self.crm.activities
             if a["kind"] in ("task", "meeting")
             and a["due_at"]
-            and a["owner_id"] == self.crm.me
+            and a["owner_id"] in owners
             and start <= dt.datetime.fromisoformat(a["due_at"]) < end
         ]
         return httpx.Response(200, json=sorted(due, key=lambda a: a["due_at"]))
+
+    def _reaches(self, member_id: str) -> bool:
+        return self.scope is None or member_id in self.scope or member_id == self.crm.me
+
+    def _subtree(self, department_id: str) -> set[str]:
+        tree, grew = {department_id}, True
+        while grew:
+            below = {d["id"] for d in self.crm.admin.departments if d.get("parent_id") in tree}
+            grew = not below <= tree
+            tree |= below
+        return tree
+
+    def _owners(self, owner_id: str | None, department_id: str | None) -> set[str] | httpx.Response:
+        if owner_id and department_id:
+            return invalid("department_id", "choose a person or a department, not both")
+        if department_id:
+            if not any(d["id"] == department_id for d in self.crm.admin.departments):
+                return invalid("department_id", "is not a department of this workspace")
+            tree = self._subtree(department_id)
+            reached = {m["id"] for m in self._active() if m["department_id"] in tree and self._reaches(m["id"])}
+            return reached or problem(403, "forbidden", "That department's calendar is outside your data scope.")
+        owner_id = owner_id or self.crm.me
+        if not self._reaches(owner_id):
+            return problem(403, "forbidden", "That calendar is outside your data scope.")
+        return {owner_id}
+
+    def _active(self) -> list[dict[str, Any]]:
+        return [m for m in self.crm.admin.members if m["status"] == "active"]
+
+    def _people(self) -> httpx.Response:
+        members = [m for m in self._active() if self._reaches(m["id"])]
+        departments = [
+            d
+            for d in self.crm.admin.departments
+            if self.scope is None or any(m["department_id"] in self._subtree(d["id"]) for m in members)
+        ]
+        return httpx.Response(
+            200,
+            json={
+                "members": [{"id": m["id"], "name": m["name"], "department_id": m["department_id"]} for m in members],
+                "departments": [
+                    {"id": d["id"], "name": d["name"], "parent_id": d.get("parent_id")} for d in departments
+                ],
+            },
+        )

@@ -46,6 +46,8 @@ class FakeAdmin:
     forbidden: bool = False
     field_rules: dict[str, dict[str, dict[str, dict[str, str]]]] = field(default_factory=dict)
     refuse_fields: dict[str, str] | None = None  # the field error the next PUT of field rules gets
+    # The workspace's custom fields, per module: custom.<key> -> label.
+    custom_fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.members = [
@@ -323,8 +325,11 @@ class FakeAdmin:
             }
         body = {
             "fields": self.field_rules.get(role["key"], {}),
-            "configurable": {module: list(names) for module, names in CONFIGURABLE.items()},
+            "configurable": {
+                module: [*names, *self.custom_fields.get(module, {})] for module, names in CONFIGURABLE.items()
+            },
             "maskable": {module: list(names) for module, names in SENSITIVE.items()},
+            "labels": {module: dict(self.custom_fields.get(module, {})) for module in CONFIGURABLE},
         }
         return httpx.Response(200, json=body)
 

@@ -14,8 +14,22 @@ import httpx
 from tests.web.conftest import FakeApi, problem
 from tests.web.fake_customers import invalid
 
-FIELDS = ["name", "phone", "email", "city", "tags", "heat", "owner", "custom.ke_hu_bian_hao"]
-GUESSES = {"客户名称": "name", "电话": "phone", "城市": "city", "标签": "tags", "Email": "email"}
+FIELDS = {
+    "customers": ["name", "phone", "email", "city", "tags", "heat", "owner", "custom.ke_hu_bian_hao"],
+    "contacts": ["account", "name", "title", "phones", "emails", "owner", "custom.sheng_ri_li_wu"],
+}
+LABELS = {"customers": {"custom.ke_hu_bian_hao": "客户编号"}, "contacts": {"custom.sheng_ri_li_wu": "生日礼物"}}
+GUESSES = {
+    "customers": {"客户名称": "name", "电话": "phone", "城市": "city", "标签": "tags", "Email": "email"},
+    "contacts": {
+        "客户名称": "account",
+        "姓名": "name",
+        "手机": "phones",
+        "邮箱": "emails",
+        "生日礼物": "custom.sheng_ri_li_wu",
+    },
+}
+REQUIRED = {"customers": "name", "contacts": "account"}
 STAMP = "2026-05-01T08:00:00+00:00"
 
 
@@ -64,7 +78,8 @@ class FakeImports:
         return None
 
     def _upload(self, request: httpx.Request) -> httpx.Response:
-        if request.url.params.get("module") != "customers":
+        module = request.url.params.get("module") or ""
+        if module not in FIELDS:
             return invalid("module", "must be customers or contacts")
         content_type = request.headers["content-type"]
         if not content_type.startswith("multipart/form-data"):
@@ -83,10 +98,10 @@ class FakeImports:
             return invalid("file", "the file is empty")
         header, body = rows[0], rows[1:]
         job_id = str(uuid.uuid4())
-        mapping = {str(i): GUESSES[h] for i, h in enumerate(header) if h in GUESSES}
+        mapping = {str(i): GUESSES[module][h] for i, h in enumerate(header) if h in GUESSES[module]}
         job = {
             "id": job_id,
-            "module": "customers",
+            "module": module,
             "filename": filename,
             "format": filename.rsplit(".", 1)[1],
             "encoding": encoding,
@@ -94,7 +109,8 @@ class FakeImports:
             "header": header,
             "preview": body[:10],
             "mapping": mapping,
-            "fields": FIELDS,
+            "fields": FIELDS[module],
+            "labels": LABELS[module],
             "duplicates": "skip",
             "status": "uploaded",
             "total_rows": None,
@@ -133,7 +149,7 @@ class FakeImports:
         for column, name in body["mapping"].items():
             if name is None:
                 continue
-            if name not in FIELDS:
+            if name not in FIELDS[job["module"]]:
                 errors.append(
                     {"field": f"mapping.{column}", "message": f"{name!r} is not a field", "code": "invalid_choice"}
                 )
@@ -146,8 +162,10 @@ class FakeImports:
                     }
                 )
             taken.add(name)
-        if not errors and "name" not in taken:
-            errors.append({"field": "mapping", "message": "one column must be imported as 'name'", "code": "required"})
+        required = REQUIRED[job["module"]]
+        if not errors and required not in taken:
+            message = f"one column must be imported as {required!r}"
+            errors.append({"field": "mapping", "message": message, "code": "required"})
         if body.get("duplicates") not in ("skip", "update", "create"):
             errors.append(
                 {"field": "duplicates", "message": "must be one of skip, update, create", "code": "invalid_choice"}

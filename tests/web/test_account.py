@@ -188,7 +188,8 @@ def test_saving_the_profile_sends_name_and_language_and_the_pages_follow(
 
     assert response.status_code == 303
     assert response.headers["location"] == "/w/settings/account?done=profile-saved"
-    assert json.loads(fake_api.calls("PATCH", "/api/v1/me")[0].content) == {"name": "张小伟", "locale": "zh-Hant"}
+    sent = json.loads(fake_api.calls("PATCH", "/api/v1/me")[0].content)
+    assert sent == {"name": "张小伟", "locale": "zh-Hant", "timezone": None}  # no zone chosen: the workspace's
     assert signed_in.cookies["gx_locale"] == "zh-Hant"
     after = signed_in.get(response.headers["location"]).text
     assert "您的個人資料已儲存。" in after and 'value="张小伟"' in after
@@ -224,6 +225,38 @@ def test_a_language_the_product_does_not_speak_falls_back_to_the_pages(
 
     assert response.status_code == 303
     assert json.loads(fake_api.calls("PATCH", "/api/v1/me")[0].content)["locale"] == "en"
+
+
+def test_a_time_zone_is_chosen_shown_selected_and_can_follow_the_workspace_again(
+    signed_in: TestClient[Any], account: Account, fake_api: FakeApi
+) -> None:
+    page = signed_in.get("/w/settings/account").text
+    assert '<option value="">Same as the workspace (Asia/Shanghai)</option>' in page
+    assert '<option value="America/Argentina/Salta">America/Argentina/Salta</option>' in page
+    assert '<option value="Asia/Ho_Chi_Minh">Asia/Ho Chi Minh</option>' in page
+
+    saved = post_form(
+        signed_in, "/w/settings/account/profile", {"name": "张伟", "locale": "en", "timezone": "Asia/Tokyo"}
+    )
+    assert saved.status_code == 303
+    assert json.loads(fake_api.calls("PATCH", "/api/v1/me")[-1].content)["timezone"] == "Asia/Tokyo"
+    after = signed_in.get("/w/settings/account").text
+    assert '<option value="Asia/Tokyo" selected>' in after and "Same as the workspace</option>" in after
+
+    post_form(signed_in, "/w/settings/account/profile", {"name": "张伟", "locale": "en", "timezone": ""})
+    assert json.loads(fake_api.calls("PATCH", "/api/v1/me")[-1].content)["timezone"] is None
+
+
+@pytest.mark.parametrize("zone", ["Asia/../../etc", "Mars/Olympus", "亚洲/上海", "😀", "'; DROP TABLE users; --"])
+def test_a_zone_the_api_refuses_is_explained_under_the_field(
+    signed_in: TestClient[Any], account: Account, fake_api: FakeApi, zone: str
+) -> None:
+    response = post_form(signed_in, "/w/settings/account/profile", {"name": "张伟", "locale": "en", "timezone": zone})
+
+    assert response.status_code == 422
+    assert re.search(r'id="field-timezone-error">.*?Choose one of the listed options.', response.text, re.S)
+    assert re.search(r'<a class="alert-field" href="#field-timezone">Time zone</a>', response.text)
+    assert "timezone" not in fake_api.user
 
 
 # ---- password
@@ -500,4 +533,5 @@ def test_only_known_reasons_and_providers_are_shown(signed_in: TestClient[Any], 
     html = main_of(signed_in.get(f"{PAGE}?{query}").text)
 
     assert 'id="identities-alert"' not in html
-    assert "<script>alert" not in html and "evil" not in html
+    # (not just "evil": the time zone list has Africa/Libreville)
+    assert "<script>alert" not in html and "<b>evil" not in html and "&lt;b&gt;evil" not in html

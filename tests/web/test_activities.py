@@ -259,3 +259,78 @@ def test_the_calendar_speaks_chinese_and_is_in_the_sidebar(
     assert "日程" in html and "6月1日 周一" in html and "下一周" in html
     signed_in.cookies.set("gx_locale", "zh-Hant", domain="testserver.local")
     assert "日程" in signed_in.get("/home").text
+
+
+def test_a_manager_picks_a_colleagues_or_a_departments_calendar(
+    signed_in: TestClient[Any], crm: FakeCustomers, work: FakeActivities, fake_api: FakeApi
+) -> None:
+    east, sales = crm.admin.departments
+    me, li_na, _ = crm.admin.members
+    me["department_id"], li_na["department_id"] = sales["id"], east["id"]
+    account = huaqiang(crm)
+    work.add(account, kind="task", subject="我的周会", due_at="2026-06-02T01:30:00+00:00")
+    work.add(account, kind="meeting", subject="李娜的拜访", due_at="2026-06-03T02:00:00+00:00", owner_id=li_na["id"])
+
+    own = signed_in.get("/calendar?week=2026-06-01").text
+    assert "我的周会" in own and "李娜的拜访" not in own
+    picker = own.split('<select class="input select" id="field-who" name="who">')[1].split("</select>")[0]
+    picker = re.sub(r"\s*\n\s*|>\s+<", lambda m: "><" if m.group().startswith(">") else "", picker)
+    assert re.search(r'<option value="" selected>My calendar</option>', picker)
+    assert f'<optgroup label="Departments"><option value="d:{sales["id"]}">销售部</option>' in picker
+    assert f'<option value="d:{east["id"]}">\u00a0\u00a0华东区</option>' in picker  # under its parent
+    assert f'<optgroup label="Colleagues"><option value="m:{li_na["id"]}">李娜</option></optgroup>' in picker
+    assert "王芳" not in picker  # deactivated
+
+    colleague = signed_in.get(f"/calendar?week=2026-06-01&who=m:{li_na['id']}").text
+    assert "李娜的拜访" in colleague and "我的周会" not in colleague
+    assert f'<option value="m:{li_na["id"]}" selected>' in colleague
+    assert f'href="/calendar?week=2026-06-08&amp;who=m:{li_na["id"]}"' in colleague  # the week keeps the choice
+    assert fake_api.calls("GET", "/api/v1/calendar")[-1].url.params["owner_id"] == li_na["id"]
+
+    department = signed_in.get(f"/calendar?week=2026-06-01&who=d:{sales['id']}").text
+    assert "李娜的拜访" in department and "我的周会" in department
+    assert '<span class="day-item-owner">Owner: 李娜</span>' in department  # whose each item is
+    assert fake_api.calls("GET", "/api/v1/calendar")[-1].url.params["department_id"] == sales["id"]
+
+
+def test_a_rep_whose_scope_is_their_own_has_no_colleagues_and_is_refused_theirs(
+    signed_in: TestClient[Any], crm: FakeCustomers, work: FakeActivities
+) -> None:
+    work.scope = set()  # own records only
+    li_na = crm.admin.members[1]
+    work.add(
+        huaqiang(crm), kind="meeting", subject="李娜的拜访", due_at="2026-06-03T02:00:00+00:00", owner_id=li_na["id"]
+    )
+
+    own = signed_in.get("/calendar?week=2026-06-01").text
+    assert 'name="who"' not in own  # nobody else to pick
+
+    refused = signed_in.get(f"/calendar?week=2026-06-01&who=m:{li_na['id']}")
+    assert refused.status_code == 403
+    assert "That calendar is outside your data scope." in refused.text and "李娜的拜访" not in refused.text
+    for who in ("m:not-an-id", "x:" + li_na["id"], "'; DROP TABLE members; --", "😀"):
+        assert signed_in.get("/calendar", params={"who": who}).status_code == 200  # read as one's own
+
+
+def test_the_calendar_and_the_quick_log_use_the_readers_own_zone(
+    signed_in: TestClient[Any], crm: FakeCustomers, work: FakeActivities, fake_api: FakeApi
+) -> None:
+    fake_api.user["timezone"] = "Europe/Berlin"  # chosen on "Your account", over the workspace's Asia/Shanghai
+    account = huaqiang(crm)
+    work.add(account, kind="task", subject="寄合同", due_at="2026-06-02T01:30:00+00:00")  # 03:30 in Berlin
+
+    html = signed_in.get("/calendar?week=2026-06-01").text
+
+    request = fake_api.calls("GET", "/api/v1/calendar")[-1]
+    berlin = ZoneInfo("Europe/Berlin")
+    assert dt.datetime.fromisoformat(request.url.params["start"]) == dt.datetime(2026, 6, 1, tzinfo=berlin)
+    days = html.split('<li class="week-day')[1:]
+    assert "03:30" in days[1] and "寄合同" in days[1]
+
+    post_form(
+        signed_in,
+        f"/accounts/{account['id']}/activities",
+        {"kind": "meeting", "subject": "季度回顾", "due_at": "2026-06-04T14:00"},
+    )
+    sent = json.loads(fake_api.calls("POST", "/api/v1/activities")[-1].content)
+    assert dt.datetime.fromisoformat(sent["due_at"]) == dt.datetime(2026, 6, 4, 14, 0, tzinfo=berlin)

@@ -131,3 +131,28 @@ def test_the_records_tab_links_to_the_fields_tab(signed_in: TestClient[Any], adm
 
     assert re.search(r'<a class="tab" href="/w/settings/roles/manager"[^>]*aria-current="page"', html)
     assert 'href="/w/settings/roles/manager/fields"' in html
+
+
+def test_custom_fields_are_shown_by_their_label_under_their_own_heading(
+    signed_in: TestClient[Any], admin: FakeAdmin, fake_api: FakeApi
+) -> None:
+    admin.custom_fields = {"customers": {"custom.ke_hu_bian_hao": "客户编号"}}
+    admin.field_rules["manager"] = {"customers": {"custom.ke_hu_bian_hao": {"access": "read", "mask": "none"}}}
+
+    html = signed_in.get("/w/settings/roles/manager/fields").text
+
+    customers = html.split('<h3 class="grid-title">')[1]
+    own, custom = customers.split('<tr class="group-row"><th scope="colgroup" colspan="3">Custom fields</th></tr>')
+    assert "Credit limit" in own and "客户编号" not in own
+    assert re.search(r'<th scope="row" class="cell-main perm-module">客户编号</th>', custom)
+    assert "custom.ke_hu_bian_hao</th>" not in html
+    assert selected(html, "fields.customers.custom.ke_hu_bian_hao.access") == "read"
+    contacts = html.split('<h3 class="grid-title">')[2]
+    assert "group-row" not in contacts  # no custom fields there: no heading
+
+    cell = "fields.customers.custom.ke_hu_bian_hao.access"
+    admin.refuse_fields = {"field": cell, "message": "no", "code": "invalid"}
+    values = form_values(signed_in, "/w/settings/roles/manager/fields", "/w/settings/roles/manager/fields")
+    refused = post_form(signed_in, "/w/settings/roles/manager/fields", values)
+    assert refused.status_code == 422
+    assert re.search(rf'<a class="alert-field" href="#field-{cell}">[^<:]+: 客户编号</a>', refused.text)

@@ -34,10 +34,13 @@ def imports_fixture(fake_api: FakeApi) -> FakeImports:
     return FakeImports(fake_api)
 
 
-def upload(client: TestClient[Any], name: str = "客户.csv", content: bytes = GBK_FILE) -> Any:
+CONTACTS_FILE = "客户名称,姓名,手机,生日礼物\n深圳华强电子,李娜,13800138000,茶叶\n".encode("gb18030")
+
+
+def upload(client: TestClient[Any], name: str = "客户.csv", content: bytes = GBK_FILE, module: str = "") -> Any:
     return client.post(
         "/accounts/import",
-        data={"_csrf_token": csrf(client)},
+        data={"_csrf_token": csrf(client), **({"module": module} if module else {})},
         files={"file": (name, content, "text/csv")},
         follow_redirects=False,
     )
@@ -128,7 +131,7 @@ def test_the_progress_asks_again_every_two_seconds_until_done_then_lists_problem
     fragment = signed_in.get(location, headers={**HTMX, "HX-Target": "import-progress"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert 'id="import-progress"' in fragment.text and "every 2s" not in fragment.text  # done: no more asking
-    assert re.search(r"<td>7</td><td>电话</td><td>must be a phone number</td>", fragment.text)
+    assert re.search(r"<td>7</td><td>电话</td><td>Phone</td><td>must be a phone number</td>", fragment.text)
     assert "1,980" in fragment.text and "Undo import" in fragment.text
 
     undone = post_form(signed_in, f"{location}/undo")
@@ -142,3 +145,41 @@ def test_a_role_that_may_not_import_is_told_so(signed_in: TestClient[Any], impor
     imports.may_import = False
     answer = upload(signed_in)
     assert answer.status_code == 403 and "Your role may not import accounts." in answer.text
+
+
+def test_contacts_are_chosen_on_the_upload_page_and_mapped_with_the_account_column(
+    signed_in: TestClient[Any], imports: FakeImports, fake_api: FakeApi
+) -> None:
+    page = signed_in.get("/accounts/import?module=contacts").text
+    assert re.search(r'<input type="radio" name="module" value="contacts" checked>', page)
+    assert '<input type="radio" name="module" value="customers">' in page
+
+    location = upload(signed_in, "联系人.csv", CONTACTS_FILE, module="contacts").headers["location"]
+    [(_, data, _)] = imports.uploads
+    assert data == CONTACTS_FILE
+    assert fake_api.calls("POST", "/api/v1/imports")[-1].url.params["module"] == "contacts"
+    html = signed_in.get(location).text
+    assert '<h1 class="page-title">Import contacts</h1>' in html
+    assert re.search(r'name="column_0">.*?<option value="account" selected>Account</option>', html, re.S)
+    assert re.search(r'name="column_2">.*?<option value="phones" selected>Phone numbers</option>', html, re.S)
+    assert re.search(r'<option value="custom.sheng_ri_li_wu" selected>生日礼物</option>', html)
+    assert "custom.sheng_ri_li_wu</option>" not in html and "one of its email addresses or phone numbers" in html
+
+    action = f"{location}/start"
+    values = form_values(signed_in, location, action)
+    missing = post_form(signed_in, action, {**values, "column_0": ""})
+    assert missing.status_code == 422 and "the column that holds the contact&#39;s account" in missing.text
+    assert post_form(signed_in, action, values).status_code == 303
+
+    job_id = location.rsplit("/", 1)[1]
+    problem = {"row": 2, "column": "生日礼物", "field": "custom.sheng_ri_li_wu", "message": "is too long"}
+    imports.run(job_id, status="done", processed_rows=1, error_count=1, problems=[problem])
+    done = signed_in.get(location).text
+    assert re.search(r"<td>2</td><td>生日礼物</td><td>生日礼物</td><td>is too long</td>", done)
+    assert "The contacts this import added are deleted" in done and 'href="/contacts"' in done
+
+
+def test_account_custom_fields_show_their_label_not_their_key(signed_in: TestClient[Any], imports: FakeImports) -> None:
+    html = signed_in.get(upload(signed_in).headers["location"]).text
+    assert '<option value="custom.ke_hu_bian_hao">客户编号</option>' in html
+    assert "Custom field ke_hu_bian_hao" not in html

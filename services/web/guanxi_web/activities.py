@@ -1,25 +1,25 @@
 """Activities (跟进记录) and tasks (待办): their labels, the quick-log form read into the API's JSON, the
 account's timeline as entries to show, and the calendar's week.
 
-Times typed into a form carry no zone; they are read in the workspace's time zone, which (like its currency)
-follows the language the workspace was opened in.
+Times typed into a form carry no zone; they are read in the reader's time zone: their own (chosen on "Your
+account"), else the workspace's, which (like its currency) follows the language the workspace was opened in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from guanxi_tenants.defaults import TIMEZONE
 from litestar.datastructures import FormMultiDict
 
 from guanxi_web import i18n
-from guanxi_web.api_client import Activity, Change, Me, Member, TimelineItem
+from guanxi_web.api_client import Activity, CalendarPeople, Change, Me, Member, TimelineItem
 from guanxi_web.customers import ACCOUNT_FIELDS, CONTACT_FIELDS, HistoryEntry, history_entries
 from guanxi_web.forms import Form
 from guanxi_web.i18n import N_, _
@@ -64,8 +64,8 @@ MAX_MINUTES = 24 * 60
 
 
 def zone_of(me: Me) -> ZoneInfo:
-    locale = me.workspace.locale if me.workspace else "en"
-    return ZoneInfo(str(TIMEZONE.get(locale, "UTC")))
+    """The reader's zone: their own, else the workspace's (the API decides which, in ``/me``)."""
+    return i18n.activate_zone(me.timezone)
 
 
 def default_subject(kind: str) -> str:
@@ -196,7 +196,7 @@ def week_bounds(monday: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.dateti
 
 
 def week_days(monday: dt.date, items: Iterable[Activity], zone: ZoneInfo, today: dt.date) -> list[Day]:
-    """Seven days from Monday, each with the tasks and meetings due that day in the workspace's time zone."""
+    """Seven days from Monday, each with the tasks and meetings due that day in the reader's time zone."""
     days = [Day(monday + dt.timedelta(days=n), [], monday + dt.timedelta(days=n) == today) for n in range(7)]
     for item in items:
         if item.due_at is None:
@@ -207,12 +207,69 @@ def week_days(monday: dt.date, items: Iterable[Activity], zone: ZoneInfo, today:
     return days
 
 
+@dataclass(frozen=True)
+class Whose:
+    """Whose calendar the page shows: the reader's own (both empty), a colleague's or a department's."""
+
+    owner_id: str | None = None
+    department_id: str | None = None
+
+    @property
+    def value(self) -> str:
+        """As the picker's choice: ``m:<id>``, ``d:<id>`` or empty."""
+        if self.owner_id:
+            return f"m:{self.owner_id}"
+        return f"d:{self.department_id}" if self.department_id else ""
+
+    @property
+    def mine(self) -> bool:
+        return not (self.owner_id or self.department_id)
+
+
+def read_whose(raw: str | None, me: Me) -> Whose:
+    """The picker's ``who``; anything else, or oneself, is one's own calendar (the API checks the scope)."""
+    kind, _sep, ident = (raw or "").partition(":")
+    try:
+        ident = str(uuid.UUID(ident))
+    except ValueError:
+        return Whose()
+    if kind == "m" and ident != str(me.user.id):
+        return Whose(owner_id=ident)
+    return Whose(department_id=ident) if kind == "d" else Whose()
+
+
+def picker_options(people: CalendarPeople | None, me: Me) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The picker's groups: departments (nested ones indented under their parent), then colleagues."""
+    if people is None:
+        return []
+    children: dict[str | None, list[Any]] = {}
+    for department in people.departments:
+        parent = str(department.parent_id) if department.parent_id else None
+        children.setdefault(parent, []).append(department)
+    known = {str(d.id) for d in people.departments}
+    departments: list[tuple[str, str]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for department in children.get(parent, []):
+            departments.append((f"d:{department.id}", "\u00a0\u00a0" * depth + department.name))
+            walk(str(department.id), depth + 1)
+
+    walk(None, 0)
+    for department in people.departments:  # a department whose parent the reader cannot open starts a tree
+        if department.parent_id and str(department.parent_id) not in known:
+            departments.append((f"d:{department.id}", department.name))
+            walk(str(department.id), 1)
+    colleagues = [(f"m:{m.id}", m.name) for m in people.members if m.id != me.user.id]
+    groups = [(_("Departments"), departments), (_("Colleagues"), colleagues)]
+    return [(label, options) for label, options in groups if options]
+
+
 def local_time(value: dt.datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%H:%M") if value else ""
 
 
 def zoned(value: dt.datetime | None, zone: ZoneInfo) -> str:
-    """A due time as the reader writes dates and times, in the workspace's time zone."""
+    """A due time as the reader writes dates and times, in the reader's time zone."""
     if value is None:
         return "—"
     return format_datetime(value, format="medium", tzinfo=zone, locale=i18n.babel_locale())

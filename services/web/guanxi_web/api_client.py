@@ -17,7 +17,7 @@ from guanxi.domain.access.schemas import DepartmentOut as Department
 from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.activities.schemas import ActivityOut as Activity
-from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
+from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
@@ -60,6 +60,7 @@ __all__ = [
     "AuditEntry",
     "AuditPage",
     "Board",
+    "CalendarPeople",
     "Change",
     "ClaimOut",
     "Collaborator",
@@ -125,6 +126,7 @@ class FieldRules(msgspec.Struct):
     fields: dict[str, dict[str, dict[str, str]]]
     configurable: dict[str, list[str]]
     maskable: dict[str, list[str]]
+    labels: dict[str, dict[str, str]]  # per module, custom.<key> -> the custom field's label
 
 
 Query = dict[str, str]
@@ -267,8 +269,10 @@ class ApiCaller:
 
     # The signed-in person's own account, in every workspace (the API refuses API tokens here).
 
-    async def update_profile(self, *, name: str, locale: str) -> User:
-        return await self._call("PATCH", "/api/v1/me", User, json={"name": name, "locale": locale})
+    async def update_profile(self, *, name: str, locale: str, timezone: str | None) -> User:
+        """``timezone`` None: follow the workspace's zone."""
+        body = {"name": name, "locale": locale, "timezone": timezone}
+        return await self._call("PATCH", "/api/v1/me", User, json=body)
 
     async def change_password(self, *, current_password: str | None, new_password: str) -> None:
         """Without ``current_password`` (left out of the body): a first password for someone who has none."""
@@ -444,8 +448,17 @@ class ApiCaller:
         path = f"/api/v1/activities/{quote(activity_id, safe='')}/done"
         return await self._call("POST", path, Activity, params={"done": "true" if done else "false"})
 
-    async def calendar(self, start: str, end: str) -> list[Activity]:
-        return await self._call("GET", "/api/v1/calendar", list[Activity], params={"start": start, "end": end})
+    async def calendar(
+        self, start: str, end: str, owner_id: str | None = None, department_id: str | None = None
+    ) -> list[Activity]:
+        """One's own tasks and meetings, a colleague's (``owner_id``) or a department's (``department_id``)."""
+        params = {"start": start, "end": end}
+        params.update({"owner_id": owner_id} if owner_id else {})
+        params.update({"department_id": department_id} if department_id else {})
+        return await self._call("GET", "/api/v1/calendar", list[Activity], params=params)
+
+    async def calendar_people(self) -> CalendarPeople:
+        return await self._call("GET", "/api/v1/calendar/people", CalendarPeople)
 
     # Imports of accounts from CSV or XLSX: the file goes to the API as it came (multipart), then mapping and start.
 

@@ -28,7 +28,8 @@ async def provide_api(request: Request[Any, Any, Any]) -> ApiCaller:
 
 
 async def provide_me(request: Request[Any, Any, Any], api: NamedDependency[ApiCaller]) -> Me:
-    """The signed-in user; their own language applies unless this browser chose one (the cookie)."""
+    """The signed-in user; their own language applies unless this browser chose one (the cookie), and their time
+    zone to every moment the page shows."""
     if not api.signed_in:
         raise NotSignedIn
     me = await api.me()
@@ -39,4 +40,5 @@ async def provide_me(request: Request[Any, Any, Any], api: NamedDependency[ApiCa
     i18n.activate(
         i18n.choose_locale(cookie, me.user.locale, request.headers.get("accept-language")), request.app.state.catalogs
     )
+    i18n.activate_zone(me.timezone)
     return me

@@ -27,9 +27,20 @@ def cell(module: str, name: str, part: str) -> str:
     return f"fields.{module}.{name}.{part}"
 
 
-def field_title(module: str, name: str) -> str:
+def field_title(module: str, name: str, labels: FieldRules | None = None) -> str:
+    """A field as the record's form calls it; a custom field by the label the workspace gave it."""
     spec = MODULE_FIELDS.get(module, {}).get(name)
-    return spec.title() if spec else name
+    if spec:
+        return spec.title()
+    return (labels.labels.get(module, {}).get(name) if labels else None) or name
+
+
+def field_groups(rules: FieldRules, module: str) -> list[tuple[str, list[str]]]:
+    """A module's rows: its own fields first, then its custom fields under their own heading."""
+    names = rules.configurable.get(module, [])
+    custom = [name for name in names if name.startswith("custom.")]
+    groups = [("", [name for name in names if not name.startswith("custom.")])]
+    return [*groups, (_("Custom fields"), custom)] if custom else groups
 
 
 def module_title(module: str) -> str:
@@ -49,12 +60,15 @@ def cells(rules: FieldRules) -> dict[str, str]:
 
 @dataclass
 class FieldRulesForm(Form):
+    rules: FieldRules | None = None
+
     def label(self, name: str) -> str:
+        """``fields.<module>.<field>.<part>``, where a custom field's name has a dot of its own."""
         parts = name.split(".")
-        if len(parts) >= 3 and parts[0] == "fields":
+        if len(parts) >= 4 and parts[0] == "fields":
             return _("%(module)s: %(field)s") % {
                 "module": module_title(parts[1]),
-                "field": field_title(parts[1], parts[2]),
+                "field": field_title(parts[1], ".".join(parts[2:-1]), self.rules),
             }
         return name
 

@@ -26,7 +26,7 @@ SIGNUP_FIELDS = {
     "locale": N_("Language"),
 }
 WORKSPACE_FIELDS = {"name": N_("Workspace name"), "locale": N_("Language")}
-PROFILE_FIELDS = {"name": N_("Your name"), "locale": N_("Language")}
+PROFILE_FIELDS = {"name": N_("Your name"), "locale": N_("Language"), "timezone": N_("Time zone")}
 PASSWORD_FIELDS = {"current_password": N_("Current password"), "new_password": N_("New password")}
 MEMBER_FIELDS = {"roles": N_("Roles"), "department_id": N_("Department"), "manager_id": N_("Manager")}
 HAND_OVER_FIELDS = {"to_member_id": N_("Hand over to")}

@@ -7,11 +7,13 @@ locale middleware sets for each request, so ``_()`` works the same in controller
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Mapping
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
@@ -30,6 +32,9 @@ Catalogs = Mapping[str, NullTranslations]
 _ENGLISH = NullTranslations()
 # Unset until something chooses for the current request (each request runs in its own task/context).
 _active: ContextVar[tuple[str, NullTranslations] | None] = ContextVar("guanxi_web_locale", default=None)
+# The reader's time zone (GET /api/v1/me's ``timezone``); moments are shown in it. UTC before sign-in.
+UTC = ZoneInfo("UTC")
+_zone: ContextVar[ZoneInfo | None] = ContextVar("guanxi_web_zone", default=None)
 
 
 def catalog_dir(locale: str) -> str:
@@ -65,6 +70,31 @@ def chosen() -> bool:
 
 def _current() -> tuple[str, NullTranslations]:
     return _active.get() or (locales.DEFAULT, _ENGLISH)
+
+
+def activate_zone(name: str) -> ZoneInfo:
+    """The reader's zone for this request; an unknown name (an API newer than this server's tzdata) is UTC."""
+    try:
+        zone = ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = UTC
+    _zone.set(zone)
+    return zone
+
+
+def current_zone() -> ZoneInfo:
+    return _zone.get() or UTC
+
+
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
+@functools.cache
+def zone_choices() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The IANA zones to pick from, by region ("Asia": "Asia/Shanghai", …), and UTC; not the legacy aliases."""
+    zones = available_timezones()
+    regions = ((region, tuple(sorted(z for z in zones if z.startswith(region + "/")))) for region in ZONE_REGIONS)
+    return (("UTC", ("UTC",)), *regions)
 
 
 def current_locale() -> str:
@@ -154,4 +184,4 @@ def when(value: dt.datetime | None) -> str:
     """A moment as the reader writes dates and times (Babel's medium format), or a dash when unknown."""
     if value is None:
         return "—"
-    return format_datetime(value, format="medium", locale=babel_locale())
+    return format_datetime(value, format="medium", tzinfo=current_zone(), locale=babel_locale())

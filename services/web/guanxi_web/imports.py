@@ -1,14 +1,14 @@
-"""Imports (导入) of accounts: the labels of the fields a column can go to, the duplicates modes, the statuses,
-and the mapping form read into the API's JSON."""
+"""Imports (导入) of accounts and contacts: what each kind is called, the labels of the fields a column can go to
+(custom fields by their label), the duplicates modes, the statuses, and the mapping form read into the API's JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 
 from litestar.datastructures import FormMultiDict
 
 from guanxi_web.api_client import Import
-from guanxi_web.customers import ACCOUNT_FIELDS
+from guanxi_web.customers import ACCOUNT_FIELDS, CONTACT_FIELDS, Field
 from guanxi_web.i18n import N_, _, pgettext
 
 DUPLICATES = {
@@ -29,19 +29,90 @@ WORKING = frozenset({"queued", "running", "undoing"})  # the progress page asks 
 MAPPING_FIELDS = {"mapping": N_("Columns"), "duplicates": N_("Duplicates")}
 
 
-def field_label(name: str) -> str:
-    """A field a column can go to, as the account form calls it; a custom field by its key."""
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of import is called in the wizard."""
+
+    label: str
+    title: str
+    fields: dict[str, Field]
+    list_url: str
+    list_label: str
+    one_per_row: str
+    required: str
+    missing: str
+    duplicates_title: str
+    duplicates_rule: str
+    undo_text: str
+    forbidden: str
+
+
+KINDS = {
+    "customers": Kind(
+        N_("Accounts"),
+        N_("Import accounts"),
+        ACCOUNT_FIELDS,
+        "/accounts",
+        N_("All accounts"),
+        N_("one account per row"),
+        N_("Columns left on “Do not import” are skipped. One column must be the account's name."),
+        N_("Choose the column that holds the account's name."),
+        N_("Accounts you already have"),
+        N_("A row is a duplicate when an account you may change has the same email, phone number or name."),
+        N_(
+            "The accounts this import added are deleted (an administrator can restore them for 30 days) and the "
+            "values it changed are put back."
+        ),
+        N_("Your role may not import accounts."),
+    ),
+    "contacts": Kind(
+        N_("Contacts"),
+        N_("Import contacts"),
+        CONTACT_FIELDS,
+        "/contacts",
+        N_("All contacts"),
+        N_("one contact per row, with the name or id of an account you already have"),
+        N_("Columns left on “Do not import” are skipped. One column must be the contact's account, by its name or id."),
+        N_("Choose the column that holds the contact's account (its name or id)."),
+        N_("Contacts you already have"),
+        N_(
+            "A row is a duplicate when a contact you may change has one of its email addresses or phone numbers. "
+            "An update keeps the contact's account and owner."
+        ),
+        N_("The contacts this import added are deleted and the values it changed are put back."),
+        N_("Your role may not import contacts."),
+    ),
+}
+# Fields a column can go to that the record forms do not have.
+IMPORT_ONLY = {"owner": N_("Owner"), "account": N_("Account")}
+
+
+def kind_of(module: str) -> Kind:
+    return KINDS.get(module, KINDS["customers"])
+
+
+def field_label(name: str, module: str = "customers", labels: dict[str, str] | None = None) -> str:
+    """A field a column can go to, as the record's form calls it; a custom field by its label."""
     if name == "owner":
         return pgettext("record", "Owner")
-    if name in ACCOUNT_FIELDS:
-        return ACCOUNT_FIELDS[name].title()
+    if name in IMPORT_ONLY:
+        return _(IMPORT_ONLY[name])
+    fields = kind_of(module).fields
+    if name in fields:
+        return fields[name].title()
     if name.startswith("custom."):
-        return _("Custom field %(key)s") % {"key": name.removeprefix("custom.")}
+        return (labels or {}).get(name) or _("Custom field %(key)s") % {"key": name.removeprefix("custom.")}
     return name
 
 
-def field_options(fields: Iterable[str]) -> list[tuple[str, str]]:
-    return [(name, field_label(name)) for name in fields]
+def field_options(job: Import) -> list[tuple[str, str]]:
+    return [(name, field_label(name, job.module, job.labels)) for name in job.fields]
+
+
+def problem_field(job: Import, name: str | None) -> str:
+    """The field a problem is about, by its label: ``emails[1]`` is the email addresses, ``row`` is nothing."""
+    base = (name or "").split("[")[0]
+    return "" if base in ("", "row") else field_label(base, job.module, job.labels)
 
 
 def column_name(index: int) -> str:

@@ -65,6 +65,24 @@ async def test_a_due_reminder_is_mailed_once_to_the_assignee_in_their_language(
     assert mails[0].recipients == [owner["user"]["email"]]
     assert mails[0].subject == "提醒：准备合同"
     assert "深圳华强电子" in mails[0].text and f"/accounts/{account['id']}" in mails[0].text
+    assert "2026-12-01 17:00 (Asia/Shanghai)" in mails[0].text  # 09:00 UTC, in the workspace's zone
+
+
+async def test_a_reminder_shows_the_due_time_in_the_assignees_own_zone(
+    client: Any,
+    mailbox: MailStore,  # noqa: F811
+) -> None:
+    owner = await signed_up(client, locale="zh-Hans")
+    chosen = await client.patch("/api/v1/me", json={"timezone": "Europe/Berlin"}, headers=bearer(owner))
+    assert chosen.status_code == 200, chosen.text
+    account = await add_account(client, owner, name="深圳华强电子")
+    due = await log(
+        client, owner, kind="task", account_id=account["id"], subject="准备合同", due_at="2026-12-01T09:00:00Z",
+        reminder_at="2020-01-01T00:00:00Z",
+    )  # fmt: skip
+    job = await job_for(owner["workspace"]["id"])
+    assert await send_reminder_mail(JobContext(uuid.uuid4(), job.scope), uuid.UUID(due["id"])) is True
+    assert "2026-12-01 10:00 (Europe/Berlin)" in mailbox.all()[0].text
 
 
 async def test_a_reminder_of_a_deleted_task_is_not_sent(client: Any, mailbox: MailStore) -> None:  # noqa: F811

@@ -13,6 +13,9 @@ from guanxi.domain.activities.schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPage,
+    CalendarDepartment,
+    CalendarPeople,
+    CalendarPerson,
     Kind,
     TimelineItem,
     TimelinePage,
@@ -147,7 +150,10 @@ class ActivityController(Controller):
 
     @get(
         "/calendar",
-        summary="Tasks and meetings due in a time range (yours, or a colleague's in your scope)",
+        summary="Tasks and meetings due in a time range: yours, a colleague's, or a department's, in your scope",
+        description="`owner_id` (a colleague) or `department_id` (its members and those of its sub-departments "
+        "that your data scope reaches); neither: yours. A colleague outside your scope, or a department with "
+        "nobody in it, is a 403.",
         responses=problems(401, 403, 422),
     )
     async def calendar(
@@ -158,10 +164,29 @@ class ActivityController(Controller):
         start: FromQuery[dt.datetime],
         end: FromQuery[dt.datetime],
         owner_id: FromQuery[uuid.UUID | None] = None,
+        department_id: FromQuery[uuid.UUID | None] = None,
     ) -> list[ActivityOut]:
         auth.require_token_scope("activities", "read")
-        rows = await service.calendar(db, access, owner_id or access.member_id, start, end)
+        rows = await service.calendar(db, access, owner_id, start, end, department_id)
         return [activity_out(row) for row in rows]
+
+    @get(
+        "/calendar/people",
+        summary="Whose calendars you may open: colleagues in your data scope and the departments they are in",
+        responses=problems(401, 403),
+    )
+    async def calendar_people(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> CalendarPeople:
+        auth.require_token_scope("activities", "read")
+        members, departments = await service.calendar_people(db, access)
+        return CalendarPeople(
+            members=[CalendarPerson(id=i, name=n, department_id=d) for i, n, d in members],
+            departments=[CalendarDepartment(id=i, name=n, parent_id=p) for i, n, p in departments],
+        )
 
     @get(
         "/accounts/{account_id:uuid}/timeline",

@@ -77,13 +77,15 @@ class FieldRulesOut(msgspec.Struct):
     fields: dict[str, dict[str, dict[str, str]]]
     configurable: dict[str, list[str]]
     maskable: dict[str, list[str]]
+    labels: dict[str, dict[str, str]]  # per module, custom.<key> -> the custom field's label
 
 
-def field_rules_out(rules: roles.FieldRules, configurable: dict[str, list[str]]) -> FieldRulesOut:
+async def field_rules_out(db: AsyncSession, access: Access, rules: roles.FieldRules) -> FieldRulesOut:
     return FieldRulesOut(
         fields=rules,
-        configurable=configurable,
+        configurable=await roles.configurable_fields(db, access),
         maskable={module: list(names) for module, names in SENSITIVE.items()},
+        labels=await roles.custom_field_labels(db, access),
     )
 
 
@@ -433,7 +435,7 @@ class AdminController(Controller):
     ) -> FieldRulesOut:
         auth.require_token_scope("roles", "read")
         rules = await roles.field_rules(db, access, key)
-        return field_rules_out(rules, await roles.configurable_fields(db, access))
+        return await field_rules_out(db, access, rules)
 
     @put(
         "/roles/{key:str}/fields",
@@ -453,7 +455,7 @@ class AdminController(Controller):
         rules = await roles.set_field_rules(db, access, key, data.fields)
         await audit_action(db, auth, request, "role.fields_changed", target_type="role", target_id=key, fields=rules)
         await db.commit()
-        return field_rules_out(rules, await roles.configurable_fields(db, access))
+        return await field_rules_out(db, access, rules)
 
     @delete(
         "/roles/{key:str}",

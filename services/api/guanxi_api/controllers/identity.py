@@ -51,6 +51,7 @@ def user_out(user: User) -> UserOut:
         locale=user.locale,
         email_verified=user.email_verified_at is not None,
         has_password=user.password_hash is not None,
+        timezone=user.timezone,
     )
 
 
@@ -212,16 +213,22 @@ class MeController(Controller):
             workspace=workspace_out(auth.tenant, auth.role or "member") if auth.tenant else None,
             workspaces=[workspace_out(t, m.role) for m, t in memberships],
             csrf_token=auth.csrf_token,
+            timezone=await identity.timezone_of(db, auth.user, auth.tenant),
         )
 
-    @patch("/me", summary="Change your name or language", responses=problems(400, 401, 403, 422))
+    @patch(
+        "/me",
+        summary="Change your name, language or time zone",
+        description="`timezone` is an IANA name (`Asia/Shanghai`); `null` follows the workspace's zone again.",
+        responses=problems(400, 401, 403, 422),
+    )
     async def update_me(
         self,
         auth: NamedDependency[identity.AuthContext],
         data: JSONBody[ProfileUpdate],
         db: NamedDependency[AsyncSession],
     ) -> UserOut:
-        user = await identity.update_profile(db, auth, name=data.name, locale=data.locale)
+        user = await identity.update_profile(db, auth, name=data.name, locale=data.locale, timezone=data.timezone)
         await db.commit()
         return user_out(user)
 

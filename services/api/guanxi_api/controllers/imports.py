@@ -28,7 +28,7 @@ Module = Annotated[str, "customers or contacts"]
 
 
 async def import_out(db: AsyncSession, access: Access, row: Import) -> ImportOut:
-    custom = [f"custom.{f.key}" for f in await customfields.definitions(db, access, row.module)]
+    labels = {f"custom.{f.key}": f.label for f in await customfields.definitions(db, access, row.module)}
     return ImportOut(
         id=row.id,
         module=row.module,
@@ -39,7 +39,8 @@ async def import_out(db: AsyncSession, access: Access, row: Import) -> ImportOut
         header=row.header,
         preview=row.preview,
         mapping=row.mapping,
-        fields=[*service.FIELDS[row.module], *custom],
+        fields=[*service.FIELDS[row.module], *labels],
+        labels=labels,
         duplicates=row.duplicates,
         status=row.status,
         total_rows=row.total_rows,
@@ -72,8 +73,10 @@ class ImportController(Controller):
         "",
         status_code=201,
         summary="Upload a CSV (UTF-8, UTF-16, GB18030/GBK, Big5) or XLSX file of accounts or contacts",
-        description="Multipart form with a `file`. Answers the header, the first rows and a suggested mapping "
-        "(the last import with the same columns, or guessed from the column names in English or Chinese).",
+        description="Multipart form with a `file`, `?module=customers` or `contacts`. Answers the header, the first "
+        "rows and a suggested mapping (the last import with the same columns, or guessed from the column names in "
+        "English or Chinese). A contact's `account` column holds the account's name or id; duplicates are found "
+        "by email, phone or name (accounts) and by any email or phone number (contacts).",
         responses=problems(400, 401, 403, 413, 422),
         request_max_body_size=get_settings().import_max_bytes + UPLOAD_OVERHEAD,
         opt={"accepts_files": True},

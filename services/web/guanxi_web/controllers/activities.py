@@ -1,4 +1,5 @@
-"""Tasks done and opened again, and the signed-in member's calendar (日程): the tasks and meetings of a week."""
+"""Tasks done and opened again, and the calendar (日程): the tasks and meetings of a week, one's own or, through
+the picker, a colleague's or a department's that one's data scope reaches (the API decides)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,18 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from guanxi_web.activities import read_week, week_bounds, week_days, zone_of
+from guanxi_web.activities import (
+    Whose,
+    picker_options,
+    read_week,
+    read_whose,
+    week_bounds,
+    week_days,
+    week_of,
+    zone_of,
+)
 from guanxi_web.api_client import ApiCaller, ApiError, Me
-from guanxi_web.controllers.customers import account_names, customers_page, fragment
+from guanxi_web.controllers.customers import account_names, customers_page, fragment, optional
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import _
 from guanxi_web.session import hx_target, redirect, safe_next
@@ -69,10 +79,21 @@ class CalendarController(Controller):
         zone = zone_of(me)
         today = dt.datetime.now(zone).date()
         monday = read_week(request.query_params.get("week"), today)
+        whose = read_whose(request.query_params.get("who"), me)
         start, end = week_bounds(monday, zone)
-        items = await api.calendar(start.isoformat(), end.isoformat())
+        refusal, status_code = None, 200
+        try:
+            items = await api.calendar(start.isoformat(), end.isoformat(), whose.owner_id, whose.department_id)
+        except ApiError as error:
+            if error.status not in (403, 422):
+                raise
+            # Someone outside one's scope (or no longer there): one's own calendar, and why.
+            refusal, status_code, whose = _("That calendar is outside your data scope."), error.status, Whose()
+            items = await api.calendar(start.isoformat(), end.isoformat())
+        people = await optional(api.calendar_people())
         names = await account_names(api, [str(item.account_id) for item in items])
         days = week_days(monday, items, zone, today)
+        who = f"&who={whose.value}" if whose.value else ""
         return customers_page(
             request,
             "activities/_calendar.html",
@@ -82,10 +103,15 @@ class CalendarController(Controller):
             days=days,
             accounts=names,
             zone=zone,
+            whose=whose,
+            picker=picker_options(people, me),
+            owners={str(m.id): m.name for m in people.members} if people else {},
+            refusal=refusal,
             monday=monday,
             sunday=monday + dt.timedelta(days=6),
-            previous=f"/calendar?week={monday - dt.timedelta(days=7)}",
-            following=f"/calendar?week={monday + dt.timedelta(days=7)}",
-            this_week="/calendar" if monday != today - dt.timedelta(days=today.weekday()) else None,
-            back=f"/calendar?week={monday}",
+            previous=f"/calendar?week={monday - dt.timedelta(days=7)}{who}",
+            following=f"/calendar?week={monday + dt.timedelta(days=7)}{who}",
+            this_week=f"/calendar?week={week_of(today)}{who}" if monday != week_of(today) else None,
+            back=f"/calendar?week={monday}{who}",
+            status_code=status_code,
         )

@@ -1,6 +1,6 @@
-"""The import wizard (导入) for accounts: upload a CSV or XLSX file (passed on to the API as it came), map its
-columns to fields with the detected encoding and the first rows in view, choose what happens to duplicates,
-start, then follow the progress and the problems row by row; undo the whole import."""
+"""The import wizard (导入) for accounts or contacts: choose which, upload a CSV or XLSX file (passed on to the API
+as it came), map its columns to fields with the detected encoding and the first rows in view, choose what happens
+to duplicates, start, then follow the progress and the problems row by row; undo the whole import."""
 
 from __future__ import annotations
 
@@ -21,11 +21,14 @@ from guanxi_web.forms import Form, refusal_status
 from guanxi_web.i18n import N_, _
 from guanxi_web.imports import (
     DUPLICATES,
+    KINDS,
     MAPPING_FIELDS,
     STATUSES,
     WORKING,
     column_name,
     field_options,
+    kind_of,
+    problem_field,
     progress,
     read_mapping,
     samples,
@@ -34,8 +37,13 @@ from guanxi_web.session import hx_target, redirect
 
 log = structlog.get_logger("web.imports")
 
-UPLOAD_FIELDS = {"file": N_("File")}
+UPLOAD_FIELDS = {"module": N_("What the file holds"), "file": N_("File")}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024 + 64 * 1024  # the API's 50 MiB, and the multipart framing around it
+
+
+def _module(value: object) -> str:
+    """What the wizard imports: accounts unless contacts were chosen."""
+    return "contacts" if value == "contacts" else "customers"
 
 
 def mapping_form(job: Import, values: dict[str, str] | None = None) -> Form:
@@ -56,34 +64,46 @@ class ImportController(Controller):
     dependencies = {"me": Provide(provide_me)}
 
     def _upload_page(self, request: Request[Any, Any, Any], me: Me, form: Form, status_code: int = 200) -> Template:
+        kind = kind_of(form.value("module"))
         return customers_page(
-            request, "imports/_upload.html", me, _("Import accounts"), "customers", form=form, status_code=status_code
+            request,
+            "imports/_upload.html",
+            me,
+            _(kind.title),
+            form.value("module"),
+            form=form,
+            kind=kind,
+            kinds=[(key, _(k.label), _(k.one_per_row)) for key, k in KINDS.items()],
+            status_code=status_code,
         )
 
     @get("")
     async def upload_form(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
-        return self._upload_page(request, me, Form(UPLOAD_FIELDS))
+        module = request.query_params.get("module")
+        return self._upload_page(request, me, Form(UPLOAD_FIELDS, values={"module": _module(module)}))
 
     @post("", request_max_body_size=MAX_UPLOAD_BYTES)
     async def upload(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Response[Any]:
-        form = Form(UPLOAD_FIELDS)
-        upload = (await request.form()).get("file")
+        data = await request.form()
+        module = _module(data.get("module"))
+        form = Form(UPLOAD_FIELDS, values={"module": module})
+        upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             form.errors["file"] = [_("Choose a CSV or Excel (.xlsx) file.")]
             return self._upload_page(request, me, form, 422)
         try:
-            job = await api.upload_import("customers", upload.filename, upload.file, upload.content_type)
+            job = await api.upload_import(module, upload.filename, upload.file, upload.content_type)
         except ApiError as error:
             if error.status == 401:
                 raise
             if error.status == 413:
                 form.errors["file"] = [_("The file is larger than 50 MB. Split it into smaller files.")]
             else:
-                refuse(form, error, _("Your role may not import accounts."))
+                refuse(form, error, _(kind_of(module).forbidden))
             return self._upload_page(request, me, form, refusal_status(error))
-        log.info("import.uploaded", import_id=str(job.id), format=job.format)
+        log.info("import.uploaded", import_id=str(job.id), format=job.format, module=module)
         return redirect(request, f"/accounts/import/{job.id}")
 
     async def _job_page(
@@ -98,8 +118,11 @@ class ImportController(Controller):
         status_code: int = 200,
     ) -> Template:
         """The mapping step while the file waits for it, the progress and problems after."""
+        kind = kind_of(job.module)
         context: dict[str, Any] = {
             "job": job,
+            "kind": kind,
+            "problem_field": problem_field,
             "statuses": STATUSES,
             "working": job.status in WORKING,
             "percent": progress(job),
@@ -110,7 +133,7 @@ class ImportController(Controller):
             form = form or mapping_form(job)
             context.update(
                 form=form,
-                field_options=field_options(job.fields),
+                field_options=field_options(job),
                 duplicates_options=[(key, _(label)) for key, label in DUPLICATES.items()],
                 column_name=column_name,
                 samples=samples(job),
@@ -120,9 +143,7 @@ class ImportController(Controller):
             return fragment("imports/_progress.html", **context)
         else:
             template = "imports/_job.html"
-        return customers_page(
-            request, template, me, _("Import accounts"), "customers", status_code=status_code, **context
-        )
+        return customers_page(request, template, me, _(kind.title), job.module, status_code=status_code, **context)
 
     @get("/{import_id:uuid}")
     async def job(
@@ -156,7 +177,9 @@ class ImportController(Controller):
         except ApiError as error:
             if error.status in (401, 404):
                 raise
-            refuse(form, error, _("Your role may not import accounts."))
+            refuse(form, error, _(kind_of(job.module).forbidden))
+            if "mapping" in form.errors:  # no column for the required field: say which field
+                form.errors["mapping"] = [_(kind_of(job.module).missing)]
             job = await api.import_(str(import_id))
             return await self._job_page(request, me, job, form=form, status_code=refusal_status(error))
         log.info("import.started", import_id=str(import_id), duplicates=duplicates)

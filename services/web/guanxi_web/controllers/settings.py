@@ -7,7 +7,8 @@ turns the API's 403 into a page that says so inside the app shell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -41,6 +42,7 @@ from guanxi_web.field_rules import (
     MASK_LABELS,
     FieldRulesForm,
     cells,
+    field_groups,
     field_title,
     module_title,
 )
@@ -64,7 +66,7 @@ from guanxi_web.forms import (
     refusal_status,
     refuse_code,
 )
-from guanxi_web.i18n import N_, _, ngettext
+from guanxi_web.i18n import N_, _, ngettext, zone_choices
 from guanxi_web.navigation import BUILT_IN_ROLES
 from guanxi_web.permissions import ACTION_LABELS, MODULE_LABELS, SCOPE_LABELS, grid_values, read_grid, scope_of
 from guanxi_web.qr import qr_svg
@@ -252,6 +254,36 @@ def moved_total(answer: Mapping[str, Mapping[str, int]]) -> int:
     return sum(answer.get("moved", {}).values())
 
 
+@dataclass(frozen=True)
+class RoleTab:
+    """One tab of a role's page: what it shows, where it lives, and what it says when it cannot be saved."""
+
+    template: str
+    path: str
+    done: str
+    event: str
+    owner_refusal: str
+    locked: str
+
+
+PERMISSIONS_TAB = RoleTab(
+    "settings/_role.html",
+    "",
+    "role-saved",
+    "role.permissions_saved",
+    N_("The owner's permissions cannot be changed: the owner may always do everything."),
+    N_("This role's permissions cannot be changed."),
+)
+FIELDS_TAB = RoleTab(
+    "settings/_role_fields.html",
+    "/fields",
+    "fields-saved",
+    "role.fields_saved",
+    N_("The owner sees and changes every field, so this role's fields cannot be restricted."),
+    N_("This role's field permissions cannot be changed."),
+)
+
+
 class SettingsController(Controller):
     path = "/w/settings"
     tags = ["settings"]
@@ -278,7 +310,8 @@ class SettingsController(Controller):
         identities = await api.identities()
         linked = {identity.provider for identity in identities}
         if profile is None:
-            profile = Form(PROFILE_FIELDS, values={"name": me.user.name, "locale": me.user.locale})
+            values = {"name": me.user.name, "locale": me.user.locale, "timezone": me.user.timezone or ""}
+            profile = Form(PROFILE_FIELDS, values=values)
         return settings_page(
             request,
             "settings/_account.html",
@@ -286,6 +319,7 @@ class SettingsController(Controller):
             _("Your account"),
             "account",
             profile=profile,
+            zones=zone_choices(),
             password=password or Form(PASSWORD_FIELDS),
             identities=identities,
             removable=removable(identities, me.user.has_password),
@@ -310,13 +344,15 @@ class SettingsController(Controller):
         if form.invalid:
             return await self._account_page(request, api, me, profile=form, status_code=422)
         try:
-            await api.update_profile(name=submitted["name"].strip(), locale=submitted["locale"])
+            await api.update_profile(
+                name=submitted["name"].strip(), locale=submitted["locale"], timezone=submitted["timezone"] or None
+            )
         except ApiError as error:
             if error.status in (401, 403):
                 raise
             form.refuse(error)
             return await self._account_page(request, api, me, profile=form, status_code=refusal_status(error))
-        log.info("profile.saved", locale=submitted["locale"])
+        log.info("profile.saved", locale=submitted["locale"], timezone=submitted["timezone"] or None)
         response = redirect(request, "/w/settings/account?done=profile-saved")
         # The language chosen here is the one the pages speak from now on, also in this browser.
         remember_locale(response, submitted["locale"], secure=get_settings().secure_cookies)
@@ -917,19 +953,36 @@ class SettingsController(Controller):
         api: ApiCaller,
         me: Me,
         key: str,
+        tab: RoleTab,
         *,
-        form: RoleForm | None = None,
+        form: Form | None = None,
+        rules: FieldRules | None = None,
         refusal: str | None = None,
         status_code: int = 200,
     ) -> Template:
+        """A role's page on one of its tabs: the permission grid, or the field permissions."""
         role = next((role for role in await api.roles() if role.key == key), None)
         if role is None:
             raise NotFoundException
-        if form is None:
-            form = RoleForm(ROLE_FIELDS, values=grid_values(role.permissions))
+        if tab is FIELDS_TAB:
+            rules = rules or await api.role_fields(key)
+            form = form or FieldRulesForm(cells(rules), values=field_grid_values(rules))
+            if isinstance(form, FieldRulesForm):
+                form.rules = rules  # its labels name custom fields as the workspace does
+            context: dict[str, Any] = {
+                "rules": rules,
+                "access_options": [(value, _(label)) for value, label in ACCESS_LABELS.items()],
+                "mask_options": [(value, _(label)) for value, label in MASK_LABELS.items()],
+                "field_title": field_title,
+                "field_groups": field_groups,
+                "module_title": module_title,
+            }
+        else:
+            form = form or RoleForm(ROLE_FIELDS, values=grid_values(role.permissions))
+            context = grid_context()
         return settings_page(
             request,
-            "settings/_role.html",
+            tab.template,
             me,
             role_name(role),
             "roles",
@@ -939,8 +992,44 @@ class SettingsController(Controller):
             form=form,
             refusal=refusal,
             status_code=status_code,
-            **grid_context(),
+            **context,
         )
+
+    async def _save_role(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        key: str,
+        tab: RoleTab,
+        form: Form,
+        unknown: list[str],
+        save: Callable[[], Awaitable[object]],
+        rules: FieldRules | None = None,
+    ) -> Response[Any]:
+        """Save one tab of a role: the owner's is fixed, unknown choices are refused in their cells, the API's
+        refusals shown where they belong; back to the tab with its notice."""
+        if key == OWNER_ROLE:
+            return await self._role_page(request, api, me, key, tab, refusal=_(tab.owner_refusal), status_code=403)
+        for name in unknown:
+            form.errors[name] = [_("Choose one of the listed options.")]
+        if form.invalid:
+            return await self._role_page(request, api, me, key, tab, form=form, rules=rules, status_code=422)
+        try:
+            await save()
+        except ApiError as error:
+            if error.status == 403:
+                return await self._role_page(
+                    request, api, me, key, tab, form=form, rules=rules, refusal=_(tab.locked), status_code=403
+                )
+            if error.status in (401, 404):
+                raise
+            form.refuse(error)
+            return await self._role_page(
+                request, api, me, key, tab, form=form, rules=rules, status_code=refusal_status(error)
+            )
+        log.info(tab.event, role=key)
+        return redirect(request, f"/w/settings/roles/{quote(key, safe='')}{tab.path}?done={tab.done}")
 
     @get("/roles/{key:str}")
     async def role(
@@ -951,7 +1040,7 @@ class SettingsController(Controller):
         key: FromPath[str],
     ) -> Template:
         require_admin(me)
-        return await self._role_page(request, api, me, key)
+        return await self._role_page(request, api, me, key, PERMISSIONS_TAB)
 
     @post("/roles/{key:str}")
     async def update_role(
@@ -962,64 +1051,11 @@ class SettingsController(Controller):
         key: FromPath[str],
     ) -> Response[Any]:
         require_admin(me)
-        owner_refusal = _("The owner's permissions cannot be changed: the owner may always do everything.")
-        if key == OWNER_ROLE:
-            return await self._role_page(request, api, me, key, refusal=owner_refusal, status_code=403)
         form, submitted = RoleForm.read(ROLE_FIELDS, await request.form())
         form.values.pop("name", None)
         permissions, unknown = read_grid(submitted)
-        for name in unknown:
-            form.errors[name] = [_("Choose one of the listed options.")]
-        if form.invalid:
-            return await self._role_page(request, api, me, key, form=form, status_code=422)
-        try:
-            await api.update_role_permissions(key, permissions)
-        except ApiError as error:
-            if error.status == 403:
-                refusal = _("This role's permissions cannot be changed.")
-                return await self._role_page(request, api, me, key, form=form, refusal=refusal, status_code=403)
-            if error.status in (401, 404):
-                raise
-            form.refuse(error)
-            return await self._role_page(request, api, me, key, form=form, status_code=refusal_status(error))
-        log.info("role.permissions_saved", role=key)
-        return redirect(request, f"/w/settings/roles/{quote(key, safe='')}?done=role-saved")
-
-    async def _role_fields_page(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiCaller,
-        me: Me,
-        key: str,
-        *,
-        form: FieldRulesForm | None = None,
-        rules: FieldRules | None = None,
-        refusal: str | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        role = next((role for role in await api.roles() if role.key == key), None)
-        if role is None:
-            raise NotFoundException
-        rules = rules or await api.role_fields(key)
-        if form is None:
-            form = FieldRulesForm(cells(rules), values=field_grid_values(rules))
-        return settings_page(
-            request,
-            "settings/_role_fields.html",
-            me,
-            role_name(role),
-            "roles",
-            role=role,
-            role_name=role_name,
-            rules=rules,
-            form=form,
-            read_only=role.key == OWNER_ROLE,
-            refusal=refusal,
-            access_options=[(value, _(label)) for value, label in ACCESS_LABELS.items()],
-            mask_options=[(value, _(label)) for value, label in MASK_LABELS.items()],
-            field_title=field_title,
-            module_title=module_title,
-            status_code=status_code,
+        return await self._save_role(
+            request, api, me, key, PERMISSIONS_TAB, form, unknown, lambda: api.update_role_permissions(key, permissions)
         )
 
     @get("/roles/{key:str}/fields")
@@ -1031,7 +1067,7 @@ class SettingsController(Controller):
         key: FromPath[str],
     ) -> Template:
         require_admin(me)
-        return await self._role_fields_page(request, api, me, key)
+        return await self._role_page(request, api, me, key, FIELDS_TAB)
 
     @post("/roles/{key:str}/fields")
     async def update_role_fields(
@@ -1042,32 +1078,12 @@ class SettingsController(Controller):
         key: FromPath[str],
     ) -> Response[Any]:
         require_admin(me)
-        if key == OWNER_ROLE:
-            refusal = _("The owner sees and changes every field, so this role's fields cannot be restricted.")
-            return await self._role_fields_page(request, api, me, key, refusal=refusal, status_code=403)
         rules = await api.role_fields(key)
         form, submitted = FieldRulesForm.read(cells(rules), await request.form())
         fields, unknown = read_field_grid(submitted, rules)
-        for name in unknown:
-            form.errors[name] = [_("Choose one of the listed options.")]
-        if form.invalid:
-            return await self._role_fields_page(request, api, me, key, form=form, rules=rules, status_code=422)
-        try:
-            await api.set_role_fields(key, fields)
-        except ApiError as error:
-            if error.status == 403:
-                refusal = _("This role's field permissions cannot be changed.")
-                return await self._role_fields_page(
-                    request, api, me, key, form=form, rules=rules, refusal=refusal, status_code=403
-                )
-            if error.status in (401, 404):
-                raise
-            form.refuse(error)
-            return await self._role_fields_page(
-                request, api, me, key, form=form, rules=rules, status_code=refusal_status(error)
-            )
-        log.info("role.fields_saved", role=key)
-        return redirect(request, f"/w/settings/roles/{quote(key, safe='')}/fields?done=fields-saved")
+        return await self._save_role(
+            request, api, me, key, FIELDS_TAB, form, unknown, lambda: api.set_role_fields(key, fields), rules
+        )
 
     @post("/roles/{key:str}/delete")
     async def delete_role(
@@ -1089,7 +1105,9 @@ class SettingsController(Controller):
                 raise
             else:
                 refusal = _("We could not complete this right now. Please try again in a moment.")
-            return await self._role_page(request, api, me, key, refusal=refusal, status_code=refusal_status(error))
+            return await self._role_page(
+                request, api, me, key, PERMISSIONS_TAB, refusal=refusal, status_code=refusal_status(error)
+            )
         log.info("role.deleted", role=key)
         return redirect(request, "/w/settings/roles?done=role-deleted")
 

@@ -71,3 +71,39 @@ async def member_facts(session: AsyncSession, scope: TenantScope, member_id: uui
         partner_members=list(row.partners),
         field_rules=[tuple(rule.split(":", 4)) for rule in row.field_rules],
     )
+
+
+async def department_members(
+    session: AsyncSession, scope: TenantScope, department_id: uuid.UUID
+) -> list[uuid.UUID] | None:
+    """The active members of a department and its sub-departments; None when there is no such department."""
+    schema = validate_schema_name(scope.schema)
+    row = (
+        await session.execute(
+            text(f"""
+            WITH RECURSIVE tree(id) AS (
+              SELECT id FROM "{schema}".departments WHERE id = :department
+              UNION SELECT d.id FROM "{schema}".departments d JOIN tree t ON d.parent_id = t.id
+            )
+            SELECT EXISTS (SELECT 1 FROM tree) AS found,
+              ARRAY(SELECT m.id FROM "{schema}".members m
+                    WHERE m.status = 'active' AND m.department_id IN (SELECT id FROM tree)) AS members
+            """),
+            {"department": department_id},
+        )
+    ).one()
+    return list(row.members) if row.found else None
+
+
+async def active_members_and_departments(
+    session: AsyncSession, scope: TenantScope
+) -> tuple[list[tuple[uuid.UUID, str, uuid.UUID | None]], list[tuple[uuid.UUID, str, uuid.UUID | None]]]:
+    """Every active member (id, name, department) and every department (id, name, parent), by name."""
+    schema = validate_schema_name(scope.schema)
+    members = await session.execute(
+        text(f"""SELECT id, name, department_id FROM "{schema}".members WHERE status = 'active' ORDER BY name, id""")
+    )
+    departments = await session.execute(
+        text(f"""SELECT id, name, parent_id FROM "{schema}".departments ORDER BY name, id""")
+    )
+    return [tuple(r) for r in members], [tuple(r) for r in departments]

@@ -130,6 +130,14 @@ async def configurable_fields(session: AsyncSession, access: Access) -> dict[str
     }
 
 
+async def custom_field_labels(session: AsyncSession, access: Access) -> dict[str, dict[str, str]]:
+    """Per module, ``custom.<key>`` -> the custom field's label, so a grid shows what people named the field."""
+    return {
+        module: {f"custom.{field.key}": field.label for field in await definitions(session, access, module)}
+        for module in CONFIGURABLE
+    }
+
+
 def check_field_rules(rules: FieldRules, configurable: dict[str, list[str]]) -> FieldRules:
     """Known modules and fields only; masks only on sensitive fields; rules equal to the default dropped."""
     errors: list[FieldError] = []

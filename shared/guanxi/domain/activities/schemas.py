@@ -71,3 +71,22 @@ class TimelineItem(msgspec.Struct, omit_defaults=True):
 class TimelinePage(msgspec.Struct, omit_defaults=True):
     items: list[TimelineItem]
     next_cursor: str | None = None
+
+
+class CalendarPerson(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    department_id: uuid.UUID | None
+
+
+class CalendarDepartment(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    parent_id: uuid.UUID | None
+
+
+class CalendarPeople(msgspec.Struct):
+    """Whose calendars the caller may open: colleagues in their data scope and the departments they sit in."""
+
+    members: list[CalendarPerson]
+    departments: list[CalendarDepartment]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import scoped
+from guanxi.domain.access import repository as access_repository
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities.models import Activity
 from guanxi.domain.activities.schemas import ActivityIn
@@ -213,22 +214,47 @@ async def list_activities(
     return [_row(row) for row in rows[:limit]], next_cursor
 
 
-async def calendar(
-    session: AsyncSession, access: Access, owner_id: uuid.UUID, start: dt.datetime, end: dt.datetime
-) -> list[dict[str, Any]]:
-    """The tasks and meetings of ``owner_id`` due in [start, end): one's own, or a colleague's in one's scope."""
-    access.require("activities", "read")
-    if end <= start or end - start > dt.timedelta(days=CALENDAR_DAYS):
-        raise validation_error(FieldError("end", f"must be after start, at most {CALENDAR_DAYS} days on", "invalid"))
+async def calendar_owners(
+    session: AsyncSession, access: Access, owner_id: uuid.UUID | None, department_id: uuid.UUID | None
+) -> list[uuid.UUID]:
+    """Whose calendar to show: one's own, a colleague's in one's scope, or the members of a department (and its
+    sub-departments) that one's scope reaches; a department none of whose members it reaches is refused."""
+    if owner_id is not None and department_id is not None:
+        raise validation_error(FieldError("department_id", "choose a person or a department, not both", "invalid"))
     owners = access.owners("activities", "read")
+    if department_id is not None:
+        members = await access_repository.department_members(session, access.scope, department_id)
+        if members is None:
+            raise validation_error(FieldError("department_id", "is not a department of this workspace", "invalid"))
+        reached = [m for m in members if owners is None or m in owners]
+        if not reached:
+            raise forbidden("That department's calendar is outside your data scope.")
+        return reached
+    owner_id = owner_id or access.member_id
     if owners is not None and owner_id not in owners:
         raise forbidden("That calendar is outside your data scope.")
     if not await customers_repository.active_member(session, access, owner_id):
         raise validation_error(FieldError("owner_id", "is not an active member of this workspace", "invalid"))
+    return [owner_id]
+
+
+async def calendar(
+    session: AsyncSession,
+    access: Access,
+    owner_id: uuid.UUID | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    department_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """The tasks and meetings due in [start, end) of the people ``calendar_owners`` picks."""
+    access.require("activities", "read")
+    if end <= start or end - start > dt.timedelta(days=CALENDAR_DAYS):
+        raise validation_error(FieldError("end", f"must be after start, at most {CALENDAR_DAYS} days on", "invalid"))
+    owners = await calendar_owners(session, access, owner_id, department_id)
     rows = await session.scalars(
         select(Activity)
         .where(
-            Activity.owner_id == owner_id,
+            Activity.owner_id.in_(owners),
             Activity.deleted_at.is_(None),
             Activity.due_at >= start,
             Activity.due_at < end,
@@ -238,6 +264,28 @@ async def calendar(
         execution_options=scoped(access.scope),
     )
     return [_row(row) for row in rows]
+
+
+async def calendar_people(
+    session: AsyncSession, access: Access
+) -> tuple[list[tuple[uuid.UUID, str, uuid.UUID | None]], list[tuple[uuid.UUID, str, uuid.UUID | None]]]:
+    """The colleagues and departments whose calendars one may open: members in one's scope, and departments
+    with at least one of them (in the department or below it)."""
+    access.require("activities", "read")
+    owners = access.owners("activities", "read")
+    members, departments = await access_repository.active_members_and_departments(session, access.scope)
+    if owners is None:
+        return members, departments
+    members = [m for m in members if m[0] in owners]
+    parents = {d[0]: d[2] for d in departments}
+    reached: set[uuid.UUID] = set()
+    for _, _, department in members:
+        seen: set[uuid.UUID] = set()
+        while department is not None and department not in seen:  # a member counts for every department above
+            seen.add(department)
+            reached.add(department)
+            department = parents.get(department)
+    return members, [d for d in departments if d[0] in reached]
 
 
 async def timeline(

@@ -4,6 +4,7 @@ asked for once; the mail goes out at most once per job (the email domain's deliv
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import func, select, update
@@ -14,7 +15,9 @@ from guanxi.domain.activities.models import Activity
 from guanxi.domain.customers.models import Account
 from guanxi.domain.email.service import Email, render, send_once
 from guanxi.domain.identity.models import User
+from guanxi.domain.identity.service import timezone_of
 from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.tenancy.models import Tenant
 from guanxi.jobs import JobContext, tenant_job
 
 log = structlog.get_logger("activities")
@@ -71,7 +74,11 @@ async def send_reminder_mail(job: JobContext, activity_id: uuid.UUID) -> bool:
         if user is None:
             return False
         locale = user.locale if user.locale in KIND_WORDS else "en"
-        due = activity.due_at.strftime("%Y-%m-%d %H:%M UTC") if activity.due_at else None
+        tenant = await session.get(Tenant, job.scope.tenant_id)
+        zone = await timezone_of(session, user, tenant)  # the assignee's zone, as the web shows their times
+        due = (
+            activity.due_at.astimezone(ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M ({zone})") if activity.due_at else None
+        )
         subject, text, html = render(
             "reminder",
             locale,

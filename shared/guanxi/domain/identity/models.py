@@ -20,6 +20,7 @@ class User(IdMixin, TimestampsMixin, PlatformBase):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)  # None: the workspace's zone
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 

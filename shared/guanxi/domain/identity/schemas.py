@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -30,6 +31,7 @@ class UserOut(msgspec.Struct):
     # False for a person who signed up through an identity provider and has not set a password yet.
     has_password: bool = False
     two_factor_enabled: bool = False  # reported by GET /api/v1/me
+    timezone: str | None = None  # the IANA zone the person chose; None follows the workspace's
 
 
 class WorkspaceOut(msgspec.Struct):
@@ -55,11 +57,14 @@ class MeOut(msgspec.Struct):
     workspace: WorkspaceOut | None
     workspaces: list[WorkspaceOut]
     csrf_token: str
+    # The zone times are shown and typed in: the person's own, else the workspace's, else its language's.
+    timezone: str = "UTC"
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: str | None = None
     locale: str | None = None
+    timezone: str | UnsetType | None = UNSET  # null: follow the workspace's zone again
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):

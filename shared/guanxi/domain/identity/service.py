@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from guanxi_tenants import defaults
+from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,7 @@ from guanxi.domain.identity import repository, validation
 from guanxi.domain.identity.models import AuthSession, Membership, User
 from guanxi.domain.identity.passwords import MAX_LENGTH, hash_password, verify_password
 from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.tenancy import repository as tenancy_repository
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.domain.tenancy.service import provision_workspace
 from guanxi.errors import DomainError, FieldError, conflict, forbidden, not_authenticated, validation_error
@@ -443,10 +446,37 @@ async def create_workspace(session: AsyncSession, auth: AuthContext, name: str, 
     return await switch_workspace(session, auth, tenant.id)
 
 
-async def update_profile(session: AsyncSession, auth: AuthContext, *, name: str | None, locale: str | None) -> User:
+async def timezone_of(session: AsyncSession, user: User, tenant: Tenant | None) -> str:
+    """The zone a person's times are shown and typed in: their own choice, else the workspace's zone, else the
+    one its language implies (zh-Hans: Asia/Shanghai, zh-Hant: Asia/Taipei, en: UTC)."""
+    if user.timezone:
+        return user.timezone
+    if tenant is not None and tenant.status == "active":
+        zone = await tenancy_repository.workspace_timezone(
+            session, TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
+        )
+        if zone:
+            return zone
+    return str(defaults.TIMEZONE.get(tenant.locale if tenant else user.locale, "UTC"))
+
+
+async def update_profile(
+    session: AsyncSession,
+    auth: AuthContext,
+    *,
+    name: str | None,
+    locale: str | None,
+    timezone: str | UnsetType | None = UNSET,
+) -> User:
     user = await session.get(User, auth.user.id)
     assert user is not None
     errors: list[FieldError] = []
+    if isinstance(timezone, str):
+        if error := validation.check_timezone(timezone):
+            errors.append(error)
+        user.timezone = timezone
+    elif timezone is None:
+        user.timezone = None
     if name is not None:
         cleaned, error = validation.clean_text("name", name)
         errors += [error] if error else []

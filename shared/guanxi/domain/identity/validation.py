@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 from zxcvbn import zxcvbn
@@ -51,6 +53,24 @@ def check_password(password: str, *, related: list[str], field: str = "password"
         hint = strength["feedback"].get("warning") or "add more words or characters"
         return FieldError(field, f"is too easy to guess: {hint}", "weak_password")
     return None
+
+
+# An IANA name: letters first, then letters, digits, _ + -, in at most three parts ("America/Argentina/Salta").
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,29}(?:/[A-Za-z0-9_+\-]{1,30}){0,2}")
+
+
+def check_timezone(zone: str) -> FieldError | None:
+    """A time zone people can choose: an IANA name known to this server's zoneinfo ("Asia/Shanghai")."""
+    if not zone.strip():
+        return FieldError("timezone", "is required: an IANA time zone such as Asia/Shanghai", "required")
+    if len(zone) > 64 or not _ZONE.fullmatch(zone) or zone not in _available_zones():
+        return FieldError("timezone", "is not a known IANA time zone, such as Asia/Shanghai", "invalid_choice")
+    return None
+
+
+@functools.cache
+def _available_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def check_locale(locale: str) -> FieldError | None:

@@ -25,6 +25,7 @@ class ImportOut(msgspec.Struct):
     preview: list[list[str]]
     mapping: dict[str, str]
     fields: list[str]  # what a column can be imported as
+    labels: dict[str, str]  # custom.<key> -> the custom field's label, for showing people
     duplicates: str
     status: str  # uploaded | queued | running | done | failed | undoing | undone
     total_rows: int | None

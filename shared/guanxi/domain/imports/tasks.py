@@ -15,7 +15,8 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi import textsearch
@@ -154,6 +155,20 @@ async def _owners(session: AsyncSession) -> dict[str, uuid.UUID]:
     return owners
 
 
+def _contact_keys(values: dict[str, Any]) -> list[str]:
+    """A contact's duplicate keys: each email (lower case) and each phone's digits."""
+    emails = textsearch.email_text(values.get("emails") or []).split()
+    return [*emails, *textsearch.phone_digits(values.get("phones") or []).split()]
+
+
+def _account_keys(values: dict[str, Any]) -> list[str]:
+    return [
+        values.get("email") or "",
+        textsearch.phone_digits([values.get("phone")]),
+        (values.get("name") or "").casefold(),
+    ]
+
+
 async def _existing_accounts(session: AsyncSession, access: Access, values: list[dict[str, Any]]) -> dict[str, Any]:
     """Visible accounts matching a batch by email, phone digits or exact name: one query per batch."""
     emails = sorted({v["email"] for v in values if v.get("email")})
@@ -171,30 +186,69 @@ async def _existing_accounts(session: AsyncSession, access: Access, values: list
     found: dict[str, Any] = {}
     for row in rows:
         record = dict(row._mapping)
-        for key in (record.get("email"), textsearch.phone_digits([record.get("phone")]), record["name"].casefold()):
+        for key in _account_keys(record):
             if key:
                 found.setdefault(key, record)
     return found
 
 
-def _match(existing: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
-    for key in (
-        values.get("email"),
-        textsearch.phone_digits([values.get("phone")]),
-        (values.get("name") or "").casefold(),
-    ):
+async def _existing_contacts(session: AsyncSession, access: Access, values: list[dict[str, Any]]) -> dict[str, Any]:
+    """Contacts the caller may update that share an email or a phone number with a batch: one query."""
+    keys = sorted({key for v in values for key in _contact_keys(v)})
+    if not keys:
+        return {}
+    wanted = cast(keys, ARRAY(Text))
+    rows = await session.execute(
+        select(*repository.columns_of(Contact), Contact.search_emails, Contact.search_phones).where(
+            Contact.deleted_at.is_(None),
+            repository.visible(access, Contact, "update"),
+            func.string_to_array(Contact.search_emails, " ").op("&&")(wanted)
+            | func.string_to_array(Contact.search_phones, " ").op("&&")(wanted),
+        )
+    )
+    found: dict[str, Any] = {}
+    for row in rows:
+        record = dict(row._mapping)
+        for key in [*record.pop("search_emails").split(), *record.pop("search_phones").split()]:
+            found.setdefault(key, record)
+    return found
+
+
+def _match(existing: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    for key in keys:
         if key and key in existing:
             return existing[key]  # type: ignore[no-any-return]
     return None
 
 
-async def _accounts_by_name(session: AsyncSession, access: Access, names: set[str]) -> dict[str, uuid.UUID]:
+async def _accounts_named(session: AsyncSession, access: Access, cells: set[str]) -> dict[str, uuid.UUID]:
+    """Visible accounts by id (as written in the file) or by name (case-insensitive)."""
+    ids = {text for text in cells if _is_uuid(text)}
+    names = {text.casefold() for text in cells - ids}
     rows = await session.execute(
         select(Account.id, Account.name).where(
-            Account.deleted_at.is_(None), repository.visible(access, Account), func.lower(Account.name).in_(names)
+            Account.deleted_at.is_(None),
+            repository.visible(access, Account),
+            func.lower(Account.name).in_(names) | Account.id.in_([uuid.UUID(text) for text in ids]),
         )
     )
-    return {name.casefold(): account_id for account_id, name in rows}
+    found: dict[str, uuid.UUID] = {}
+    for account_id, name in rows:
+        found[str(account_id)] = account_id
+        found.setdefault(name.casefold(), account_id)
+    return found
+
+
+def _account_key(cell: str) -> str:
+    return str(uuid.UUID(cell)) if _is_uuid(cell) else cell.casefold()
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def _check_batch(
@@ -207,12 +261,12 @@ async def _check_batch(
     definitions = list(converter.custom.values())
     members = set(converter.owners.values())
     checked: list[tuple[int, dict[str, Any]]] = []
-    account_names = {
-        cells[converter.columns["account"]].strip().casefold()
+    account_cells = {
+        cells[converter.columns["account"]].strip()
         for _, cells in numbered
         if "account" in converter.columns and converter.columns["account"] < len(cells)
     }
-    accounts = await _accounts_by_name(session, access, account_names) if model is Contact else {}
+    accounts = await _accounts_named(session, access, account_cells) if model is Contact else {}
     for row_number, cells in numbered:
         if not any(cell.strip() for cell in cells):
             batch.skipped += 1
@@ -220,7 +274,7 @@ async def _check_batch(
         payload, problems = converter.payload(row_number, cells)
         if model is Contact:
             account_name = payload.pop("account", "")
-            account_id = accounts.get(account_name.casefold())
+            account_id = accounts.get(_account_key(account_name))
             if account_id is None:
                 problems.append(
                     converter.problem(row_number, "account", f"no account you can see is named {account_name!r}")
@@ -256,9 +310,11 @@ async def _check_batch(
             ]
             continue
         checked.append((row_number, values))
-    existing = await _existing_accounts(session, access, [v for _, v in checked]) if model is Account else {}
+    found = _existing_accounts if model is Account else _existing_contacts
+    keys = _account_keys if model is Account else _contact_keys
+    existing = await found(session, access, [v for _, v in checked]) if job.duplicates != "create" else {}
     for _, values in checked:
-        match = _match(existing, values) if job.duplicates != "create" else None
+        match = _match(existing, keys(values))
         if match is None:
             batch.creates.append(values)
         elif job.duplicates == "update":
@@ -290,6 +346,7 @@ async def _write_batch(session: AsyncSession, access: Access, job: Import, batch
     updated = 0
     for before, values in batch.updates:
         values.pop("owner_id", None)  # an update from a file does not take a customer from its owner
+        values.pop("account_id", None)  # nor move a contact to another account
         values = {k: v for k, v in values.items() if v not in (None, [])}
         if await customers.write_update(session, access, model, before, values, batch_id=job.id):
             updated += 1

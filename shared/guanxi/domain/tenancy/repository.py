@@ -19,6 +19,13 @@ async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | No
     return await session.get(Tenant, tenant_id)
 
 
+async def workspace_timezone(session: AsyncSession, scope: TenantScope) -> str | None:
+    zone: str | None = await session.scalar(
+        select(WorkspaceSettings.timezone).limit(1), execution_options=scoped(scope)
+    )
+    return zone
+
+
 async def seed_workspace_defaults(session: AsyncSession, scope: TenantScope, *, company_name: str, locale: str) -> None:
     """Insert the workspace defaults from ``tenants/`` and its owner as first member into its schema."""
     options = scoped(scope)
