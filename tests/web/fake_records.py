@@ -95,8 +95,12 @@ class RecordsFake:
                 problem_ = self._check_value(spec, value, members)
                 if problem_:
                     fail(key, *problem_)
+                elif spec["type"] == "multi_select":
+                    merged[key] = list(dict.fromkeys(value))
+                elif spec["type"] == "currency":
+                    merged[key] = str(Decimal(str(value)).quantize(Decimal("0.01")))
                 else:
-                    merged[key] = list(dict.fromkeys(value)) if spec["type"] == "multi_select" else value
+                    merged[key] = value
         for key, spec in fields.items():
             if spec["required"] and key not in merged and (before is None or key in values):
                 fail(key, "is required", "required")

@@ -30,7 +30,7 @@ class FileController(Controller):
     tags = ["customers"]
 
     @post(
-        "/{kind:str}/{record_id:uuid}/files",
+        ["/accounts/{record_id:uuid}/files", "/contacts/{record_id:uuid}/files"],
         # A file up to twice the limit arrives and is refused in the page; a larger one is cut off (413).
         request_max_body_size=2 * upload_limit() + UPLOAD_OVERHEAD,
     )
@@ -38,12 +38,9 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         api: NamedDependency[ApiCaller],
-        kind: FromPath[str],
         record_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        if kind not in RECORD_KINDS:
-            return redirect(request, "/home")
-        record = Record(RECORD_KINDS[kind], str(record_id))
+        record = Record(RECORD_KINDS[request.url.path.split("/")[1]], str(record_id))
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return redirect(request, f"{record.base}?file_error=missing#files")
