@@ -37,7 +37,7 @@ _PHONE = re.compile(r"^[0-9 +()\-./]{5,}$")
 def definition(module: str, key: str, label: str, kind: str, **extra: Any) -> dict[str, Any]:
     """A custom field as GET /api/v1/custom-fields answers it; ``options`` as labels."""
     assert kind in TYPES
-    options = [{"value": o.lower().replace(" ", "_"), "label": o} for o in extra.pop("options", [])]
+    options = [{"value": o, "label": o} for o in extra.pop("options", [])]  # the API's value defaults to the label
     return {
         "id": str(uuid.uuid4()),
         "module": module,

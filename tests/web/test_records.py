@@ -274,8 +274,8 @@ def test_the_account_form_offers_each_custom_field_with_its_own_input(
     assert re.search(r'name="custom.employees" type="text"[^>]*inputmode="decimal"', section)
     assert re.search(r'name="custom.budget" type="text"[^>]*inputmode="decimal"', section)
     assert 'name="custom.signed_on" type="date"' in section
-    assert '<option value="gold">Gold</option>' in section
-    assert 'type="checkbox" name="custom.regions" value="north"' in section
+    assert '<option value="Gold">Gold</option>' in section
+    assert 'type="checkbox" name="custom.regions" value="North"' in section
     assert f'<option value="{crm.me}">张伟</option>' in section and "王芳" not in section  # active members only
     assert 'name="custom.portal" type="url"' in section and 'name="custom.billing" type="email"' in section
     assert 'name="custom.hotline" type="tel"' in section
@@ -294,14 +294,14 @@ def test_custom_values_are_sent_as_the_apis_custom_object_and_shown_formatted(
         "custom.employees": "1,250",
         "custom.budget": "50000.5",
         "custom.signed_on": "2026-02-28",
-        "custom.tier": "gold",
+        "custom.tier": "Gold",
         "custom.buddy": crm.me,
         "custom.vip": "on",
     }
     data.pop("custom.regions", None)
     created = signed_in.post(
         "/accounts",
-        data={**data, "_csrf_token": csrf(signed_in), "custom.regions": ["north", "south"]},
+        data={**data, "_csrf_token": csrf(signed_in), "custom.regions": ["North", "South"]},
         follow_redirects=False,
     )
 
@@ -312,8 +312,8 @@ def test_custom_values_are_sent_as_the_apis_custom_object_and_shown_formatted(
         "employees": 1250,
         "budget": "50000.5",
         "signed_on": "2026-02-28",
-        "tier": "gold",
-        "regions": ["north", "south"],
+        "tier": "Gold",
+        "regions": ["North", "South"],
         "buddy": crm.me,
         "vip": True,
     }
