@@ -139,9 +139,9 @@ async def files_context(request: Request[Any, Any, Any], api: ApiCaller, record:
 
 
 def custom_specs(definitions: Iterable[CustomField]) -> dict[str, Field]:
-    """The workspace's custom fields as record fields named ``custom.<key>``, in their order."""
+    """The workspace's custom fields as record fields named ``custom.<key>``, in the API's order."""
     specs = {}
-    for definition in sorted(definitions, key=lambda d: (d.position, d.label.casefold())):
+    for definition in definitions:
         kind = CUSTOM_KINDS.get(definition.type, "text")
         choices = {option.value: option.label for option in definition.options}
         name = CUSTOM_PREFIX + definition.key
