@@ -299,3 +299,52 @@ async def test_another_workspaces_department_and_people_are_out_of_reach(client:
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "department_id"
     people = (await client.get("/api/v1/calendar/people", headers=bearer(mine))).json()
     assert [m["id"] for m in people["members"]] == [mine["user"]["id"]] and people["departments"] == []
+
+
+async def test_a_contacts_timeline_holds_its_own_activities_and_changes_with_a_calls_recording(client: Any) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="Contact Timeline Co")
+    wang = await add_contact(client, owner, account["id"], title="采购")
+    li = await add_contact(client, owner, account["id"], title="财务")
+    call = await log(client, owner, kind="call", account_id=account["id"], contact_id=wang["id"], subject="报价")
+    await log(client, owner, kind="note", account_id=account["id"], contact_id=li["id"], subject="Li's note")
+    await log(client, owner, kind="note", account_id=account["id"], subject="About the account")
+    await client.patch(f"/api/v1/contacts/{wang['id']}", json={"title": "采购经理"}, headers=bearer(owner))
+    await client.patch(f"/api/v1/contacts/{li['id']}", json={"title": "CFO"}, headers=bearer(owner))
+    recording = await client.post(
+        "/api/v1/attachments",
+        params={"record_type": "activity", "record_id": call["id"]},
+        files={"file": ("录音.mp3", b"ID3\x03\x00\x00\x00" + b"\x00" * 64)},
+        headers=bearer(owner),
+    )
+    assert recording.status_code == 201, recording.text
+    page = (await client.get(f"/api/v1/contacts/{wang['id']}/timeline", headers=bearer(owner))).json()
+    shown = [(i["type"], i.get("action") or i["activity"]["subject"]) for i in page["items"]]
+    assert shown == [("change", "updated"), ("activity", "报价"), ("change", "created")]
+    assert page["items"][0]["changes"]["title"] == ["采购", "采购经理"]
+    assert [(f["filename"], f["content_type"]) for f in page["items"][1]["files"]] == [("录音.mp3", "audio/mpeg")]
+    first = (
+        await client.get(f"/api/v1/contacts/{wang['id']}/timeline", params={"limit": 1}, headers=bearer(owner))
+    ).json()
+    rest = (
+        await client.get(
+            f"/api/v1/contacts/{wang['id']}/timeline",
+            params={"limit": 5, "cursor": first["next_cursor"]},
+            headers=bearer(owner),
+        )
+    ).json()
+    assert [i["id"] for i in first["items"] + rest["items"]] == [i["id"] for i in page["items"]]
+
+
+async def test_a_contacts_timeline_is_out_of_reach_of_other_tenants_and_of_reps_who_cannot_see_it(
+    client: Any,
+) -> None:
+    owner, outsider = await signed_up(client), await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    account = await add_account(client, owner, name="Private")
+    contact = await add_contact(client, owner, account["id"])
+    await log(client, owner, kind="note", account_id=account["id"], contact_id=contact["id"], subject="secret")
+    url = f"/api/v1/contacts/{contact['id']}/timeline"
+    assert (await client.get(url, headers=bearer(outsider))).status_code == 404
+    assert (await client.get(url, headers=bearer(rep))).status_code == 404
+    assert (await client.get(url, headers=bearer(owner))).status_code == 200

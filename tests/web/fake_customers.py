@@ -20,6 +20,7 @@ import httpx
 
 from tests.web.conftest import problem
 from tests.web.fake_admin import NOW, FakeAdmin
+from tests.web.fake_records import RecordsFake
 
 ACCOUNT_DEFAULTS: dict[str, Any] = {
     "kind": "company",
@@ -79,7 +80,7 @@ def invalid(field_name: str, message: str, code: str = "invalid", status: int = 
 
 
 @dataclass
-class FakeCustomers:
+class FakeCustomers(RecordsFake):
     admin: FakeAdmin
     accounts: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
@@ -173,6 +174,10 @@ class FakeCustomers:
         parts = path.strip("/").split("/")  # api, v1, accounts, <id>, <action>...
         if path == "/api/v1/search":
             return self._search(request)
+        if path == "/api/v1/custom-fields" and method == "GET":
+            return self.definitions(request)
+        if parts[2:3] == ["attachments"]:
+            return self.attachments(request, parts, self.me, self._find)
         if len(parts) < 3 or parts[2] not in ("accounts", "contacts"):
             return None
         records = self.accounts if parts[2] == "accounts" else self.contacts
@@ -220,6 +225,14 @@ class FakeCustomers:
             record["deleted_at"] = self.tick()
             return httpx.Response(204)
         return self._update(request, record)
+
+    def _find(self, record_type: str, record_id: str) -> dict[str, Any] | None:
+        kinds = {"account": self.accounts, "contact": self.contacts, "activity": self.activities}
+        found = next((r for r in kinds[record_type] if r["id"] == record_id), None)
+        return None if found is None or found.get("deleted_at") else found
+
+    def _members(self) -> set[str]:
+        return {m["id"] for m in self.admin.members if m["status"] == "active"}
 
     def _list(self, request: httpx.Request, records: list[dict[str, Any]], counted: bool = False) -> httpx.Response:
         """Like the API: a total on the first page when asked for (``count=true``), or always for an account's
@@ -295,6 +308,10 @@ class FakeCustomers:
         refused = self._check(body, True, kind)
         if refused is not None:
             return refused
+        module = "customers" if kind == "accounts" else "contacts"
+        body["custom"], errors = self.clean_custom(module, body.get("custom") or {}, None, self._members())
+        if errors:
+            return problem(422, "validation-error", errors=errors)
         if kind == "accounts":
             return httpx.Response(201, json=self.shape(self.add_account(**body), "record"))
         account = next((a for a in self.accounts if a["id"] == body.get("account_id")), None)
@@ -308,6 +325,12 @@ class FakeCustomers:
         refused = self._check(body, False, "accounts" if "kind" in record else "contacts")
         if refused is not None:
             return refused
+        if "custom" in body:
+            module = "customers" if "kind" in record else "contacts"
+            before = record.get("custom") or {}
+            body["custom"], errors = self.clean_custom(module, body["custom"], before, self._members())
+            if errors:
+                return problem(422, "validation-error", errors=errors)
         changes = {k: [record.get(k), v] for k, v in body.items() if record.get(k) != v}
         record.update(body)
         record["updated_at"] = self.tick()
@@ -333,14 +356,16 @@ class FakeCustomers:
         return httpx.Response(200, json=self.shape(record, "record"))
 
     def _timeline(self, request: httpx.Request, record: dict[str, Any]) -> httpx.Response:
-        """The account's activities and the changes of it and its contacts, newest first; the cursor is an offset."""
+        """The account's activities and the changes of it and its contacts (a contact's: its own), newest first; the
+        cursor is an offset."""
         if not self.may_read_timeline:
             return problem(403, "forbidden")
-        contacts = {c["id"] for c in self.contacts if c["account_id"] == record["id"]}
+        is_contact = "kind" not in record  # a contact's own timeline: its activities and its changes
+        contacts = set() if is_contact else {c["id"] for c in self.contacts if c["account_id"] == record["id"]}
         items = [
-            {"type": "activity", "id": a["id"], "at": a["occurred_at"], "activity": a}
+            {"type": "activity", "id": a["id"], "at": a["occurred_at"], "activity": a, "files": self.briefs(a["id"])}
             for a in self.activities
-            if a["account_id"] == record["id"]
+            if a["contact_id" if is_contact else "account_id"] == record["id"]
         ]
         for change in self.changes:
             if change["record_id"] == record["id"] or change["record_id"] in contacts:
@@ -351,7 +376,7 @@ class FakeCustomers:
                         "at": change["occurred_at"],
                         "action": change["action"],
                         "actor_id": change["actor_id"],
-                        "record_type": "contact" if change["record_id"] in contacts else "account",
+                        "record_type": "contact" if is_contact or change["record_id"] in contacts else "account",
                         "record_id": change["record_id"],
                         "changes": {k: v for k, v in change["changes"].items() if k not in self.hidden},
                     }

@@ -99,7 +99,7 @@ def test_masked_and_hidden_contact_fields(
     assert 'name="phones"' in form
 
 
-def test_the_contact_page_shows_its_account_fields_and_history(
+def test_the_contact_page_shows_its_account_fields_and_its_changes_in_its_timeline(
     signed_in: TestClient[Any], crm: FakeCustomers, zhang: dict[str, Any]
 ) -> None:
     edit = form_values(signed_in, f"/contacts/{zhang['id']}/edit", f"/contacts/{zhang['id']}")
@@ -110,7 +110,7 @@ def test_the_contact_page_shows_its_account_fields_and_history(
     assert '<h1 class="record-title">张伟</h1>' in html
     assert f'href="/accounts/{zhang["account_id"]}"' in html
     assert 'href="tel:13800138000"' in html and 'href="mailto:zhang.wei@huaqiang.example.cn"' in html
-    history = html.split('id="history"')[1]
+    history = html.split('id="timeline"')[1]
     assert "张伟 changed this contact" in history
     assert re.search(r"Job title</span>\s*<span class=\"change-from\">采购经理</span>.*?总经理", history, re.S)
     assert re.search(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from guanxi.domain.activities.schemas import FileBrief
 from litestar.datastructures import FormMultiDict
 
 from guanxi_web import i18n
@@ -32,6 +33,7 @@ KINDS = {
     "note": N_("Note"),
     "task": N_("Task"),
 }
+PLAYABLE = frozenset({"audio/mpeg", "audio/wav", "audio/ogg", "audio/mp4"})  # a recording plays in the timeline
 LOGGED_KINDS = ("call", "note", "visit", "meeting", "task")  # the quick-log bar, most frequent first
 LOG_BUTTONS = {
     "call": N_("Log call"),
@@ -117,12 +119,13 @@ def read_log_form(data: FormMultiDict, zone: ZoneInfo) -> tuple[Form, dict[str, 
 
 @dataclass
 class TimelineEntry:
-    """One line of the account's timeline: an activity, or a change of the account or one of its contacts."""
+    """One line of a record's timeline: an activity, or a change of the account or one of its contacts."""
 
     at: dt.datetime
     activity: Activity | None = None
     change: HistoryEntry | None = None
     contact_name: str | None = None  # the contact a change is about
+    files: Sequence[FileBrief] = ()  # an activity's files: a call's recording
 
     @property
     def is_open_task(self) -> bool:
@@ -139,7 +142,7 @@ def timeline_entries(
     entries = []
     for item in items:
         if item.type == "activity" and item.activity is not None:
-            entries.append(TimelineEntry(item.at, activity=item.activity))
+            entries.append(TimelineEntry(item.at, activity=item.activity, files=item.files))
             continue
         about_contact = item.record_type == "contact"
         change = Change(

@@ -6,6 +6,9 @@ show each one under its field. A network failure becomes :class:`ApiUnavailable`
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from collections.abc import Awaitable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import IO, Any, TypeVar
 from urllib.parse import quote
@@ -25,6 +28,7 @@ from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
+from guanxi.domain.customfields.schemas import CustomFieldOut as CustomField
 from guanxi.domain.deals.schemas import BoardOut as Board
 from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
@@ -57,6 +61,7 @@ __all__ = [
     "ApiError",
     "ApiToken",
     "ApiUnavailable",
+    "Attachment",
     "AuditEntry",
     "AuditPage",
     "Board",
@@ -66,6 +71,7 @@ __all__ = [
     "Collaborator",
     "Contact",
     "ContactPage",
+    "CustomField",
     "Deal",
     "Department",
     "FieldProblem",
@@ -95,6 +101,7 @@ __all__ = [
     "User",
     "Workspace",
     "WorkspaceSettings",
+    "optional",
 ]
 
 log = structlog.get_logger("web.api")
@@ -130,6 +137,19 @@ class FieldRules(msgspec.Struct):
 
 
 Query = dict[str, str]
+
+
+class Attachment(msgspec.Struct):
+    """A file kept with an account, contact or activity (the API's AttachmentOut)."""
+
+    id: uuid.UUID
+    record_type: str
+    record_id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: dt.datetime
+    created_by: uuid.UUID | None
 
 
 class ApiError(Exception):
@@ -460,6 +480,36 @@ class ApiCaller:
     async def calendar_people(self) -> CalendarPeople:
         return await self._call("GET", "/api/v1/calendar/people", CalendarPeople)
 
+    async def contact_timeline(self, contact_id: str, cursor: str | None, limit: str) -> TimelinePage:
+        path = f"/api/v1/contacts/{quote(contact_id, safe='')}/timeline"
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return await self._call("GET", path, TimelinePage, params=params)
+
+    # Custom fields: their definitions per module; the values travel in a record's ``custom``.
+
+    async def custom_fields(self, module: str) -> list[CustomField]:
+        return await self._call("GET", "/api/v1/custom-fields", list[CustomField], params={"module": module})
+
+    # Files on accounts, contacts and activities: passed on to the API as they came, and back as they are.
+
+    async def files(self, record_type: str, record_id: str) -> list[Attachment]:
+        params = {"record_type": record_type, "record_id": record_id}
+        return await self._call("GET", "/api/v1/attachments", list[Attachment], params=params)
+
+    async def upload_file(
+        self, record_type: str, record_id: str, filename: str, file: IO[bytes], content_type: str
+    ) -> Attachment:
+        params = {"record_type": record_type, "record_id": record_id}
+        files = {"file": (filename, file, content_type or "application/octet-stream")}
+        return await self._call("POST", "/api/v1/attachments", Attachment, params=params, files=files)
+
+    async def open_file(self, file_id: str) -> httpx.Response:
+        """A file's download as an open response (``aclose()`` it), so the web passes it on as it arrives."""
+        return await self.open_csv(f"/api/v1/attachments/{quote(file_id, safe='')}/download", {})
+
+    async def delete_file(self, file_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/attachments/{quote(file_id, safe='')}", None)
+
     # Imports of accounts from CSV or XLSX: the file goes to the API as it came (multipart), then mapping and start.
 
     async def upload_import(self, module: str, filename: str, file: IO[bytes], content_type: str) -> Import:
@@ -480,7 +530,7 @@ class ApiCaller:
         return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/undo", Import)
 
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
-        """One of the API's CSV exports as an open response, so the web passes it on without holding it in
+        """One of the API's CSV exports (or a file) as an open response, so the web passes it on without holding it in
         memory. The caller reads it and must ``aclose()`` it.
         """
         request = self._http.build_request("GET", path, params=params, headers=self._headers)
@@ -641,6 +691,16 @@ class ApiCaller:
         if response.is_error:
             raise _problem_of(response)
         return response
+
+
+async def optional(call: Awaitable[T]) -> T | None:
+    """A part of a page the reader's role may not see (the API says 403) is left out of the page."""
+    try:
+        return await call
+    except ApiError as error:
+        if error.status == 403:
+            return None
+        raise
 
 
 def _problem_of(response: httpx.Response) -> ApiError:

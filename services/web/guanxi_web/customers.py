@@ -57,14 +57,16 @@ RECORD_ACTIONS = {"created", "updated", "deleted", "restored"}
 MASK_MARK = "***"
 _LIST_SEPARATORS = re.compile(r"[,;\n，；、]+")
 _INTEGER = re.compile(r"^\d{1,9}$")
+NUMBER_LIMIT = Decimal("1e15")  # the API's bound on a custom number
 
 
 @dataclass(frozen=True)
 class Field:
     """One field of a record: how it is labelled, typed in, sent to the API and shown.
 
-    ``kind`` is one of text, email, url, tel, textarea, choice, integer, days, money, date, tags, lines,
-    checkbox, member (an owner picked from the workspace's people).
+    ``kind`` is one of text, email, url, tel, textarea, choice, multi (several choices), integer, number
+    (a decimal), days, money, date, tags, lines, checkbox, member (a person picked from the workspace's people).
+    ``custom`` marks a workspace's own field (named ``custom.<key>``), labelled as its admin typed it.
     """
 
     name: str
@@ -73,9 +75,12 @@ class Field:
     choices: Mapping[str, str] = field(default_factory=dict)
     required: bool = False
     hint: str = ""
+    custom: bool = False
 
     def title(self) -> str:
         """The label in the reader's language; a record's "Owner" is 负责人, not the role's 所有者."""
+        if self.custom:
+            return self.label
         return i18n.pgettext("record", "Owner") if self.kind == "member" else _(self.label)
 
 
@@ -200,9 +205,22 @@ def is_masked(value: Any) -> bool:
     return isinstance(value, str) and MASK_MARK in value
 
 
+CUSTOM_PREFIX = "custom."
+
+
+def value_of(record: Any, name: str, default: Any = None) -> Any:
+    """A field of a record; ``custom.<key>`` is the key in the record's ``custom`` object (absent: ``default``,
+    and UNSET when the API left the whole object out)."""
+    if name.startswith(CUSTOM_PREFIX):
+        custom: Mapping[str, Any] | Any = getattr(record, "custom", UNSET)
+        return UNSET if is_unset(custom) else custom.get(name.removeprefix(CUSTOM_PREFIX), default)
+    return getattr(record, name, default)
+
+
 def present(record: Any, names: Iterable[str]) -> list[str]:
-    """The fields of ``names`` this record has, in order: the ones the API sent."""
-    return [name for name in names if not is_unset(getattr(record, name, UNSET))]
+    """The fields of ``names`` this record has, in order: the ones the API sent (a custom field the record has
+    no value for is present, empty)."""
+    return [name for name in names if not is_unset(value_of(record, name, None if "." in name else UNSET))]
 
 
 def columns(items: Sequence[Any], names: Iterable[str]) -> set[str]:
@@ -233,6 +251,10 @@ def shown(spec: Field | None, value: Any, *, people: Mapping[str, Member], curre
         return list_text(value) if isinstance(value, list) else str(value)
     if kind == "choice" and spec:
         return choice_label(spec.choices, value)
+    if kind == "multi" and spec and isinstance(value, list):
+        return list_text(choice_label(spec.choices, item) for item in value)
+    if kind == "number" and not isinstance(value, bool):
+        return i18n.number(Decimal(str(value)))
     if kind == "member":
         person = people.get(str(value))
         return person.name if person else _("A former member")
@@ -368,6 +390,8 @@ def form_text(spec: Field, value: Any) -> str:
         return "on" if value else ""
     if spec.kind == "tags":
         return ", ".join(value)
+    if spec.kind == "multi":
+        return "\n".join(value)
     if spec.kind == "lines":
         return "\n".join(value)
     if isinstance(value, dt.date):
@@ -376,7 +400,7 @@ def form_text(spec: Field, value: Any) -> str:
 
 
 def record_values(fields: Mapping[str, Field], record: Any) -> dict[str, str]:
-    return {name: form_text(spec, getattr(record, name, None)) for name, spec in fields.items()}
+    return {name: form_text(spec, value_of(record, name)) for name, spec in fields.items()}
 
 
 def _number_text(raw: str) -> str:
@@ -391,6 +415,11 @@ def convert(spec: Field, raw: str) -> tuple[Any, str | None]:
         return bool(text), None
     if spec.kind in ("tags", "lines"):
         return split_list(raw), None
+    if spec.kind == "multi":
+        chosen = [line for line in raw.split("\n") if line]
+        if any(item not in spec.choices for item in chosen):
+            return None, _("Choose one of the listed options.")
+        return chosen, (_("This field is required.") if spec.required and not chosen else None)
     if not text:
         return None, (_("This field is required.") if spec.required else None)
     if spec.kind == "choice":
@@ -400,6 +429,8 @@ def convert(spec: Field, raw: str) -> tuple[Any, str | None]:
             return uuid.UUID(text), None
         except ValueError:
             return None, _("Choose one of the listed options.")
+    if spec.kind == "number":
+        return _decimal(text)
     if spec.kind in ("integer", "days"):
         digits = _number_text(text)
         return (int(digits), None) if _INTEGER.match(digits) else (None, _("Enter a whole number, like 30."))
@@ -411,6 +442,16 @@ def convert(spec: Field, raw: str) -> tuple[Any, str | None]:
         except ValueError:
             return None, _("Enter a date like 2024-05-31.")
     return text, None
+
+
+def _decimal(text: str) -> tuple[int | float | None, str | None]:
+    try:
+        number = Decimal(_number_text(text))
+    except InvalidOperation:
+        return None, _("Enter a number, like 12 or 3.5.")
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        return None, _("Enter a number, like 12 or 3.5.")
+    return (int(number) if number == number.to_integral_value() else float(number)), None
 
 
 def _amount(text: str) -> tuple[Decimal | None, str | None]:
@@ -440,8 +481,11 @@ class RecordForm(Form):
         return cls(labels, values=values or {}, specs=fields)
 
     def label(self, name: str) -> str:
+        """A required custom field is marked (the built-in ones say so by their defaults and hints)."""
         spec = self.specs.get(name)
-        return spec.title() if spec else super().label(name)
+        if spec is None:
+            return super().label(name)
+        return f"{spec.title()} *" if spec.custom and spec.required else spec.title()
 
 
 def read_form(
@@ -453,7 +497,7 @@ def read_form(
     values: dict[str, Any] = {}
     for name in names:
         spec = fields[name]
-        raw = str(data.get(name) or "")
+        raw = "\n".join(str(v) for v in data.getall(name, [])) if spec.kind == "multi" else str(data.get(name) or "")
         form.values[name] = raw
         value, error = convert(spec, raw)
         if error:
@@ -465,26 +509,48 @@ def read_form(
 
 def editable(fields: Mapping[str, Field], record: Any) -> list[str]:
     """The fields an edit form offers: those the API sent, unmasked (a masked value is read-only)."""
-    return [name for name in present(record, fields) if not is_masked(getattr(record, name))]
+    return [name for name in present(record, fields) if not is_masked(value_of(record, name))]
 
 
 def changed(fields: Mapping[str, Field], values: Mapping[str, Any], record: Any) -> dict[str, Any]:
     """Only what differs from the record as loaded, so untouched fields are never written."""
     changes = {}
     for name, value in values.items():
-        current = getattr(record, name, None)
-        if fields[name].kind in ("tags", "lines"):
+        current = value_of(record, name)
+        kind = fields[name].kind
+        if kind in ("tags", "lines"):
             current = list(current or [])
+        elif kind == "multi":
+            current, value = list(current or []) or None, value or None
+        elif kind == "checkbox":
+            current = bool(current)
+        elif kind == "money" and current is not None:
+            current = Decimal(str(current))
+        elif kind == "date" and isinstance(current, str):
+            current = dt.date.fromisoformat(current)
+        elif kind == "member" and isinstance(current, str):
+            current = uuid.UUID(current)
         elif isinstance(current, str):
             current = current or None
         if value != current:
             changes[name] = value
-    return changes
+    return nest_custom(changes)
+
+
+def nest_custom(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``custom.<key>`` form fields as the API's ``custom`` object (``null`` removes a value)."""
+    body: dict[str, Any] = {}
+    for name, value in values.items():
+        if name.startswith(CUSTOM_PREFIX):
+            body.setdefault("custom", {})[name.removeprefix(CUSTOM_PREFIX)] = value
+        else:
+            body[name] = value
+    return body
 
 
 def new_record_body(values: Mapping[str, Any]) -> dict[str, Any]:
     """A new record: only the fields filled in, so a field the role may not set is not sent unless typed in."""
-    return {name: value for name, value in values.items() if value not in (None, "", [], False)}
+    return nest_custom({name: value for name, value in values.items() if value not in (None, "", [], False)})
 
 
 # ---- list filters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from guanxi_web.middleware import activate_request_locale
 from guanxi_web.session import current_path, end_session, is_htmx
 
 log = structlog.get_logger("web")
+_FILE_UPLOAD = re.compile(r"(/(?:accounts|contacts)/[0-9a-f-]{36})/files")
 
 
 def to_sign_in(request: Request[Any, Any, Any], *, ended: bool) -> Response[Any]:
@@ -107,6 +109,9 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
             N_("This form has expired"),
             N_("For your security, reload the page and submit the form again."),
         )
+    if status == 413 and (upload := _FILE_UPLOAD.fullmatch(request.url.path)):
+        # A file far over the limit is cut off before its handler: say so on the record's page.
+        return Redirect(f"{upload.group(1)}?file_error=too-large#files", status_code=303)
     if status < 500:
         return did_not_work(request, status)
     return handle_unexpected(request, error)

@@ -190,6 +190,10 @@ def field_message(problem: FieldProblem) -> str:
         return _("Enter a web address, like www.example.com.")
     if problem.code == "out_of_scope":
         return _("Your role may not give records to this person.")
+    if problem.code == "invalid_date":
+        return _("Enter a date that exists, like 2026-02-28.")
+    if problem.code == "unknown_field":
+        return _("This field is no longer offered. Reload the page.")
     numbers = _NUMBER.findall(problem.message)
     if problem.code == "out_of_range" and len(numbers) == 2:
         return _("Enter a value from %(low)s to %(high)s.") % {"low": numbers[0], "high": numbers[1]}

@@ -145,6 +145,16 @@ def number(value: Decimal | float) -> str:
     return format_decimal(value, locale=babel_locale())
 
 
+def file_size(size: int) -> str:
+    """1.2 MB, 340 KB, 12 bytes in the reader's way of writing numbers."""
+    if size < 1024:
+        return ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": number(size)}
+    units = (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3))
+    unit, scale = next((u, s) for u, s in reversed(units) if size >= s)
+    shown = round(size / scale, 1) if size < 10 * scale else round(size / scale)
+    return f"{number(shown)} {unit}"
+
+
 def duration(seconds: int) -> str:
     """A wait such as "15 minutes" / "15分钟", rounded the way people say it."""
     return format_timedelta(dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=babel_locale())

@@ -134,7 +134,7 @@ def progress(job: Import) -> int:
         return 100
     if not job.total_rows:
         return 0
-    return min(100, job.processed_rows * 100 // job.total_rows)
+    return int(min(100, job.processed_rows * 100 // job.total_rows))
 
 
 def samples(job: Import, rows: int = 3) -> list[str]:

@@ -105,6 +105,7 @@ def template_engine() -> JinjaTemplateEngine:
         direction_options=activities.direction_options,
         LOG_BUTTONS=activities.LOG_BUTTONS,
         ACTIVITY_ICONS=activities.ICONS,
+        PLAYABLE=activities.PLAYABLE,
     )
     environment.filters.update(
         percent=i18n.percent,
@@ -116,6 +117,7 @@ def template_engine() -> JinjaTemplateEngine:
         money=i18n.money,
         duration=i18n.duration,
         minutes=activities.minutes,
+        filesize=i18n.file_size,
     )
     # ``{% if account.heat is unset %}``: the API left the field out, the reader's role may not see it.
     environment.tests.update(unset=is_unset, masked=is_masked)
@@ -138,6 +140,14 @@ def app_page(
         layout,
         status_code=status_code,
         context={"fragment": fragment, "me": me, "title": title, "active": active, **context},
+    )
+
+
+def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, **context: Any) -> Template:
+    """A part of a page for an HTMX request that swaps just that part (rows, a panel). ``push_url`` puts the
+    list's own address in the address bar: the form's request carries every field, empty ones too."""
+    return Template(
+        name, status_code=status_code, context=context, headers={"HX-Push-Url": push_url} if push_url else None
     )
 
 

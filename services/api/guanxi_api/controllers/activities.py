@@ -1,4 +1,4 @@
-"""Activities (跟进记录 and tasks), an account's timeline and a member's calendar."""
+"""Activities (跟进记录 and tasks), an account's and a contact's timeline and a member's calendar."""
 
 from __future__ import annotations
 
@@ -204,4 +204,22 @@ class ActivityController(Controller):
     ) -> TimelinePage:
         auth.require_token_scope("customers", "read")
         items, next_cursor = await service.timeline(db, access, account_id, cursor, limit)
+        return TimelinePage(items=msgspec.convert(items, list[TimelineItem]), next_cursor=next_cursor)
+
+    @get(
+        "/contacts/{contact_id:uuid}/timeline",
+        summary="A contact's activities and change history, newest first",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def contact_timeline(
+        self,
+        contact_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> TimelinePage:
+        auth.require_token_scope("contacts", "read")
+        items, next_cursor = await service.contact_timeline(db, access, contact_id, cursor, limit)
         return TimelinePage(items=msgspec.convert(items, list[TimelineItem]), next_cursor=next_cursor)

@@ -23,10 +23,11 @@ from guanxi_web.activities import (
     week_of,
     zone_of,
 )
-from guanxi_web.api_client import ApiCaller, ApiError, Me
-from guanxi_web.controllers.customers import account_names, customers_page, fragment, optional
+from guanxi_web.api_client import ApiCaller, ApiError, Me, optional
+from guanxi_web.controllers.customers import account_names, customers_page
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import _
+from guanxi_web.rendering import fragment
 from guanxi_web.session import hx_target, redirect, safe_next
 
 log = structlog.get_logger("web.activities")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import structlog
 from litestar import Controller, Request, Response, get, post
@@ -22,7 +22,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from msgspec import UNSET
 
-from guanxi_web.activities import LOGGED_KINDS, log_form, read_log_form, timeline_entries, zone_of
+from guanxi_web.activities import read_log_form, zone_of
 from guanxi_web.api_client import (
     Account,
     AccountPage,
@@ -32,6 +32,7 @@ from guanxi_web.api_client import (
     ContactPage,
     Me,
     Member,
+    optional,
 )
 from guanxi_web.customers import (
     ACCOUNT_FIELDS,
@@ -68,11 +69,24 @@ from guanxi_web.customers import (
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form, refusal_status
 from guanxi_web.i18n import N_, _
-from guanxi_web.rendering import app_page, csv_download
+from guanxi_web.records import (
+    FILE_NOTICES,
+    Record,
+    custom_choices,
+    custom_form_section,
+    custom_options,
+    custom_section,
+    custom_specs,
+    files_context,
+    log_picker_answer,
+    picked_log,
+    timeline_context,
+    with_custom,
+)
+from guanxi_web.rendering import app_page, csv_download, fragment
 from guanxi_web.session import hx_target, redirect
 
 log = structlog.get_logger("web.customers")
-T = TypeVar("T")
 
 ACCOUNT_COLUMNS = ("city", "heat", "tags", "phone", "industry")
 CONTACT_COLUMNS = ("title", "phones", "emails")
@@ -92,8 +106,8 @@ NOTICES = {
     "released": N_("The account is back in the customer pool."),
     "pool-saved": N_("The pool's settings are saved."),
     "deal-created": N_("The deal is open. Drag it across the board as it moves on."),
+    **FILE_NOTICES,
 }
-TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 
 
 def notice_of(request: Request[Any, Any, Any]) -> str | None:
@@ -106,24 +120,6 @@ def customers_page(
 ) -> Template:
     context.setdefault("notice", notice_of(request))
     return app_page(request, fragment, me=me, title=title, active=active, **context)
-
-
-def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, **context: Any) -> Template:
-    """A part of a page for an HTMX request that swaps just that part (rows, a panel). ``push_url`` puts the
-    list's own address in the address bar: the form's request carries every field, empty ones too."""
-    return Template(
-        name, status_code=status_code, context=context, headers={"HX-Push-Url": push_url} if push_url else None
-    )
-
-
-async def optional(call: Awaitable[T]) -> T | None:
-    """A part of a page the reader's role may not see (the API says 403) is left out of the page."""
-    try:
-        return await call
-    except ApiError as error:
-        if error.status == 403:
-            return None
-        raise
 
 
 async def load_people(api: ApiCaller) -> dict[str, Member]:
@@ -300,10 +296,12 @@ class AccountController(Controller):
         form: Form,
         names: list[str],
         people: Mapping[str, Member],
+        fields: Mapping[str, Field],
         account: Account | None = None,
         status_code: int = 200,
     ) -> Template:
         readonly = [] if account is None else masked_fields(account, ACCOUNT_FIELDS)
+        form.choices.update(custom_choices(fields, form.values))
         title = _("Edit %(name)s") % {"name": account.name} if account else _("New account")
         return customers_page(
             request,
@@ -312,11 +310,14 @@ class AccountController(Controller):
             title,
             "customers",
             form=form,
-            fields=ACCOUNT_FIELDS,
-            sections=form_sections(ACCOUNT_FORM_SECTIONS, [*names, *readonly]),
+            fields=fields,
+            sections=form_sections([*ACCOUNT_FORM_SECTIONS, custom_form_section(fields)], [*names, *readonly]),
             readonly=readonly,
             record=account,
-            options=options(ACCOUNT_FIELDS, people.values(), keep=str(account.owner_id) if account else None),
+            options={
+                **options(ACCOUNT_FIELDS, people.values(), keep=str(account.owner_id) if account else None),
+                **custom_options(fields, people.values()),
+            },
             show=show_value(people, currency_of(me)),
             action=f"/accounts/{account.id}" if account else "/accounts",
             back=f"/accounts/{account.id}" if account else "/accounts",
@@ -337,21 +338,22 @@ class AccountController(Controller):
     async def new(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Template:
-        people = await load_people(api)
+        people, fields = await asyncio.gather(load_people(api), with_custom(api, "customers", ACCOUNT_FIELDS))
         form = RecordForm.of(
-            ACCOUNT_FIELDS, values={"kind": "company", "lifecycle_stage": "prospect", "owner_id": str(me.user.id)}
+            fields, values={"kind": "company", "lifecycle_stage": "prospect", "owner_id": str(me.user.id)}
         )
-        return self._form_page(request, me, form=form, names=self._offered(people, ACCOUNT_FIELDS), people=people)
+        names = self._offered(people, fields)
+        return self._form_page(request, me, form=form, names=names, people=people, fields=fields)
 
     @post("")
     async def create(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Response[Any]:
-        people = await load_people(api)
-        names = self._offered(people, ACCOUNT_FIELDS)
-        form, values = read_form(ACCOUNT_FIELDS, await request.form(), names)
+        people, fields = await asyncio.gather(load_people(api), with_custom(api, "customers", ACCOUNT_FIELDS))
+        names = self._offered(people, fields)
+        form, values = read_form(fields, await request.form(), names)
         if form.invalid:
-            return self._form_page(request, me, form=form, names=names, people=people, status_code=422)
+            return self._form_page(request, me, form=form, names=names, people=people, fields=fields, status_code=422)
         try:
             account = await api.create_account(new_record_body(values))
         except ApiError as error:
@@ -359,7 +361,9 @@ class AccountController(Controller):
                 raise
             refuse(form, error, _("Your role may not add accounts."))
             status = refusal_status(error)
-            return self._form_page(request, me, form=form, names=names, people=people, status_code=status)
+            return self._form_page(
+                request, me, form=form, names=names, people=people, fields=fields, status_code=status
+            )
         log.info("account.created", account_id=str(account.id))
         return redirect(request, f"/accounts/{account.id}?done=account-created")
 
@@ -371,10 +375,12 @@ class AccountController(Controller):
         me: NamedDependency[Me],
         account_id: FromPath[uuid.UUID],
     ) -> Template:
-        account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
-        names = self._offered(people, editable(ACCOUNT_FIELDS, account), account)
-        form = RecordForm.of(ACCOUNT_FIELDS, values=record_values(ACCOUNT_FIELDS, account))
-        return self._form_page(request, me, form=form, names=names, people=people, account=account)
+        account, people, fields = await asyncio.gather(
+            api.account(str(account_id)), load_people(api), with_custom(api, "customers", ACCOUNT_FIELDS)
+        )
+        names = self._offered(people, editable(fields, account), account)
+        form = RecordForm.of(fields, values=record_values(fields, account))
+        return self._form_page(request, me, form=form, names=names, people=people, fields=fields, account=account)
 
     @post("/{account_id:uuid}")
     async def update(
@@ -384,12 +390,16 @@ class AccountController(Controller):
         me: NamedDependency[Me],
         account_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
-        names = self._offered(people, editable(ACCOUNT_FIELDS, account), account)
-        form, values = read_form(ACCOUNT_FIELDS, await request.form(), names)
+        account, people, fields = await asyncio.gather(
+            api.account(str(account_id)), load_people(api), with_custom(api, "customers", ACCOUNT_FIELDS)
+        )
+        names = self._offered(people, editable(fields, account), account)
+        form, values = read_form(fields, await request.form(), names)
         if form.invalid:
-            return self._form_page(request, me, form=form, names=names, people=people, account=account, status_code=422)
-        changes = changed(ACCOUNT_FIELDS, values, account)
+            return self._form_page(
+                request, me, form=form, names=names, people=people, fields=fields, account=account, status_code=422
+            )
+        changes = changed(fields, values, account)
         if changes:
             try:
                 await api.update_account(str(account_id), changes)
@@ -403,6 +413,7 @@ class AccountController(Controller):
                     form=form,
                     names=names,
                     people=people,
+                    fields=fields,
                     account=account,
                     status_code=refusal_status(error),
                 )
@@ -538,17 +549,19 @@ class AccountController(Controller):
         refusal: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        account = await api.account(account_id)
-        people = await load_people(api)
+        record = Record("account", account_id)
+        account, people, custom, files = await asyncio.gather(
+            api.account(account_id),
+            load_people(api),
+            optional(api.custom_fields("customers")),
+            files_context(request, api, record),
+        )
         contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
             self._team_context(api, account_id, team_form, people, str(account.owner_id)),
         )
-        kind = request.query_params.get("log") or ""
-        if kind not in LOGGED_KINDS:
-            kind = ""
-        timeline_context = await self._timeline_context(
-            api, me, account_id, people, contacts_context["contacts"], log=log or (log_form(kind) if kind else None)
+        timeline = await timeline_context(
+            api, me, record, people, contacts_context["contacts"], log=log or picked_log(request)
         )
         currency = currency_of(me)
         skip = () if account.kind == "individual" else (PERSON_SECTION,)
@@ -560,47 +573,15 @@ class AccountController(Controller):
             "customers",
             account=account,
             owner=people.get(str(account.owner_id)),
-            sections=record_sections(ACCOUNT_SECTIONS, ACCOUNT_FIELDS, account, skip=skip),
+            sections=[
+                *record_sections(ACCOUNT_SECTIONS, ACCOUNT_FIELDS, account, skip=skip),
+                *custom_section(custom_specs(custom or []), account),
+            ],
             show=show_value(people, currency),
             refusal=refusal,
             status_code=status_code,
-            **{**contacts_context, **team_context, **timeline_context},
+            **{**contacts_context, **team_context, **timeline, **files},
         )
-
-    async def _timeline_context(
-        self,
-        api: ApiCaller,
-        me: Me,
-        account_id: str,
-        people: Mapping[str, Member],
-        contacts: ContactPage | None,
-        *,
-        log: Form | None = None,
-        notice: str | None = None,
-        cursor: str | None = None,
-    ) -> dict[str, Any]:
-        """The timeline (None when the role may not read it) with the quick-log bar; ``log`` is the form when it
-        is open (picked from the bar, or sent back with errors)."""
-        page = await optional(api.timeline(account_id, cursor, TIMELINE_PAGE))
-        entries = None
-        if page is not None:
-            entries = timeline_entries(
-                page.items,
-                people=people,
-                currency=currency_of(me),
-                contact_names={str(c.id): c.name for c in contacts.items} if contacts else {},
-            )
-        more = f"/accounts/{account_id}/timeline?cursor={page.next_cursor}" if page and page.next_cursor else None
-        return {
-            "account_id": account_id,
-            "timeline": entries,
-            "timeline_more": more,
-            "log_kinds": LOGGED_KINDS,
-            "log_form": log,
-            "log_notice": notice,
-            "people": people,
-            "zone": zone_of(me),
-        }
 
     @get("/{account_id:uuid}/timeline")
     async def timeline(
@@ -614,11 +595,18 @@ class AccountController(Controller):
         cursor = request.query_params.get("cursor") or None
         account, people = await asyncio.gather(api.account(str(account_id)), load_people(api))
         contacts = await optional(api.account_contacts(str(account_id)))
-        context = await self._timeline_context(api, me, str(account_id), people, contacts, cursor=cursor)
+        record = Record("account", str(account_id))
+        context = await timeline_context(api, me, record, people, contacts, cursor=cursor)
         if hx_target(request) == "timeline-items":
             return fragment("activities/_timeline_more.html", **context)
         return customers_page(
-            request, "activities/_timeline_page.html", me, account.name, "customers", account=account, **context
+            request,
+            "activities/_timeline_page.html",
+            me,
+            account.name,
+            "customers",
+            record_name=account.name,
+            **context,
         )
 
     @get("/{account_id:uuid}/log")
@@ -629,21 +617,7 @@ class AccountController(Controller):
         me: NamedDependency[Me],
         account_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        """The quick-log bar with one kind's form open (HTMX); without JavaScript the bar's links open the account
-        page with the form open."""
-        kind = request.query_params.get("kind") or ""
-        if kind not in LOGGED_KINDS:
-            kind = ""
-        if hx_target(request) != "log-panel":
-            return redirect(
-                request, f"/accounts/{account_id}?log={kind}#log-panel" if kind else f"/accounts/{account_id}"
-            )
-        return fragment(
-            "activities/_log_bar.html",
-            account_id=str(account_id),
-            log_kinds=LOGGED_KINDS,
-            log_form=log_form(kind) if kind else None,
-        )
+        return log_picker_answer(request, Record("account", str(account_id)))
 
     @post("/{account_id:uuid}/activities")
     async def log_activity(
@@ -653,25 +627,20 @@ class AccountController(Controller):
         me: NamedDependency[Me],
         account_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        form, body = read_log_form(await request.form(), zone_of(me))
-        status = 422 if form.invalid else 200
-        if not form.invalid:
-            try:
-                activity = await api.create_activity({**body, "account_id": str(account_id)})
-            except ApiError as error:
-                if error.status in (401, 404):
-                    raise
-                refuse(form, error, _("Your role may not log activities on this account."))
-                status = refusal_status(error)
-            else:
-                log.info("activity.logged", activity_id=str(activity.id), kind=activity.kind)
+        form, status = await log_activity(request, api, me, str(account_id), None)
         logged = status == 200
         if hx_target(request) == "timeline":
             people = await load_people(api)
             contacts = await optional(api.account_contacts(str(account_id)))
             notice = _(NOTICES["activity-logged"]) if logged else None
-            context = await self._timeline_context(
-                api, me, str(account_id), people, contacts, log=None if logged else form, notice=notice
+            context = await timeline_context(
+                api,
+                me,
+                Record("account", str(account_id)),
+                people,
+                contacts,
+                log=None if logged else form,
+                notice=notice,
             )
             return fragment("activities/_timeline.html", status, **context)
         if logged:
@@ -824,6 +793,26 @@ class AccountController(Controller):
         return await self._account_page(request, api, me, account_id, team_form=form, status_code=status)
 
 
+async def log_activity(
+    request: Request[Any, Any, Any], api: ApiCaller, me: Me, account_id: str, contact_id: str | None
+) -> tuple[Form, int]:
+    """The quick-log form's activity logged on the account (and with the contact, from a contact's page): the
+    form with any refusal, and the status to answer with."""
+    form, body = read_log_form(await request.form(), zone_of(me))
+    if form.invalid:
+        return form, 422
+    with_contact = {"contact_id": contact_id} if contact_id else {}
+    try:
+        activity = await api.create_activity({**body, "account_id": account_id, **with_contact})
+    except ApiError as error:
+        if error.status in (401, 404):
+            raise
+        refuse(form, error, _("Your role may not log activities on this account."))
+        return form, refusal_status(error)
+    log.info("activity.logged", activity_id=str(activity.id), kind=activity.kind)
+    return form, 200
+
+
 def masked_fields(record: Any, fields: Mapping[str, Field]) -> list[str]:
     """The fields a form shows read-only: those the API sent masked."""
     return [name for name in present(record, fields) if is_masked(getattr(record, name))]
@@ -918,11 +907,13 @@ class ContactController(Controller):
         form: Form,
         names: list[str],
         people: Mapping[str, Member],
+        fields: Mapping[str, Field],
         account: Account | None,
         contact: Contact | None = None,
         status_code: int = 200,
     ) -> Template:
         readonly = [] if contact is None else masked_fields(contact, CONTACT_FIELDS)
+        form.choices.update(custom_choices(fields, form.values))
         account_options: list[tuple[str, str]] = []
         if account is None and contact is None:  # a new contact, not started from an account's page
             listed = await optional(api.accounts({"sort": "name", "limit": "200"}))
@@ -936,13 +927,16 @@ class ContactController(Controller):
             title,
             "contacts",
             form=form,
-            fields=CONTACT_FIELDS,
-            sections=form_sections(CONTACT_FORM_SECTIONS, [*names, *readonly]),
+            fields=fields,
+            sections=form_sections([*CONTACT_FORM_SECTIONS, custom_form_section(fields)], [*names, *readonly]),
             readonly=readonly,
             record=contact,
             account=account,
             account_options=account_options,
-            options=options(CONTACT_FIELDS, people.values(), keep=str(contact.owner_id) if contact else None),
+            options={
+                **options(CONTACT_FIELDS, people.values(), keep=str(contact.owner_id) if contact else None),
+                **custom_options(fields, people.values()),
+            },
             show=show_value(people, currency_of(me)),
             action=f"/contacts/{contact.id}" if contact else "/contacts",
             back=back,
@@ -958,10 +952,14 @@ class ContactController(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Template:
         account_id = request.query_params.get("account_id") or ""
-        account, people = await asyncio.gather(chosen_account(api, account_id), load_people(api))
-        form = contact_form(values={"owner_id": str(me.user.id), "account_id": account_id if account else ""})
-        names = self._offered(people, CONTACT_FIELDS)
-        return await self._form_page(request, api, me, form=form, names=names, people=people, account=account)
+        account, people, fields = await asyncio.gather(
+            chosen_account(api, account_id), load_people(api), with_custom(api, "contacts", CONTACT_FIELDS)
+        )
+        form = contact_form(fields, {"owner_id": str(me.user.id), "account_id": account_id if account else ""})
+        names = self._offered(people, fields)
+        return await self._form_page(
+            request, api, me, form=form, names=names, people=people, fields=fields, account=account
+        )
 
     @post("")
     async def create(
@@ -969,16 +967,18 @@ class ContactController(Controller):
     ) -> Response[Any]:
         data = await request.form()
         account_id = str(data.get("account_id") or "")
-        account, people = await asyncio.gather(chosen_account(api, account_id), load_people(api))
-        names = self._offered(people, CONTACT_FIELDS)
-        form, values = read_contact_form(data, names)
+        account, people, fields = await asyncio.gather(
+            chosen_account(api, account_id), load_people(api), with_custom(api, "contacts", CONTACT_FIELDS)
+        )
+        names = self._offered(people, fields)
+        form, values = read_contact_form(data, names, fields)
         if account is None:
             form.errors["account_id"] = [_("Choose the account this contact works for.")]
         if not form.invalid and not (values.get("name") or values.get("family_name") or values.get("given_name")):
             form.errors["family_name"] = [_("Enter the family name, the given name or the full name.")]
         if form.invalid:
             return await self._form_page(
-                request, api, me, form=form, names=names, people=people, account=account, status_code=422
+                request, api, me, form=form, names=names, people=people, fields=fields, account=account, status_code=422
             )
         try:
             contact = await api.create_contact({"account_id": account_id, **new_record_body(values)})
@@ -993,6 +993,7 @@ class ContactController(Controller):
                 form=form,
                 names=names,
                 people=people,
+                fields=fields,
                 account=account,
                 status_code=refusal_status(error),
             )
@@ -1007,12 +1008,14 @@ class ContactController(Controller):
         me: NamedDependency[Me],
         contact_id: FromPath[uuid.UUID],
     ) -> Template:
-        contact, people = await asyncio.gather(api.contact(str(contact_id)), load_people(api))
+        contact, people, fields = await asyncio.gather(
+            api.contact(str(contact_id)), load_people(api), with_custom(api, "contacts", CONTACT_FIELDS)
+        )
         account = await optional(api.account(str(contact.account_id)))
-        names = self._offered(people, editable(CONTACT_FIELDS, contact))
-        form = contact_form(values=record_values(CONTACT_FIELDS, contact))
+        names = self._offered(people, editable(fields, contact))
+        form = contact_form(fields, record_values(fields, contact))
         return await self._form_page(
-            request, api, me, form=form, names=names, people=people, account=account, contact=contact
+            request, api, me, form=form, names=names, people=people, fields=fields, account=account, contact=contact
         )
 
     @post("/{contact_id:uuid}")
@@ -1023,15 +1026,17 @@ class ContactController(Controller):
         me: NamedDependency[Me],
         contact_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        contact, people = await asyncio.gather(api.contact(str(contact_id)), load_people(api))
+        contact, people, fields = await asyncio.gather(
+            api.contact(str(contact_id)), load_people(api), with_custom(api, "contacts", CONTACT_FIELDS)
+        )
         account = await optional(api.account(str(contact.account_id)))
-        names = self._offered(people, editable(CONTACT_FIELDS, contact))
-        form, values = read_contact_form(await request.form(), names)
+        names = self._offered(people, editable(fields, contact))
+        form, values = read_contact_form(await request.form(), names, fields)
         if values.get("name", "") is None:  # emptied: made again from the family and given name
             del values["name"]
         status = 422
         if not form.invalid:
-            changes = changed(CONTACT_FIELDS, values, contact)
+            changes = changed(fields, values, contact)
             try:
                 if changes:
                     await api.update_contact(str(contact_id), changes)
@@ -1050,6 +1055,7 @@ class ContactController(Controller):
             form=form,
             names=names,
             people=people,
+            fields=fields,
             account=account,
             contact=contact,
             status_code=status,
@@ -1094,13 +1100,18 @@ class ContactController(Controller):
         contact: Contact,
         *,
         refusal: str | None = None,
+        log: Form | None = None,
         status_code: int = 200,
     ) -> Template:
-        account, people, changes = await asyncio.gather(
+        record = Record("contact", str(contact.id))
+        account, people, changes, custom, files = await asyncio.gather(
             optional(api.account(str(contact.account_id))),
             load_people(api),
             optional(api.contact_history(str(contact.id))),
+            optional(api.custom_fields("contacts")),
+            files_context(request, api, record),
         )
+        timeline = await timeline_context(api, me, record, people, None, log=log or picked_log(request))
         currency = currency_of(me)
         history = None
         if changes is not None:
@@ -1121,20 +1132,72 @@ class ContactController(Controller):
             contact=contact,
             account=account,
             owner=people.get(str(contact.owner_id)),
-            sections=record_sections(CONTACT_SECTIONS, CONTACT_FIELDS, contact),
+            sections=[
+                *record_sections(CONTACT_SECTIONS, CONTACT_FIELDS, contact),
+                *custom_section(custom_specs(custom or []), contact),
+            ],
             show=show_value(people, currency),
             history=history,
             refusal=refusal,
             status_code=status_code,
+            **{**timeline, **files},
         )
 
+    # ---- the contact's own timeline and quick-log bar (the account page's, for this contact)
 
-def contact_form(values: dict[str, str]) -> Form:
-    return RecordForm.of(CONTACT_FIELDS, values=values, extra={"account_id": N_("Account")})
+    @get("/{contact_id:uuid}/timeline")
+    async def timeline(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Template:
+        """ "Load more" of the contact's timeline (HTMX appends), or without JavaScript a page of entries."""
+        cursor = request.query_params.get("cursor") or None
+        contact, people = await asyncio.gather(api.contact(str(contact_id)), load_people(api))
+        context = await timeline_context(api, me, Record("contact", str(contact_id)), people, None, cursor=cursor)
+        if hx_target(request) == "timeline-items":
+            return fragment("activities/_timeline_more.html", **context)
+        return customers_page(
+            request, "activities/_timeline_page.html", me, contact.name, "contacts", record_name=contact.name, **context
+        )
+
+    @get("/{contact_id:uuid}/log")
+    async def log_picker(self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID]) -> Response[Any]:
+        return log_picker_answer(request, Record("contact", str(contact_id)))
+
+    @post("/{contact_id:uuid}/activities")
+    async def log_activity(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        """Logged on the contact's account, with the contact."""
+        contact = await api.contact(str(contact_id))
+        form, status = await log_activity(request, api, me, str(contact.account_id), str(contact_id))
+        logged = status == 200
+        if hx_target(request) == "timeline":
+            people = await load_people(api)
+            notice = _(NOTICES["activity-logged"]) if logged else None
+            record = Record("contact", str(contact_id))
+            context = await timeline_context(api, me, record, people, None, log=None if logged else form, notice=notice)
+            return fragment("activities/_timeline.html", status, **context)
+        if logged:
+            return redirect(request, f"/contacts/{contact_id}?done=activity-logged#timeline")
+        return await self._contact_page(request, api, me, contact, log=form, status_code=status)
 
 
-def read_contact_form(data: FormMultiDict, names: list[str]) -> tuple[Form, dict[str, Any]]:
-    form, values = read_form(CONTACT_FIELDS, data, names, extra={"account_id": N_("Account")})
+def contact_form(fields: Mapping[str, Field], values: dict[str, str]) -> Form:
+    return RecordForm.of(fields, values=values, extra={"account_id": N_("Account")})
+
+
+def read_contact_form(
+    data: FormMultiDict, names: list[str], fields: Mapping[str, Field]
+) -> tuple[Form, dict[str, Any]]:
+    form, values = read_form(fields, data, names, extra={"account_id": N_("Account")})
     form.values["account_id"] = str(data.get("account_id") or "")
     return form, values
 

@@ -15,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Import, Me
-from guanxi_web.controllers.customers import customers_page, fragment, refuse
+from guanxi_web.controllers.customers import customers_page, refuse
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form, refusal_status
 from guanxi_web.i18n import N_, _
@@ -33,6 +33,7 @@ from guanxi_web.imports import (
     read_mapping,
     samples,
 )
+from guanxi_web.rendering import fragment
 from guanxi_web.session import hx_target, redirect
 
 log = structlog.get_logger("web.imports")

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Me, Pool
-from guanxi_web.controllers.customers import customers_page, fragment, load_people
+from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import _, ngettext
 from guanxi_web.pools import (
@@ -28,6 +28,7 @@ from guanxi_web.pools import (
     rules_text,
     settings_values,
 )
+from guanxi_web.rendering import fragment
 from guanxi_web.session import redirect, safe_next
 
 log = structlog.get_logger("web.pools")

@@ -56,6 +56,15 @@ class ActivityPage(msgspec.Struct, omit_defaults=True):
     next_cursor: str | None = None
 
 
+class FileBrief(msgspec.Struct):
+    """A file of an activity (a call's recording), enough to link its download."""
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
 class TimelineItem(msgspec.Struct, omit_defaults=True):
     type: Literal["activity", "change"]
     id: uuid.UUID
@@ -66,6 +75,7 @@ class TimelineItem(msgspec.Struct, omit_defaults=True):
     record_type: str | None = None
     record_id: uuid.UUID | None = None
     changes: dict[str, Any] | None = None
+    files: list[FileBrief] = []  # an activity's files, oldest first
 
 
 class TimelinePage(msgspec.Struct, omit_defaults=True):

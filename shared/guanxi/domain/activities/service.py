@@ -19,6 +19,7 @@ from guanxi.domain.access import repository as access_repository
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities.models import Activity
 from guanxi.domain.activities.schemas import ActivityIn
+from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers import repository as customers_repository
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
@@ -294,25 +295,47 @@ async def timeline(
     """The account's activities and the change history of it and its contacts, newest first, one keyset
     over both: (time, id) of the last item."""
     await customers.load(session, access, Account, account_id)
+    contacts = select(Contact.id).where(Contact.account_id == account_id)
+    changes = or_(
+        and_(RecordChange.record_type == "account", RecordChange.record_id == account_id),
+        and_(RecordChange.record_type == "contact", RecordChange.record_id.in_(contacts)),
+    )
+    return await _merged(session, access, Activity.account_id == account_id, changes, cursor, limit)
+
+
+async def contact_timeline(
+    session: AsyncSession, access: Access, contact_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A contact's own timeline: the activities logged with this contact and the contact's change history."""
+    await customers.load(session, access, Contact, contact_id)
+    changes = and_(RecordChange.record_type == "contact", RecordChange.record_id == contact_id)
+    return await _merged(session, access, Activity.contact_id == contact_id, changes, cursor, limit)
+
+
+async def _merged(
+    session: AsyncSession,
+    access: Access,
+    activity_filter: ColumnElement[bool],
+    change_filter: ColumnElement[bool],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Activities and changes by one keyset, newest first; each activity with its files (a call's recording)."""
     options = scoped(access.scope)
     after = decode_cursor(cursor, dt.datetime.fromisoformat) if cursor else None
-    activity_where = [Activity.account_id == account_id, _visible(access)]
-    contacts = select(Contact.id).where(Contact.account_id == account_id)
-    change_where = [
-        or_(
-            and_(RecordChange.record_type == "account", RecordChange.record_id == account_id),
-            and_(RecordChange.record_type == "contact", RecordChange.record_id.in_(contacts)),
-        )
-    ]
+    activity_where = [activity_filter, _visible(access)]
+    change_where = [change_filter]
     if after is not None:
         activity_where.append(tuple_(Activity.occurred_at, Activity.id) < after)
         change_where.append(tuple_(RecordChange.occurred_at, RecordChange.id) < after)
-    activities = await session.scalars(
-        select(Activity)
-        .where(*activity_where)
-        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-        .limit(limit + 1),
-        execution_options=options,
+    activities = list(
+        await session.scalars(
+            select(Activity)
+            .where(*activity_where)
+            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+            .limit(limit + 1),
+            execution_options=options,
+        )
     )
     changes = await session.scalars(
         select(RecordChange)
@@ -321,8 +344,10 @@ async def timeline(
         .limit(limit + 1),
         execution_options=options,
     )
+    files = await _files_of(session, access, [a.id for a in activities])
     items: list[dict[str, Any]] = [
-        {"type": "activity", "id": a.id, "at": a.occurred_at, "activity": _row(a)} for a in activities
+        {"type": "activity", "id": a.id, "at": a.occurred_at, "activity": _row(a), "files": files.get(a.id, [])}
+        for a in activities
     ]
     for change in changes:
         module = "customers" if change.record_type == "account" else "contacts"
@@ -341,3 +366,27 @@ async def timeline(
     items.sort(key=lambda item: (item["at"], item["id"]), reverse=True)
     next_cursor = encode_cursor(items[limit - 1]["at"], items[limit - 1]["id"]) if len(items) > limit else None
     return items[:limit], next_cursor
+
+
+async def _files_of(
+    session: AsyncSession, access: Access, activity_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The files of a page of activities in one query, oldest first (the recording before later notes)."""
+    if not activity_ids:
+        return {}
+    rows = await session.scalars(
+        select(Attachment)
+        .where(
+            Attachment.record_type == "activity",
+            Attachment.record_id.in_(activity_ids),
+            Attachment.deleted_at.is_(None),
+        )
+        .order_by(Attachment.created_at, Attachment.id),
+        execution_options=scoped(access.scope),
+    )
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row.record_id, []).append(
+            {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size_bytes": row.size_bytes}
+        )
+    return found

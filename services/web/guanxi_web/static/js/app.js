@@ -108,4 +108,20 @@
       window.scrollTo(0, 0);
     }
   });
+  // A file over the upload limit is refused before it is sent (the server says the same after the redirect).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-max-bytes]");
+    if (!form) return;
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (!file || file.size <= Number(form.getAttribute("data-max-bytes"))) return;
+    event.preventDefault();
+    var error = form.querySelector(".field-error");
+    if (!error) return;
+    error.querySelector("span").textContent = form.getAttribute("data-too-large");
+    error.hidden = false;
+    error.closest(".field").classList.add("field--invalid");
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  });
 })();
