@@ -20,6 +20,7 @@ from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.attachments import AttachmentController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
+from guanxi_api.controllers.exports import ExportController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
@@ -99,6 +100,7 @@ def create_app() -> Litestar:
             ViewController,
             AttachmentController,
             ImportController,
+            ExportController,
             InvitationAdminController,
             InvitationController,
             PasswordResetController,

@@ -4,6 +4,7 @@ from guanxi.domain.activities import models as activities_models
 from guanxi.domain.attachments import models as attachments_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
+from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
@@ -13,6 +14,7 @@ __all__ = [
     "attachments_models",
     "customers_models",
     "customfields_models",
+    "exports_models",
     "imports_models",
     "timeline_models",
     "views_models",
