@@ -24,6 +24,7 @@ from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.activities import ActivityController, CalendarController
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
+from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
@@ -62,6 +63,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             AccountController,
             ContactController,
             ImportController,
+            ExportController,
             ActivityController,
             CalendarController,
             SearchController,
