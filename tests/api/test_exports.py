@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.api.test_admin import join
+from tests.api.test_attachments_s3 import Bucket, bucket  # noqa: F401 -- the local S3 server fixture
 from tests.api.test_customer_access import REP_RULES
 from tests.api.test_customers import add_account, add_contact
 from tests.conftest import bearer, signed_up
@@ -262,6 +263,23 @@ async def test_expired_files_are_purged_by_the_periodic_job_and_the_download_say
     listed = {e["id"]: e for e in (await client.get("/api/v1/exports", headers=bearer(owner))).json()}
     assert listed[done["id"]]["status"] == "expired" and listed[done["id"]]["download_url"] is None
     assert listed[kept["id"]]["status"] == "done"
+
+
+async def test_in_an_s3_bucket_the_file_is_stored_downloaded_and_purged(
+    client: Any,
+    bucket: Bucket,  # noqa: F811
+) -> None:
+    owner = await signed_up(client)
+    await add_account(client, owner, name="上海华强电子有限公司")
+    done = await run(client, owner, await ask(client, owner, entity="accounts", format="csv"))
+    job = await job_for(owner["workspace"]["id"])
+    assert bucket.keys() == [f"exports/{job.scope.schema}/{done['id']}.csv"]
+    assert [r["name"] for r in await csv_rows(client, owner, done)] == ["上海华强电子有限公司"]
+    async with platform_session() as session:
+        await session.execute(text(f'UPDATE "{job.scope.schema}".exports SET expires_at = now()'))
+        await session.commit()
+    assert await purge_expired_files(job) == 1
+    assert bucket.keys() == []
 
 
 @pytest.mark.xdist_group("outbox")
