@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import uuid
 from pathlib import Path
@@ -238,6 +239,31 @@ async def test_records_added_after_the_request_are_not_in_the_file(client: Any) 
     asked = await ask(client, owner, entity="accounts", format="csv")
     await add_account(client, owner, name="After")
     assert [r["name"] for r in await csv_rows(client, owner, await run(client, owner, asked))] == ["Before"]
+
+
+async def test_a_delivery_while_another_is_writing_does_nothing_and_a_stalled_run_is_taken_over(client: Any) -> None:
+    owner = await signed_up(client)
+    await add_account(client, owner, name="Acme")
+    asked = await ask(client, owner, entity="accounts", format="csv")
+    job = await job_for(owner["workspace"]["id"])
+
+    async def mark_running(since: dt.timedelta) -> None:
+        async with platform_session() as session:
+            await session.execute(
+                text(
+                    f"UPDATE \"{job.scope.schema}\".exports SET status = 'running', "
+                    f"updated_at = now() - CAST(:since AS interval) WHERE id = :i"
+                ),
+                {"since": since, "i": uuid.UUID(asked["id"])},
+            )
+            await session.commit()
+
+    await mark_running(dt.timedelta(seconds=5))  # another worker reported 5 seconds ago
+    assert await run_export(job, uuid.UUID(asked["id"])) == "running"
+    assert (await client.get(f"/api/v1/exports/{asked['id']}", headers=bearer(owner))).json()["row_count"] == 0
+    await mark_running(dt.timedelta(hours=1))  # that worker died
+    assert await run_export(job, uuid.UUID(asked["id"])) == "done"
+    assert [r["name"] for r in await csv_rows(client, owner, asked)] == ["Acme"]
 
 
 async def test_expired_files_are_purged_by_the_periodic_job_and_the_download_says_gone(client: Any) -> None:

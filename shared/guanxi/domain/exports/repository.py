@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import TenantScope, scoped
@@ -47,6 +47,22 @@ async def change(session: AsyncSession, scope: TenantScope, export_id: uuid.UUID
         update(Export).where(Export.id == export_id).values(updated_at=func.now(), **values),
         execution_options=scoped(scope),
     )
+
+
+async def claim(session: AsyncSession, scope: TenantScope, export_id: uuid.UUID, stale: dt.timedelta) -> bool:
+    """Take a queued export, or a running one whose run has not reported for ``stale`` (its worker died):
+    one run at a time, however often the job is delivered."""
+    result = await session.execute(
+        update(Export)
+        .where(
+            Export.id == export_id,
+            or_(Export.status == "queued", and_(Export.status == "running", Export.updated_at < func.now() - stale)),
+        )
+        .values(status="running", row_count=0, started_at=func.now(), updated_at=func.now())
+        .returning(Export.id),
+        execution_options=scoped(scope),
+    )
+    return result.first() is not None
 
 
 async def count_rows(session: AsyncSession, access: Access, query: ListQuery) -> int:

@@ -6,6 +6,7 @@ a finished export does nothing; one of an export that was running starts its fil
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import tempfile
 import time
 import uuid
@@ -31,6 +32,9 @@ from guanxi.storage import get_storage
 
 log = structlog.get_logger("exports")
 PROGRESS_EVERY_SECONDS = 1.0
+# A run reports at least this often (progress every second; saving a million-row workbook takes about a
+# minute): a "running" export quiet for longer lost its worker, and a redelivery takes it over.
+STALE_RUN = dt.timedelta(minutes=10)
 PURGE_BATCH = 500
 ENTITY_WORDS = {
     "en": {"accounts": "accounts", "contacts": "contacts"},
@@ -84,6 +88,9 @@ async def run_export(job: JobContext, export_id: uuid.UUID) -> str:
         row = await repository.fetch(session, scope, export_id)
         if row is None or row.status not in ("queued", "running"):
             return row.status if row else "gone"  # done, failed or expired: a second delivery does nothing
+        if not await repository.claim(session, scope, export_id, STALE_RUN):
+            return "running"  # another delivery is writing it right now
+        await session.commit()
         requester = TenantScope(tenant_id=scope.tenant_id, schema=scope.schema, user_id=row.created_by)
     async with tenant_session(requester) as session:
         try:
@@ -95,9 +102,7 @@ async def run_export(job: JobContext, export_id: uuid.UUID) -> str:
             await _fail(scope, export_id, error.detail)
             log.info("exports.refused", export_id=str(export_id), reason=error.detail)
             return "failed"
-        await repository.change(
-            session, scope, export_id, status="running", total_rows=total, row_count=0, started_at=utcnow()
-        )
+        await repository.change(session, scope, export_id, total_rows=total)
         await session.commit()
     with tempfile.TemporaryDirectory(prefix="guanxi-export-") as folder:
         path = Path(folder) / row.filename
