@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Uploaded files (imports) live here until processed; api and worker must share it (one volume).
     storage_dir: str = Field(".data/storage", alias="GUANXI_STORAGE_DIR")
     import_max_bytes: int = Field(50 * 1024 * 1024, ge=1024, alias="GUANXI_IMPORT_MAX_BYTES")
+    # Exported files (accounts, contacts) are kept this long, then the periodic purge deletes them.
+    export_retention_days: int = Field(7, ge=1, le=365, alias="GUANXI_EXPORT_RETENTION_DAYS")
     attachment_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, alias="GUANXI_ATTACHMENT_MAX_BYTES")
     # Attachments go to an S3-compatible bucket instead of the storage folder when a bucket is named.
     s3_bucket: str | None = Field(None, alias="GUANXI_S3_BUCKET")

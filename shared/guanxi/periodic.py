@@ -29,6 +29,7 @@ class Periodic:
 SCHEDULE = (
     Periodic("audit.purge_expired", 24 * 3600),
     Periodic("customers.purge_deleted", 24 * 3600),
+    Periodic("exports.purge_expired", 3600),  # an exported file is gone within the hour after it expires
     Periodic("activities.schedule_reminders", 300),  # a reminder goes out within five minutes of its time
     Periodic("pools.reclaim", 24 * 3600),  # unattended customers back to the pool, then the owners' warnings
 )

@@ -21,6 +21,7 @@ from guanxi_api.controllers.attachments import AttachmentController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.deals import DealController, LossReasonController, PipelineAdminController
+from guanxi_api.controllers.exports import ExportController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
@@ -106,6 +107,7 @@ def create_app() -> Litestar:
             AccountPoolController,
             AttachmentController,
             ImportController,
+            ExportController,
             InvitationAdminController,
             InvitationController,
             PasswordResetController,

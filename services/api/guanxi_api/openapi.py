@@ -12,6 +12,7 @@ _DESCRIPTIONS = {
     403: "Not allowed (or the CSRF check failed)",
     404: "Not found",
     409: "Conflict with existing data",
+    410: "Gone: the file was deleted after its retention time",
     413: "The upload is larger than allowed",
     422: "Invalid fields; `errors` names each one",
     429: "Rate limited; see Retry-After",

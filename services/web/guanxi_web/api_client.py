@@ -33,6 +33,7 @@ from guanxi.domain.deals.schemas import BoardOut as Board
 from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
 from guanxi.domain.deals.schemas import StageChangeOut as StageChange
+from guanxi.domain.exports.schemas import ExportOut as Export
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -74,6 +75,7 @@ __all__ = [
     "CustomField",
     "Deal",
     "Department",
+    "Export",
     "FieldProblem",
     "FieldRules",
     "Identity",
@@ -529,9 +531,17 @@ class ApiCaller:
     async def undo_import(self, import_id: str) -> Import:
         return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/undo", Import)
 
+    # Exports of the account and contact lists, written by the worker; the file comes through open_csv.
+
+    async def start_export(self, body: dict[str, Any]) -> Export:
+        return await self._call("POST", "/api/v1/exports", Export, json=body)
+
+    async def exports(self) -> list[Export]:
+        return await self._call("GET", "/api/v1/exports", list[Export])
+
     async def open_csv(self, path: str, params: Query) -> httpx.Response:
-        """One of the API's CSV exports (or a file) as an open response, so the web passes it on without holding it in
-        memory. The caller reads it and must ``aclose()`` it.
+        """One of the API's CSV exports (or an export's file) as an open response, so the web passes it on
+        without holding it in memory. The caller reads it and must ``aclose()`` it.
         """
         request = self._http.build_request("GET", path, params=params, headers=self._headers)
         try:

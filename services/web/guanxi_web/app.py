@@ -25,6 +25,7 @@ from guanxi_web.controllers.activities import ActivityController, CalendarContro
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
+from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
@@ -66,6 +67,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             ContactController,
             ImportController,
             FileController,
+            ExportController,
             ActivityController,
             CalendarController,
             PoolController,

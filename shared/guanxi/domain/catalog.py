@@ -5,6 +5,7 @@ from guanxi.domain.attachments import models as attachments_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
+from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.timeline import models as timeline_models
@@ -16,6 +17,7 @@ __all__ = [
     "customers_models",
     "customfields_models",
     "deals_models",
+    "exports_models",
     "imports_models",
     "pools_models",
     "timeline_models",

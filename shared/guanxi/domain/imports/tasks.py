@@ -15,8 +15,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import Text, cast, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi import textsearch
@@ -63,6 +62,7 @@ class Batch:
     creates: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # per row: which record it duplicates, done what
     skipped: int = 0
 
 
@@ -155,12 +155,6 @@ async def _owners(session: AsyncSession) -> dict[str, uuid.UUID]:
     return owners
 
 
-def _contact_keys(values: dict[str, Any]) -> list[str]:
-    """A contact's duplicate keys: each email (lower case) and each phone's digits."""
-    emails = textsearch.email_text(values.get("emails") or []).split()
-    return [*emails, *textsearch.phone_digits(values.get("phones") or []).split()]
-
-
 def _account_keys(values: dict[str, Any]) -> list[str]:
     return [
         values.get("email") or "",
@@ -192,33 +186,103 @@ async def _existing_accounts(session: AsyncSession, access: Access, values: list
     return found
 
 
-async def _existing_contacts(session: AsyncSession, access: Access, values: list[dict[str, Any]]) -> dict[str, Any]:
-    """Contacts the caller may update that share an email or a phone number with a batch: one query."""
-    keys = sorted({key for v in values for key in _contact_keys(v)})
-    if not keys:
-        return {}
-    wanted = cast(keys, ARRAY(Text))
-    rows = await session.execute(
-        select(*repository.columns_of(Contact), Contact.search_emails, Contact.search_phones).where(
-            Contact.deleted_at.is_(None),
-            repository.visible(access, Contact, "update"),
-            func.string_to_array(Contact.search_emails, " ").op("&&")(wanted)
-            | func.string_to_array(Contact.search_phones, " ").op("&&")(wanted),
-        )
-    )
-    found: dict[str, Any] = {}
-    for row in rows:
-        record = dict(row._mapping)
-        for key in [*record.pop("search_emails").split(), *record.pop("search_phones").split()]:
-            found.setdefault(key, record)
-    return found
-
-
 def _match(existing: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
     for key in keys:
         if key and key in existing:
             return existing[key]  # type: ignore[no-any-return]
     return None
+
+
+def phone_key(phone: str | None) -> str | None:
+    """A phone number as digits without the international prefix: +86 138 0013 8000, 0086 13800138000 and
+    138-0013-8000 are one number. Fewer than 7 digits identify nobody."""
+    digits = textsearch.phone_digits([phone])
+    digits = digits.removeprefix("00")
+    if len(digits) > 11 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if len(digits) >= 7 else None
+
+
+def contact_keys(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """What makes two contacts one person: the same email, or the same phone number (normalised)."""
+    emails = [("emails", email.strip().lower()) for email in values.get("emails") or [] if email.strip()]
+    return emails + [("phones", key) for phone in values.get("phones") or [] if (key := phone_key(phone))]
+
+
+async def _existing_contacts(
+    session: AsyncSession, access: Access, values: list[dict[str, Any]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Contacts of the whole workspace with an email or a phone of the batch: one query per batch. Each comes
+    with whether the importer may see it and change it."""
+    keys = [key for v in values for key in contact_keys(v)]
+    emails = sorted({value for kind, value in keys if kind == "emails"})
+    digits = sorted(
+        {form for kind, value in keys if kind == "phones" for form in (value, "86" + value, "0086" + value)}
+    )
+    if not emails and not digits:
+        return {}
+    tokens = func.string_to_array
+    rows = await session.execute(
+        select(
+            *repository.columns_of(Contact),
+            repository.visible(access, Contact).label("may_see"),
+            repository.visible(access, Contact, "update").label("may_update"),
+        )
+        .where(
+            Contact.deleted_at.is_(None),
+            tokens(Contact.search_emails, " ").op("&&")(emails) | tokens(Contact.search_phones, " ").op("&&")(digits),
+        )
+        .order_by(Contact.created_at)
+    )
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        record = dict(row._mapping)
+        for key in contact_keys(record):
+            found.setdefault(key, record)
+    return found
+
+
+def _duplicate_report(
+    converter: Converter, row_number: int, key: tuple[str, str], match: dict[str, Any] | None, action: str
+) -> dict[str, Any]:
+    """One row's duplicate, for the import's report: which record (when the importer may see it) and why."""
+    kind, value = key
+    reason = "email" if kind == "emails" else "phone"
+    if match is None:
+        message = f"has the same {reason} as an earlier row of this file: {action}"
+    elif match["may_see"]:
+        message = f"has the same {reason} as the contact {match['name']!r}: {action}"
+    else:
+        message = f"has the same {reason} as a contact you cannot see: {action}"
+    report = converter.problem(row_number, kind, message)
+    report.update(duplicate=True, action=action, value=value)
+    if match is not None and match["may_see"]:
+        report["duplicate_of"] = str(match["id"])
+    return report
+
+
+def _sort_contacts(batch: Batch, converter: Converter, mode: str, checked: list[tuple[int, dict[str, Any]]],
+                   existing: dict[tuple[str, str], dict[str, Any]]) -> None:  # fmt: skip
+    """Create, update or skip each contact row by the chosen mode, reporting every duplicate by its row."""
+    created: dict[tuple[str, str], int] = {}  # keys of rows this batch creates -> their row number
+    for row_number, values in checked:
+        keys = contact_keys(values) if mode != "create" else []
+        match_key = next((key for key in keys if key in existing), None)
+        earlier_key = next((key for key in keys if key in created), None)
+        if match_key is not None:
+            match = existing[match_key]
+            if mode == "update" and match["may_update"]:
+                batch.updates.append(({k: v for k, v in match.items() if k not in ("may_see", "may_update")}, values))
+                batch.duplicates.append(_duplicate_report(converter, row_number, match_key, match, "updated"))
+            else:
+                batch.skipped += 1
+                batch.duplicates.append(_duplicate_report(converter, row_number, match_key, match, "skipped"))
+        elif earlier_key is not None:
+            batch.skipped += 1
+            batch.duplicates.append(_duplicate_report(converter, row_number, earlier_key, None, "skipped"))
+        else:
+            batch.creates.append(values)
+            created.update(dict.fromkeys(keys, row_number))
 
 
 async def _accounts_named(session: AsyncSession, access: Access, cells: set[str]) -> dict[str, uuid.UUID]:
@@ -310,9 +374,13 @@ async def _check_batch(
             ]
             continue
         checked.append((row_number, values))
-    found = _existing_accounts if model is Account else _existing_contacts
-    keys = _account_keys if model is Account else _contact_keys
-    existing = await found(session, access, [v for _, v in checked]) if job.duplicates != "create" else {}
+    wanted = job.duplicates != "create"
+    if model is Contact:
+        existing_contacts = await _existing_contacts(session, access, [v for _, v in checked]) if wanted else {}
+        _sort_contacts(batch, converter, job.duplicates, checked, existing_contacts)
+        return batch
+    existing = await _existing_accounts(session, access, [v for _, v in checked]) if wanted else {}
+    keys = _account_keys
     for _, values in checked:
         match = _match(existing, keys(values))
         if match is None:
@@ -411,7 +479,8 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
                 break
             batch = await _check_batch(session, access, job, converter, chunk)
             created, updated = await _write_batch(session, access, job, batch)
-            kept = job.problems + batch.problems[: max(0, MAX_PROBLEMS - len(job.problems))]
+            reported = batch.problems + batch.duplicates  # duplicates are reported per row, not counted as errors
+            kept = job.problems + reported[: max(0, MAX_PROBLEMS - len(job.problems))]
             await session.execute(
                 update(Import)
                 .where(Import.id == import_id)

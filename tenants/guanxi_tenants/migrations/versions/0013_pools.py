@@ -1,7 +1,7 @@
 """the shared customer pool (客户公海): pools, their members and recycling rules, claims; pool columns on accounts
 
 Revision ID: t0013
-Revises: t0011
+Revises: t0012
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0013"
-down_revision = "t0011"
+down_revision = "t0012"
 branch_labels = None
 depends_on = None
 
