@@ -58,6 +58,7 @@ CONTACT_DEFAULTS: dict[str, Any] = {
     "is_primary": False,
 }
 HEATS = {"hot", "warm", "cold"}
+POOL_ID = "00000000-0000-0000-0000-0000000000a1"
 
 
 def mask(name: str, value: Any) -> Any:
@@ -83,6 +84,9 @@ def invalid(field_name: str, message: str, code: str = "invalid", status: int = 
 class FakeCustomers(RecordsFake):
     admin: FakeAdmin
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    deals: list[dict[str, Any]] = field(default_factory=list)
+    pool_status: dict[str, Any] = field(default_factory=dict)  # the rule and days left the API would answer
+    locks_left: int = 5
     contacts: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     activities: list[dict[str, Any]] = field(default_factory=list)  # filled by FakeActivities
@@ -178,6 +182,9 @@ class FakeCustomers(RecordsFake):
             return self.definitions(request)
         if parts[2:3] == ["attachments"]:
             return self.attachments(request, parts, self.me, self._find)
+        if path == "/api/v1/deals" and method == "GET":  # an account's deals, as the account page asks
+            wanted = request.url.params.get("account_id")
+            return httpx.Response(200, json={"items": [d for d in self.deals if d["account_id"] == wanted]})
         if len(parts) < 3 or parts[2] not in ("accounts", "contacts"):
             return None
         records = self.accounts if parts[2] == "accounts" else self.contacts
@@ -217,6 +224,8 @@ class FakeCustomers(RecordsFake):
             return self._list(request, [c for c in self.contacts if c["account_id"] == record["id"]], counted=True)
         if action == "collaborators":
             return self._team(request, record, parts[5] if len(parts) > 5 else None)
+        if action == "pool":
+            return self._pool(request, record, parts[5] if len(parts) > 5 else "")
         if method == "GET":
             return httpx.Response(200, json=self.shape(record, "record"))
         if method == "DELETE":
@@ -225,6 +234,22 @@ class FakeCustomers(RecordsFake):
             record["deleted_at"] = self.tick()
             return httpx.Response(204)
         return self._update(request, record)
+
+    def _pool(self, request: httpx.Request, record: dict[str, Any], what: str) -> httpx.Response:
+        """When the account returns to the pool (``pool_status`` says; no rule by default), and its lock."""
+        if what == "lock" and request.method == "PUT":
+            if record["owner_id"] is None:
+                return problem(409, "in-pool", "an account in the pool has no owner to keep it")
+            wanted = json.loads(request.content)["locked"]
+            if wanted and self.locks_left <= 0:
+                return problem(409, "locked-cap", "At most 1 locked customers per person.")
+            self.locks_left -= 1 if wanted and not record.get("locked") else 0
+            record["locked"] = wanted
+        status = {"pool_id": POOL_ID, "rule": None, "days_left": None, **self.pool_status,
+                  "locked": record.get("locked", False)}  # fmt: skip
+        if status["locked"]:
+            status.update(rule=None, days_left=None)
+        return httpx.Response(200, json=status)
 
     def _find(self, record_type: str, record_id: str) -> dict[str, Any] | None:
         kinds = {"account": self.accounts, "contact": self.contacts, "activity": self.activities}

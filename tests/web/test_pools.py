@@ -10,7 +10,8 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.web.conftest import FakeApi, csrf
-from tests.web.fake_customers import FakeCustomers
+from tests.web.fake_admin import NOW
+from tests.web.fake_customers import POOL_ID, FakeCustomers
 from tests.web.fake_pools import FakePools
 from tests.web.test_accounts import crm_fixture, huaqiang  # noqa: F401 (fixtures)
 
@@ -173,3 +174,35 @@ def test_bad_settings_are_shown_at_their_field(
     pools.is_admin = False
     refused = post(signed_in, f"/pool/{pool_id}/settings", {"name": "Mine"})
     assert refused.status_code == 403 and "Only a workspace administrator may set up pools." in refused.text
+
+
+def test_the_account_page_says_when_it_goes_back_and_can_lock_or_give_it_back(
+    signed_in: TestClient[Any], crm: FakeCustomers, fake_api: FakeApi
+) -> None:
+    account = huaqiang(crm)
+    crm.pool_status = {"rule": "no_follow_up:15", "days_left": 2}
+    crm.deals.append({
+        "id": "00000000-0000-0000-0000-0000000000d1", "name": "ERP 升级项目", "account_id": account["id"],
+        "contact_id": None, "pipeline_id": POOL_ID, "stage_id": POOL_ID, "status": "open", "amount": "128000.00",
+        "currency": "CNY", "probability": None, "expected_close_date": None, "owner_id": crm.me, "competitors": [],
+        "description": None, "loss_reason_id": None, "loss_note": None, "stage_entered_at": NOW.isoformat(), "closed_at": None,
+        "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
+    })  # fmt: skip
+
+    page = signed_in.get(f"/accounts/{account['id']}").text
+    assert "Goes back to the pool in 2 days unless someone follows up." in page and "No follow-up for 15 days" in page
+    assert "ERP 升级项目" in page and f'href="/deals/new?account_id={account["id"]}"' in page
+
+    locked = post(signed_in, f"/accounts/{account['id']}/pool/lock", {"locked": "true"})
+    assert locked.status_code == 303 and locked.headers["location"] == f"/accounts/{account['id']}?done=locked#pool"
+    assert sent(fake_api, "PUT", f"/api/v1/accounts/{account['id']}/pool/lock") == {"locked": True}
+    assert "Locked: it never goes back to the pool." in signed_in.get(f"/accounts/{account['id']}").text
+    crm.locks_left = 0
+    other = crm.add_account(name="Second")
+    refused = post(signed_in, f"/accounts/{other['id']}/pool/lock", {"locked": "true"})
+    assert refused.headers["location"].endswith("?done=lock-refused#pool")
+
+    given = post(signed_in, f"/accounts/{account['id']}/pool/release", {"reason": "客户暂无需求"})
+    assert given.headers["location"] == "/accounts?done=released"
+    body = sent(fake_api, "POST", "/api/v1/accounts/bulk")
+    assert body == {"action": "move_to_pool", "ids": [account["id"]], "reason": "客户暂无需求"}

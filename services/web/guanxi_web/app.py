@@ -31,7 +31,7 @@ from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
-from guanxi_web.controllers.pools import PoolController
+from guanxi_web.controllers.pools import AccountPoolController, PoolController
 from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
@@ -71,6 +71,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             ActivityController,
             CalendarController,
             PoolController,
+            AccountPoolController,
             DealController,
             SearchController,
             SettingsController,

@@ -69,6 +69,7 @@ from guanxi_web.customers import (
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form, refusal_status
 from guanxi_web.i18n import N_, _
+from guanxi_web.pools import reason_text
 from guanxi_web.records import (
     FILE_NOTICES,
     Record,
@@ -106,6 +107,9 @@ NOTICES = {
     "released": N_("The account is back in the customer pool."),
     "pool-saved": N_("The pool's settings are saved."),
     "deal-created": N_("The deal is open. Drag it across the board as it moves on."),
+    "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
+    "unlocked": N_("Unlocked: the pool's rules apply again."),
+    "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     **FILE_NOTICES,
 }
 
@@ -550,11 +554,13 @@ class AccountController(Controller):
         status_code: int = 200,
     ) -> Template:
         record = Record("account", account_id)
-        account, people, custom, files = await asyncio.gather(
+        account, people, custom, files, pool_status, deals = await asyncio.gather(
             api.account(account_id),
             load_people(api),
             optional(api.custom_fields("customers")),
             files_context(request, api, record),
+            optional(api.return_status(account_id)),
+            optional(api.deals({"account_id": account_id, "limit": "20"})),
         )
         contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
@@ -580,6 +586,9 @@ class AccountController(Controller):
             show=show_value(people, currency),
             refusal=refusal,
             status_code=status_code,
+            pool_status=pool_status,
+            deals=deals,
+            reason_text=reason_text,
             **{**contacts_context, **team_context, **timeline, **files},
         )
 

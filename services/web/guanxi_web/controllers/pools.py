@@ -235,3 +235,35 @@ class PoolController(Controller):
             return await self._settings(request, api, me, pool, form, status=error.status)
         log.info("pool.saved", pool_id=str(saved.id))
         return redirect(request, safe_next(f"/pool/{saved.id}?done=pool-saved"))
+
+
+class AccountPoolController(Controller):
+    """On an account's page: lock it (it never recycles) or give it back to the pool."""
+
+    path = "/accounts/{account_id:uuid}/pool"
+    tags = ["pool"]
+    dependencies = {"me": Provide(provide_me)}
+
+    @post("/lock")
+    async def lock(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], account_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        data = await request.form()
+        locked = str(data.get("locked") or "true") != "false"
+        try:
+            await api.lock_account(str(account_id), locked)
+        except ApiError as error:
+            if error.status != 409:
+                raise
+            return redirect(request, f"/accounts/{account_id}?done=lock-refused#pool")
+        return redirect(request, f"/accounts/{account_id}?done={'locked' if locked else 'unlocked'}#pool")
+
+    @post("/release")
+    async def release(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], account_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        data = await request.form()
+        reason = str(data.get("reason") or "").strip()[:500] or None
+        await api.release([str(account_id)], reason)
+        log.info("pool.released", account_id=str(account_id))
+        return redirect(request, "/accounts?done=released")
