@@ -21,10 +21,11 @@ from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
-from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
+from guanxi.domain.customers.schemas import AccountPage, BulkOut, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
+from guanxi.domain.customfields.schemas import CustomFieldOut as CustomField
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -41,6 +42,7 @@ from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
+from guanxi.domain.views.schemas import ViewOut as SavedView
 
 __all__ = [
     "Account",
@@ -53,10 +55,12 @@ __all__ = [
     "ApiUnavailable",
     "AuditEntry",
     "AuditPage",
+    "BulkOut",
     "Change",
     "Collaborator",
     "Contact",
     "ContactPage",
+    "CustomField",
     "Department",
     "FieldProblem",
     "FieldRules",
@@ -72,6 +76,7 @@ __all__ = [
     "Problem",
     "RecoveryCodes",
     "Role",
+    "SavedView",
     "SearchHit",
     "Session",
     "TimelineItem",
@@ -412,6 +417,28 @@ class ApiCaller:
 
     async def contact_history(self, contact_id: str) -> list[Change]:
         return await self._call("GET", f"/api/v1/contacts/{quote(contact_id, safe='')}/history", list[Change])
+
+    async def bulk(self, records: str, body: dict[str, Any]) -> BulkOut:
+        """``records`` is "accounts" or "contacts"; the body names ``ids`` or a ``filter``."""
+        return await self._call("POST", f"/api/v1/{records}/bulk", BulkOut, json=msgspec.to_builtins(body))
+
+    # Saved views of a list and the workspace's custom fields (labels, types and options).
+
+    async def views(self, module: str) -> list[SavedView]:
+        return await self._call("GET", "/api/v1/views", list[SavedView], params={"module": module})
+
+    async def create_view(self, body: dict[str, Any]) -> SavedView:
+        return await self._call("POST", "/api/v1/views", SavedView, json=msgspec.to_builtins(body))
+
+    async def update_view(self, view_id: str, changes: dict[str, Any]) -> SavedView:
+        path = f"/api/v1/views/{quote(view_id, safe='')}"
+        return await self._call("PATCH", path, SavedView, json=msgspec.to_builtins(changes))
+
+    async def delete_view(self, view_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/views/{quote(view_id, safe='')}", None)
+
+    async def custom_fields(self, module: str) -> list[CustomField]:
+        return await self._call("GET", "/api/v1/custom-fields", list[CustomField], params={"module": module})
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
