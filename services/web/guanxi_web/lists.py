@@ -75,7 +75,9 @@ class ListKind:
         return i18n.ngettext("%(num)s contact selected", "%(num)s contacts selected", count) % {"num": count}
 
     def export_refusal(self) -> str:
-        return _("Your role may not export accounts.") if self.record == "account" else _("Your role may not export contacts.")
+        if self.record == "account":
+            return _("Your role may not export accounts.")
+        return _("Your role may not export contacts.")
 
     def all_view_name(self) -> str:
         return _("All accounts") if self.record == "account" else _("All contacts")

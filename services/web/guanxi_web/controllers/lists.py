@@ -8,6 +8,7 @@ The account and contact controllers (with their record pages) take these handler
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any, ClassVar
 
 import structlog
@@ -149,13 +150,17 @@ class ListController(Controller):
             "confirm": None,
             "view_error": None,
             "bulk": None,
+            "views_oob": False,
             **extra,
         }
         target = hx_target(request)
         if target == f"{kind.record}-rows":
-            return record_pages.fragment("customers/_list_more.html", status_code, **context)
+            return record_pages.fragment("customers/_list_more.html", status_code, me=me, **context)
         if target == f"{kind.record}-results":
-            return record_pages.fragment("customers/_list_results.html", status_code, push_url=address, **context)
+            # the views bar (outside the results) is swapped along, so "save as a view" saves the list as it is now
+            return record_pages.fragment(
+                "customers/_list_results.html", status_code, push_url=address, me=me, **{**context, "views_oob": True}
+            )
         return record_pages.customers_page(
             request, "customers/_list.html", me, kind.title(), kind.active, status_code=status_code, **context
         )
@@ -300,7 +305,7 @@ class ListController(Controller):
         request: Request[Any, Any, Any],
         api: NamedDependency[ApiCaller],
         me: NamedDependency[Me],
-        view_id: FromPath[str],
+        view_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         """Rename the view (``name``), or save the list's current filters, sort and columns into it."""
         kind = self.kind
@@ -331,7 +336,7 @@ class ListController(Controller):
         request: Request[Any, Any, Any],
         api: NamedDependency[ApiCaller],
         me: NamedDependency[Me],
-        view_id: FromPath[str],
+        view_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         try:
             await api.delete_view(str(view_id))
