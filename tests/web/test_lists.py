@@ -229,6 +229,7 @@ def test_saving_the_list_as_a_view_keeps_its_filters_and_columns_and_opens_it(
     assert view["columns"] == ["name", "lifecycle_stage", "owner_id", "updated_at", "city", "custom.grade"]
     opened = signed_in.get(saved.headers["location"]).text
     assert "我的热门客户 🔥" in opened and row_names(opened) == ["深圳华强电子"]
+    assert "Save changes to" not in opened and "view-modified" not in opened  # as saved
 
 
 @pytest.mark.parametrize(

@@ -223,7 +223,9 @@ class ListState:
 
 
 def saved(view: SavedView) -> list[str]:
-    return [key for key in view.columns if key not in {"name", "account_name", "lifecycle_stage", "owner_id"}]
+    """The optional columns a view shows: the always-shown ones are kept in it only for its export."""
+    fixed = {c.key for kind in (ACCOUNT_LIST, CONTACT_LIST) for c in kind.columns if not c.optional}
+    return [key for key in view.columns if key not in fixed]
 
 
 def view_filters(view: SavedView) -> Filters:
