@@ -294,6 +294,13 @@ class FakeCustomers:
 
     @staticmethod
     def _custom_is(spec: dict[str, Any], value: Any, raw: str) -> bool:
+        if ".." in raw and spec["type"] in ("number", "currency", "date"):  # a range, both ends included
+            if value is None:
+                return False
+            number = spec["type"] != "date"
+            low, high = ((Decimal(end) if number else end) if end else None for end in raw.split("..", 1))
+            have = Decimal(str(value)) if number else str(value)
+            return (low is None or have >= low) and (high is None or have <= high)
         if spec["type"] in ("number", "currency"):
             return value is not None and Decimal(str(value)) == Decimal(raw)
         if spec["type"] == "checkbox":

@@ -146,7 +146,7 @@ def test_custom_fields_filter_with_an_input_for_their_type_and_sort(
     page = signed_in.get("/accounts?cf.grade=a").text
     assert re.search(r'<select class="input select" id="filter-cf-grade" name="cf.grade">', page)
     assert '<option value="a" selected>A 类</option>' in page
-    assert 'type="text" inputmode="decimal" name="cf.employees"' in page
+    assert 'type="text" inputmode="decimal" name="cf.employees.from"' in page
     assert '<option value="cf.employees">Employees, ascending</option>' in page
     assert '<span class="count-pill">1</span>' in page  # one custom filter is on
     # a value that is not the field's kind is dropped before the API sees it
@@ -155,6 +155,13 @@ def test_custom_fields_filter_with_an_input_for_their_type_and_sort(
     signed_in.get("/accounts?cf.signed=true&cf.employees=１２０")
     sent = dict(fake_api.calls("GET", "/api/v1/accounts")[-1].url.params)
     assert sent == {"cf.employees": "120", "cf.signed": "true"}
+    # a number (or date) is filtered by a range: the form's two ends become the API's lo..hi
+    ranged = signed_in.get("/accounts?cf.employees.from=100&cf.employees.to=", headers=RESULTS)
+    assert row_names(ranged.text) == ["深圳华强电子"]
+    assert dict(fake_api.calls("GET", "/api/v1/accounts")[-1].url.params) == {"cf.employees": "100.."}
+    assert ranged.headers["hx-push-url"] == "/accounts?cf.employees=100.."
+    form = signed_in.get("/accounts?cf.employees=100..200").text
+    assert 'name="cf.employees.from" value="100"' in form and 'name="cf.employees.to" value="200"' in form
 
 
 # ---- saved views
@@ -263,7 +270,7 @@ def test_a_view_is_renamed_changed_and_deleted_by_its_owner_only(
     assert changed.status_code == 303 and view["filters"] == {"heat": "cold"} and view["sort"] == "name"
 
     refused = post(signed_in, f"/accounts/views/{theirs['id']}", {"name": "Mine now"})
-    assert refused.status_code == 422 and "Only the one who saved this view" in refused.text
+    assert refused.status_code == 403 and "Only the one who saved this view" in refused.text
     assert theirs["name"] == "Theirs"
 
     page = signed_in.get(f"/accounts?view={view['id']}").text

@@ -48,6 +48,7 @@ CHANNELS = {
     "visit": N_("Visit"),
 }
 COLLABORATOR_ACCESS = {"read": N_("Can view"), "write": N_("Can view and edit")}
+RANGED = ("number", "currency", "date")  # custom fields filtered by a range: from .. to
 SORTS = {"-updated_at": N_("Recently updated"), "-created_at": N_("Recently added"), "name": N_("Name, A to Z")}
 RECORD_ACTIONS = {"created", "updated", "deleted", "restored"}
 
@@ -498,7 +499,11 @@ class Filters:
         sortable = {f"{sign}cf.{f.key}" for f in fields for sign in ("", "-")}
         custom = {}
         for spec in fields:
-            value = custom_filter_value(spec, params.get(f"cf.{spec.key}") or "")
+            name = f"cf.{spec.key}"
+            raw = params.get(name) or ""
+            if spec.type in RANGED and (f"{name}.from" in params or f"{name}.to" in params):
+                raw = f"{params.get(f'{name}.from') or ''}..{params.get(f'{name}.to') or ''}"  # the form's two ends
+            value = custom_filter_value(spec, raw)
             if value:
                 custom[spec.key] = value
         return cls(
@@ -572,20 +577,37 @@ def custom_filter_value(spec: CustomField, raw: str) -> str:
         return text if text in {option.value for option in spec.options} else ""
     if spec.type == "checkbox":
         return text if text in ("true", "false") else ""
-    if spec.type in ("number", "currency"):
-        try:
-            number = Decimal(_number_text(text))
-        except InvalidOperation:
-            return ""
-        return str(number) if number.is_finite() else ""
+    if spec.type in RANGED and ".." in text:
+        low, high = (_one_end(spec, end) for end in text.split("..", 1))
+        return f"{low}..{high}" if (low or high) and None not in (low, high) else ""
+    if spec.type in RANGED:
+        return _one_end(spec, text) or ""
+    if spec.type == "user":
+        return member_or_mine(text) if text != "mine" else ""
+    return text[:100]
+
+
+def _one_end(spec: CustomField, raw: str) -> str | None:
+    """One number or date of a custom-field filter: "" when empty, None when it is not one."""
+    text = raw.strip()
+    if not text:
+        return ""
     if spec.type == "date":
         try:
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            return ""
-    if spec.type == "user":
-        return member_or_mine(text) if text != "mine" else ""
-    return text[:100]
+            return None
+    try:
+        number = Decimal(_number_text(text))
+    except InvalidOperation:
+        return None
+    return str(number) if number.is_finite() else None
+
+
+def range_ends(value: str) -> tuple[str, str]:
+    """A range filter's two ends for the form's two boxes; an exact value is both ends."""
+    low, _, high = value.partition("..")
+    return (low, high) if ".." in value else (value, value)
 
 
 ACCOUNT_FILTERS = ("q", "heat", "lifecycle_stage", "tag", "owner", "sort", "custom")

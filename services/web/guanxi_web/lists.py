@@ -22,6 +22,7 @@ from guanxi_web.customers import (
     Filters,
     list_text,
     member_or_mine,
+    range_ends,
     split_list,
 )
 from guanxi_web.i18n import N_, _
@@ -375,6 +376,12 @@ def bulk_done_text(kind: ListKind, action: str, changed: int) -> str:
     return texts[action] % {"num": i18n.number(changed)}
 
 
-def custom_filter_inputs(fields: Iterable[CustomField], filters: Filters) -> list[tuple[CustomField, str]]:
-    """The custom fields offered as filters, each with its current value."""
-    return [(spec, filters.custom.get(spec.key, "")) for spec in filterable(fields)]
+def custom_filter_inputs(
+    fields: Iterable[CustomField], filters: Filters
+) -> list[tuple[CustomField, str, tuple[str, str]]]:
+    """The custom fields offered as filters, each with its current value (and, for a range, its two ends)."""
+    chosen = []
+    for spec in filterable(fields):
+        current = filters.custom.get(spec.key, "")
+        chosen.append((spec, current, range_ends(current) if current else ("", "")))
+    return chosen

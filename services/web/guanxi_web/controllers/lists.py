@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 import structlog
@@ -283,21 +284,13 @@ class ListController(Controller):
         data = await request.form()
         name = str(data.get("name") or "")
         problem = view_name_problem(name)
-        if problem is None:
-            fields, views, _people = await self._setting(api)
-            state = read_state(kind, data, fields, views)
-            body = {"module": kind.module, "name": name.strip(), **view_body(kind, state, me)}
-            body["shared"] = data.get("shared") == "on" and is_admin(me)
-            try:
-                view = await api.create_view(body)
-            except ApiError as error:
-                if error.status not in (403, 409, 422):
-                    raise
-                problem = self._view_refusal(error)
-            else:
-                log.info("view.saved", module=kind.module, view_id=str(view.id), shared=view.shared)
-                return redirect(request, f"{kind.path}?view={view.id}")
-        return await self._render(request, api, me, data, view_error=problem, status_code=422)
+        if problem is not None:
+            return await self._render(request, api, me, data, view_error=problem, status_code=422)
+        fields, views, _people = await self._setting(api)
+        state = read_state(kind, data, fields, views)
+        body = {"module": kind.module, "name": name.strip(), **view_body(kind, state, me)}
+        body["shared"] = data.get("shared") == "on" and is_admin(me)
+        return await self._write_view(request, api, me, data, api.create_view(body), "view.saved")
 
     @post("/views/{view_id:uuid}")
     async def change_view(
@@ -308,27 +301,17 @@ class ListController(Controller):
         view_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         """Rename the view (``name``), or save the list's current filters, sort and columns into it."""
-        kind = self.kind
         data = await request.form()
-        changes: dict[str, Any] = {}
-        problem = None
         if "name" in data:
-            problem = view_name_problem(str(data.get("name") or ""))
-            changes["name"] = str(data.get("name") or "").strip()
+            name = str(data.get("name") or "")
+            problem = view_name_problem(name)
+            if problem is not None:
+                return await self._render(request, api, me, data, view_error=problem, status_code=422)
+            changes: dict[str, Any] = {"name": name.strip()}
         else:
             fields, views, _people = await self._setting(api)
-            changes = view_body(kind, read_state(kind, data, fields, views), me)
-        if problem is None:
-            try:
-                await api.update_view(str(view_id), changes)
-            except ApiError as error:
-                if error.status not in (403, 404, 422):
-                    raise
-                problem = self._view_refusal(error)
-            else:
-                log.info("view.changed", module=kind.module, view_id=str(view_id), fields=sorted(changes))
-                return redirect(request, f"{kind.path}?view={view_id}")
-        return await self._render(request, api, me, data, view_error=problem, status_code=422)
+            changes = view_body(self.kind, read_state(self.kind, data, fields, views), me)
+        return await self._write_view(request, api, me, data, api.update_view(str(view_id), changes), "view.changed")
 
     @post("/views/{view_id:uuid}/delete")
     async def delete_view(
@@ -338,16 +321,29 @@ class ListController(Controller):
         me: NamedDependency[Me],
         view_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
+        data = await request.form()
+        return await self._write_view(request, api, me, data, api.delete_view(str(view_id)), "view.deleted")
+
+    async def _write_view(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        data: Any,
+        call: Awaitable[SavedView | None],
+        event: str,
+    ) -> Response[Any]:
+        """Save, change or delete a view, then open the list with it (or without it, once deleted); a refusal
+        comes back on the list, in the views menu."""
         try:
-            await api.delete_view(str(view_id))
+            view = await call
         except ApiError as error:
-            if error.status not in (403, 404):
+            if error.status not in (403, 404, 409, 422):
                 raise
-            data = await request.form()
             problem = self._view_refusal(error)
             return await self._render(request, api, me, data, view_error=problem, status_code=error.status)
-        log.info("view.deleted", module=self.kind.module, view_id=str(view_id))
-        return redirect(request, self.kind.path)
+        log.info(event, module=self.kind.module, view_id=str(view.id) if view else None)
+        return redirect(request, f"{self.kind.path}?view={view.id}" if view else self.kind.path)
 
     @staticmethod
     def _view_refusal(error: ApiError) -> str:
