@@ -77,8 +77,12 @@ async def test_a_filtered_list_is_saved_as_a_view_and_two_rows_change_owner_in_b
     await page.locator("th", has_text="客户等级").wait_for()
     assert await page.locator("td", has_text="A 类").count() == 3
 
+    await page.click(".filter-menu:has(.more-filters) > summary")
+    await page.locator("#filter-cf-grade").wait_for()
+    await screenshot(page, "desktop-en-accounts-more-filters")
     await page.click(".views-menu > summary")
     await page.fill("#view-name", "热门客户")
+    await screenshot(page, "desktop-en-accounts-views-menu")
     async with page.expect_navigation():
         await page.click(".views-panel form[action='/accounts/views'] button[type=submit]")
     assert re.search(r"/accounts\?view=[0-9a-f-]{36}$", page.url)
