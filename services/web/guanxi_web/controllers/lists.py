@@ -117,7 +117,7 @@ class ListController(Controller):
             result = AccountPage(items=[]) if kind.record == "account" else ContactPage(items=[])
             refusal, status_code = list_refusal(error, state.filters), error.status
         accounts: dict[str, str] = {}
-        if kind.record == "contact":
+        if isinstance(result, ContactPage):
             accounts = await record_pages.account_names(api, [str(contact.account_id) for contact in result.items])
         currency = currency_of(me)
         customs = {f"custom.{spec.key}": custom_column(spec) for spec in fields}
