@@ -200,6 +200,7 @@ class ListState:
     columns: list[str]  # the optional columns shown, in order
     view: SavedView | None = None
     views: list[SavedView] = field(default_factory=list)
+    columns_chosen: bool = False  # by the reader or the view, so the address carries them
 
     @property
     def modified(self) -> bool:
@@ -219,8 +220,6 @@ class ListState:
         return ("&" if self.filters.params() or self.view else "?") + urlencode(
             [("cols", "1"), *(("col", key) for key in self.columns)]
         )
-
-    columns_chosen: bool = False
 
 
 def saved(view: SavedView) -> list[str]:
@@ -256,14 +255,12 @@ def read_state(
     view = next((v for v in views if str(v.id) == (params.get("view") or "")), None)
     asked = any(key in params for key in FILTER_KEYS) or any(str(key).startswith("cf.") for key in params)
     known = {*kind.builtin_optional, *(f"custom.{f.key}" for f in fields)}
+    baseline = [key for key in saved(view) if key in known] if view is not None else list(kind.builtin_optional)
+    columns = baseline
     if "cols" in params:
         columns = [key for key in dict.fromkeys(params.getall("col", [])) if key in known]
-        chosen = True
-    elif view is not None:
-        columns = [key for key in saved(view) if key in known]
-        chosen = True
-    else:
-        columns, chosen = list(kind.builtin_optional), False
+    # the address names the columns only when they are not the list's (or the view's) own
+    chosen = columns != baseline
     if view is not None and not asked:
         filters = Filters.read(view_filters(view).params(), fields)
     else:
