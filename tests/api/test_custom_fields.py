@@ -149,7 +149,13 @@ async def test_lists_filter_and_sort_by_custom_fields_and_exports_carry_them(cli
             client,
             owner,
             name=f"Firm {number}",
-            custom={"ke_hu_bian_hao": f"KH-{number}", "region": region, "employees": employees, "products": products},
+            custom={
+                "ke_hu_bian_hao": f"KH-{number}",
+                "region": region,
+                "employees": employees,
+                "products": products,
+                **({"signed_on": f"2026-0{number + 1}-15"} if number < 3 else {}),
+            },
         )
 
     async def names(params: dict[str, Any]) -> list[str]:
@@ -162,6 +168,12 @@ async def test_lists_filter_and_sort_by_custom_fields_and_exports_carry_them(cli
     assert await names({"cf.employees": "120"}) == ["Firm 1"]
     assert await names({"sort": "cf.employees"}) == ["Firm 0", "Firm 3", "Firm 2", "Firm 1"]  # 5 < 9 < 40 < 120
     assert await names({"sort": "-cf.employees"}) == ["Firm 1", "Firm 2", "Firm 3", "Firm 0"]
+    # number and date ranges, both ends included, either end open
+    assert await names({"cf.employees": "9..40", "sort": "name"}) == ["Firm 2", "Firm 3"]
+    assert await names({"cf.employees": "40..", "sort": "name"}) == ["Firm 1", "Firm 2"]
+    assert await names({"cf.employees": "..5"}) == ["Firm 0"]
+    assert await names({"cf.signed_on": "2026-02-01..2026-03-31", "sort": "name"}) == ["Firm 1", "Firm 2"]
+    assert await names({"cf.signed_on": "..2026-01-31"}) == ["Firm 0"]
     pages, cursor = [], None
     while True:
         params = {"sort": "cf.employees", "limit": 1, **({"cursor": cursor} if cursor else {})}
@@ -171,6 +183,8 @@ async def test_lists_filter_and_sort_by_custom_fields_and_exports_carry_them(cli
             break
     assert pages == ["Firm 0", "Firm 3", "Firm 2", "Firm 1"]
     for params, field in (({"cf.nope": "x"}, "cf.nope"), ({"cf.employees": "many"}, "cf.employees"),
+                          ({"cf.employees": "1..many"}, "cf.employees"), ({"cf.employees": ".."}, "cf.employees"),
+                          ({"cf.signed_on": "2026-13-01.."}, "cf.signed_on"),
                           ({"sort": "cf.nope"}, "sort"), ({"sort": "colour"}, "sort")):  # fmt: skip
         response = await client.get("/api/v1/accounts", params=params, headers=bearer(owner))
         assert response.status_code == 422, params

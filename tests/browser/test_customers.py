@@ -103,6 +103,7 @@ async def test_an_account_is_added_found_by_pinyin_changed_and_its_history_tells
     assert "No accounts match" in await page.inner_text("#account-results")
     await page.select_option("#filter-heat", "hot")
     await page.wait_for_url(re.compile(r".*/accounts\?heat=hot$"))
+    await page.locator("#account-results .results-total", has_text="1 account").wait_for()  # counted after the rows
     results = await page.inner_text("#account-results")
     assert ACCOUNT in results and "1 account" in results
     await screenshot(page, "desktop-en-accounts")

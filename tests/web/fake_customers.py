@@ -101,6 +101,8 @@ class FakeCustomers(RecordsFake):
     may_read_contacts: bool = True
     may_read_timeline: bool = True
     clock: dt.datetime = NOW
+    views: list[dict[str, Any]] = field(default_factory=list)
+    bulk_batch: int = 5_000
 
     def __post_init__(self) -> None:
         original = self.admin.api._signed_in
@@ -185,6 +187,8 @@ class FakeCustomers(RecordsFake):
         if path == "/api/v1/deals" and method == "GET":  # an account's deals, as the account page asks
             wanted = request.url.params.get("account_id")
             return httpx.Response(200, json={"items": [d for d in self.deals if d["account_id"] == wanted]})
+        if path.startswith("/api/v1/views"):
+            return self._view(request, parts[3] if len(parts) > 3 else None)
         if len(parts) < 3 or parts[2] not in ("accounts", "contacts"):
             return None
         records = self.accounts if parts[2] == "accounts" else self.contacts
@@ -192,6 +196,8 @@ class FakeCustomers(RecordsFake):
             return problem(403, "forbidden", "Your role may not read contacts.")
         if len(parts) == 3:
             return self._list(request, records) if method == "GET" else self._create(request, parts[2])
+        if parts[3] == "bulk" and method == "POST":
+            return self._bulk(request, parts[2], records)
         if parts[3] == "export.csv":
             return self._export(records)
         if parts[3] == "deleted":
@@ -251,6 +257,9 @@ class FakeCustomers(RecordsFake):
             status.update(rule=None, days_left=None)
         return httpx.Response(200, json=status)
 
+    def fields_of(self, module: str) -> list[dict[str, Any]]:
+        return [f for f in self.custom_fields if f["module"] == module]
+
     def _find(self, record_type: str, record_id: str) -> dict[str, Any] | None:
         kinds = {"account": self.accounts, "contact": self.contacts, "activity": self.activities}
         found = next((r for r in kinds[record_type] if r["id"] == record_id), None)
@@ -278,8 +287,20 @@ class FakeCustomers(RecordsFake):
             if not any(ch.isalnum() for ch in query):
                 return invalid("q", "must contain letters, Chinese characters or digits")
             rows = [r for r in rows if self._matches(r, query)]
+        module = "customers" if records is self.accounts else "contacts"
+        matched = self._custom_match(module, rows, params)
+        if isinstance(matched, httpx.Response):
+            return matched
+        rows = matched
         if params.get("sort") == "name":
             rows = sorted(rows, key=lambda r: r["name"])
+        elif (params.get("sort") or "").lstrip("-").startswith("cf."):
+            key = params["sort"].lstrip("-")[3:]
+            if key not in {f["key"] for f in self.fields_of(module)}:
+                return invalid("sort", "must be one of -updated_at, name, or cf.<custom field>")
+            rows = sorted(
+                rows, key=lambda r: str(r.get("custom", {}).get(key, "")), reverse=params["sort"].startswith("-")
+            )
         limit = int(params.get("limit", 50))
         start = 0
         if params.get("cursor"):
@@ -294,6 +315,149 @@ class FakeCustomers(RecordsFake):
             body["total"] = min(len(rows), self.count_cap + 1)
             body["total_capped_at"] = self.count_cap
         return httpx.Response(200, json=body)
+
+    def _custom_match(
+        self, module: str, rows: list[dict[str, Any]], params: Any
+    ) -> list[dict[str, Any]] | httpx.Response:
+        """Like the API: ``cf.<key>=value`` matches the value in the field's type; an unknown key is refused."""
+        fields = {f["key"]: f for f in self.fields_of(module)}
+        for name, raw in params.items():
+            if not name.startswith("cf."):
+                continue
+            spec = fields.get(name[3:])
+            if spec is None:
+                return invalid(name, f"is not a custom field of {module}", "unknown_field")
+            rows = [r for r in rows if self._custom_is(spec, r.get("custom", {}).get(spec["key"]), raw)]
+        return rows
+
+    @staticmethod
+    def _custom_is(spec: dict[str, Any], value: Any, raw: str) -> bool:
+        if ".." in raw and spec["type"] in ("number", "currency", "date"):  # a range, both ends included
+            if value is None:
+                return False
+            number = spec["type"] != "date"
+            low, high = ((Decimal(end) if number else end) if end else None for end in raw.split("..", 1))
+            have = Decimal(str(value)) if number else str(value)
+            return (low is None or have >= low) and (high is None or have <= high)
+        if spec["type"] in ("number", "currency"):
+            return value is not None and Decimal(str(value)) == Decimal(raw)
+        if spec["type"] == "checkbox":
+            return value is (raw == "true")
+        if spec["type"] == "multi_select":
+            return raw in (value or [])
+        return value == raw
+
+    def _bulk(self, request: httpx.Request, kind: str, records: list[dict[str, Any]]) -> httpx.Response:
+        """Like the API: ``ids`` or ``filter`` (never both), at most ``bulk_batch`` records a call, only those not
+        already in the wanted state; ``remaining`` says to call again."""
+        body = json.loads(request.content)
+        if ("ids" in body) == ("filter" in body):
+            return invalid("ids", "send either ids or filter")
+        action = body.get("action")
+        if action not in ("change_owner", "add_tags", "remove_tags", "delete", "move_to_pool"):
+            return invalid("action", "must be one of change_owner, add_tags, remove_tags, delete", "invalid_choice")
+        if action == "move_to_pool" and kind == "contacts":
+            return invalid("action", "only accounts go to the customer pool", "invalid_choice")
+        if action in ("add_tags", "remove_tags") and kind == "contacts":
+            return invalid("action", "contacts have no tags", "invalid_choice")
+        if action == "delete" and not self.may_delete:
+            return problem(403, "forbidden", "Your role may not delete.")
+        rows = [r for r in records if not r["deleted_at"]]
+        if "ids" in body:
+            if not body["ids"] or len(body["ids"]) > 5000:
+                return invalid("ids", "must list 1 to 5000 records")
+            rows = [r for r in rows if r["id"] in body["ids"]]
+        else:
+            chosen = body["filter"]
+            for name in ("heat", "lifecycle_stage", "owner_id"):
+                if chosen.get(name):
+                    rows = [r for r in rows if str(r.get(name)) == chosen[name]]
+            if chosen.get("tag"):
+                rows = [r for r in rows if chosen["tag"] in r.get("tags", [])]
+            if chosen.get("q"):
+                rows = [r for r in rows if self._matches(r, chosen["q"])]
+            module = "customers" if kind == "accounts" else "contacts"
+            params = {f"cf.{key}": value for key, value in chosen.get("custom", {}).items()}
+            matched = self._custom_match(module, rows, params)
+            if isinstance(matched, httpx.Response):
+                return matched
+            rows = matched
+        tags = body.get("tags") or []
+        if action == "change_owner":
+            owner = body.get("owner_id")
+            if owner not in {m["id"] for m in self.admin.members if m["status"] == "active"}:
+                return invalid("owner_id", "is outside the people your role may assign to", "out_of_scope")
+            rows = [r for r in rows if r["owner_id"] != owner]
+        elif action == "move_to_pool":
+            rows = [r for r in rows if r["owner_id"] is not None]
+        elif action in ("add_tags", "remove_tags"):
+            if not tags:
+                return invalid("tags", "must name at least one tag", "required")
+            adding = action == "add_tags"
+            rows = [r for r in rows if (not set(tags) <= set(r["tags"]) if adding else set(tags) & set(r["tags"]))]
+        batch, remaining = rows[: self.bulk_batch], len(rows) > self.bulk_batch
+        for record in batch:
+            if action == "change_owner":
+                record["owner_id"] = body["owner_id"]
+            elif action == "move_to_pool":
+                record.update(previous_owner_id=record["owner_id"], owner_id=None, return_reason=body.get("reason"))
+            elif action == "delete":
+                record["deleted_at"] = self.tick()
+            elif action == "add_tags":
+                record["tags"] = list(dict.fromkeys([*record["tags"], *tags]))
+            else:
+                record["tags"] = [tag for tag in record["tags"] if tag not in tags]
+        return httpx.Response(200, json={"changed": len(batch), "remaining": remaining})
+
+    def add_view(self, **fields: Any) -> dict[str, Any]:
+        view = {
+            "id": str(uuid.uuid4()),
+            "module": "customers",
+            "filters": {"custom": {}},
+            "sort": "-updated_at",
+            "columns": [],
+            "shared": False,
+            "owner_id": self.me,
+            "created_at": self.tick(),
+            **fields,
+        }
+        self.views.append(view)
+        return view
+
+    def _view(self, request: httpx.Request, view_id: str | None) -> httpx.Response:
+        """Saved views like the API's: the caller's own and the shared ones; names of 1 to 100 characters;
+        only the one who saved a view (or an admin, for a shared one) changes it."""
+        mine = lambda view: view["owner_id"] == self.me  # noqa: E731
+        seen = [v for v in self.views if mine(v) or v["shared"]]
+        if view_id is None and request.method == "GET":
+            module = request.url.params.get("module", "customers")
+            listed = sorted((v for v in seen if v["module"] == module), key=lambda v: (not v["shared"], v["name"]))
+            return httpx.Response(200, json=[{**v, "mine": mine(v)} for v in listed])
+        body = json.loads(request.content) if request.content else {}
+        if "name" in body:
+            name = str(body["name"]).strip()
+            if not name:
+                return invalid("name", "must not be empty", "required")
+            if len(name) > 100:
+                return invalid("name", "must be at most 100 characters", "too_long")
+            body["name"] = name
+        known = {*ACCOUNT_DEFAULTS, *CONTACT_DEFAULTS, "name", "account_name", "owner_id", "updated_at"}
+        for index, column in enumerate(body.get("columns", [])):
+            custom = {f"custom.{f['key']}" for f in self.custom_fields}
+            if column not in known | custom:
+                return invalid(f"columns[{index}]", f"{column!r} is not a column of this list", "invalid_choice")
+        if view_id is None:
+            return httpx.Response(201, json={**self.add_view(**body), "mine": True})
+        view = next((v for v in seen if v["id"] == view_id), None)
+        if view is None:
+            return problem(404, "not-found", "View not found.")
+        if not mine(view):
+            return problem(403, "forbidden", "Only the one who saved this view may change it.")
+        if request.method == "DELETE":
+            self.views.remove(view)
+            return httpx.Response(204)
+        view.update(body)
+        return httpx.Response(200, json={**view, "mine": True})
 
     def _matches(self, record: dict[str, Any], query: str) -> bool:
         text = query.casefold()

@@ -61,7 +61,8 @@ def test_the_web_knows_every_choice_the_api_accepts() -> None:
     assert tuple(customers.RATINGS) == typing.get_args(schemas.Rating)
     assert tuple(customers.SIZES) == typing.get_args(schemas.Size)
     assert tuple(customers.CHANNELS) == typing.get_args(schemas.Channel)
-    # Custom fields are set through the API until the forms show them (the next web step).
+    # Custom fields are not fixed fields: each workspace defines its own, and the lists take them, with their
+    # labels, from the API's definitions (tests/web/test_lists.py); the record forms do not show them yet.
     account_in = set(schemas.AccountIn.__struct_fields__) - {"custom"}
     assert set(customers.ACCOUNT_FIELDS) == account_in
     assert set(customers.CONTACT_FIELDS) == set(schemas.ContactIn.__struct_fields__) - {"account_id", "custom"}
@@ -88,7 +89,8 @@ def test_the_list_shows_each_account_with_badges_owner_and_total(
     assert response.status_code == 200
     html = response.text
     assert row_names(html) == ["Acme Trading", "深圳华强电子有限公司"]
-    assert "2 accounts" in html
+    assert 'hx-get="/accounts/count" hx-trigger="load"' in html  # the total comes after the rows
+    assert "2 accounts" in signed_in.get("/accounts/count", headers=HTMX).text
     assert 'class="badge badge--heat-hot"' in html and ">Hot<" in html
     assert "badge--stage-customer" in html and ">Customer<" in html
     assert '<span class="tag">重点客户</span>' in html
@@ -128,7 +130,7 @@ def test_filters_go_to_the_api_and_htmx_gets_only_the_results(
     assert "<html" not in response.text and 'class="filter-bar"' not in response.text
     assert row_names(response.text) == ["Mine Ltd"]
     sent = fake_api.calls("GET", "/api/v1/accounts")[-1].url.params
-    assert dict(sent) == {"heat": "hot", "tag": "华南", "q": "Ltd", "sort": "name", "owner_id": crm.me, "count": "true"}
+    assert dict(sent) == {"heat": "hot", "tag": "华南", "q": "Ltd", "sort": "name", "owner_id": crm.me}
     # the export link carries the same filters
     assert 'href="/accounts/export.csv?q=Ltd&amp;heat=hot&amp;tag=%E5%8D%8E%E5%8D%97&amp;owner=mine&amp;sort=name"' in (
         response.text
@@ -139,7 +141,7 @@ def test_unknown_filter_values_are_not_sent(signed_in: TestClient[Any], crm: Fak
     response = signed_in.get("/accounts?heat=lukewarm&owner=nobody&sort=random")
 
     assert response.status_code == 200
-    assert dict(fake_api.calls("GET", "/api/v1/accounts")[-1].url.params) == {"count": "true"}  # the first page only
+    assert dict(fake_api.calls("GET", "/api/v1/accounts")[-1].url.params) == {}
 
 
 def test_the_filter_form_works_without_javascript(signed_in: TestClient[Any], crm: FakeCustomers) -> None:
@@ -160,7 +162,9 @@ def test_load_more_appends_the_next_page_and_replaces_its_button(
         crm.add_account(name=f"客户 {number:02d}", heat="warm")
 
     first = signed_in.get("/accounts?heat=warm").text
-    assert len(row_names(first)) == 50 and "60 accounts" in first
+    assert len(row_names(first)) == 50 and "60 accounts" not in first  # counted by a request of its own
+    assert 'hx-get="/accounts/count?heat=warm"' in first
+    assert "60 accounts" in signed_in.get("/accounts/count?heat=warm", headers=HTMX).text
     more = re.search(
         r'<a class="btn btn--secondary" href="([^"]+)" hx-get="\1" hx-target="#account-rows" hx-swap="beforeend"', first
     )
@@ -183,7 +187,7 @@ def test_load_more_appends_the_next_page_and_replaces_its_button(
 def test_a_large_total_is_shown_capped(signed_in: TestClient[Any], crm: FakeCustomers, rows: int, shown: str) -> None:
     crm.accounts = [crm.add_account(name="Acme")] * rows  # only the count matters here
 
-    assert shown in signed_in.get("/accounts").text
+    assert shown in signed_in.get("/accounts/count").text
 
 
 def test_a_search_the_api_refuses_says_why(signed_in: TestClient[Any], crm: FakeCustomers) -> None:

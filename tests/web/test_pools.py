@@ -185,8 +185,8 @@ def test_the_account_page_says_when_it_goes_back_and_can_lock_or_give_it_back(
         "id": "00000000-0000-0000-0000-0000000000d1", "name": "ERP 升级项目", "account_id": account["id"],
         "contact_id": None, "pipeline_id": POOL_ID, "stage_id": POOL_ID, "status": "open", "amount": "128000.00",
         "currency": "CNY", "probability": None, "expected_close_date": None, "owner_id": crm.me, "competitors": [],
-        "description": None, "loss_reason_id": None, "loss_note": None, "stage_entered_at": NOW.isoformat(), "closed_at": None,
-        "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
+        "description": None, "loss_reason_id": None, "loss_note": None, "stage_entered_at": NOW.isoformat(),
+        "closed_at": None, "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
     })  # fmt: skip
 
     page = signed_in.get(f"/accounts/{account['id']}").text

@@ -24,7 +24,7 @@ from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, Timel
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.customers.schemas import AccountOut as Account
-from guanxi.domain.customers.schemas import AccountPage, ContactPage, SearchHit
+from guanxi.domain.customers.schemas import AccountPage, BulkOut, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
@@ -52,6 +52,7 @@ from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
+from guanxi.domain.views.schemas import ViewOut as SavedView
 
 __all__ = [
     "Account",
@@ -66,6 +67,7 @@ __all__ = [
     "AuditEntry",
     "AuditPage",
     "Board",
+    "BulkOut",
     "CalendarPeople",
     "Change",
     "ClaimOut",
@@ -94,6 +96,7 @@ __all__ = [
     "RecoveryCodes",
     "ReturnOut",
     "Role",
+    "SavedView",
     "SearchHit",
     "Session",
     "StageChange",
@@ -453,6 +456,28 @@ class ApiCaller:
     async def contact_history(self, contact_id: str) -> list[Change]:
         return await self._call("GET", f"/api/v1/contacts/{quote(contact_id, safe='')}/history", list[Change])
 
+    async def bulk(self, records: str, body: dict[str, Any]) -> BulkOut:
+        """``records`` is "accounts" or "contacts"; the body names ``ids`` or a ``filter``."""
+        return await self._call("POST", f"/api/v1/{records}/bulk", BulkOut, json=msgspec.to_builtins(body))
+
+    # Saved views of a list and the workspace's custom fields (labels, types and options).
+
+    async def views(self, module: str) -> list[SavedView]:
+        return await self._call("GET", "/api/v1/views", list[SavedView], params={"module": module})
+
+    async def create_view(self, body: dict[str, Any]) -> SavedView:
+        return await self._call("POST", "/api/v1/views", SavedView, json=msgspec.to_builtins(body))
+
+    async def update_view(self, view_id: str, changes: dict[str, Any]) -> SavedView:
+        path = f"/api/v1/views/{quote(view_id, safe='')}"
+        return await self._call("PATCH", path, SavedView, json=msgspec.to_builtins(changes))
+
+    async def delete_view(self, view_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/views/{quote(view_id, safe='')}", None)
+
+    async def custom_fields(self, module: str) -> list[CustomField]:
+        return await self._call("GET", "/api/v1/custom-fields", list[CustomField], params={"module": module})
+
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         return await self._call("GET", "/api/v1/search", list[SearchHit], params={"q": query, "limit": str(limit)})
 
@@ -486,11 +511,6 @@ class ApiCaller:
         path = f"/api/v1/contacts/{quote(contact_id, safe='')}/timeline"
         params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         return await self._call("GET", path, TimelinePage, params=params)
-
-    # Custom fields: their definitions per module; the values travel in a record's ``custom``.
-
-    async def custom_fields(self, module: str) -> list[CustomField]:
-        return await self._call("GET", "/api/v1/custom-fields", list[CustomField], params={"module": module})
 
     # Files on accounts, contacts and activities: passed on to the API as they came, and back as they are.
 

@@ -23,7 +23,7 @@ from litestar.datastructures import FormMultiDict
 from msgspec import UNSET
 
 from guanxi_web import i18n
-from guanxi_web.api_client import Me, Member
+from guanxi_web.api_client import CustomField, Me, Member
 from guanxi_web.forms import Form
 from guanxi_web.i18n import N_, _
 from guanxi_web.pools import reason_text
@@ -50,6 +50,7 @@ CHANNELS = {
     "visit": N_("Visit"),
 }
 COLLABORATOR_ACCESS = {"read": N_("Can view"), "write": N_("Can view and edit")}
+RANGED = ("number", "currency", "date")  # custom fields filtered by a range: from .. to
 SORTS = {"-updated_at": N_("Recently updated"), "-created_at": N_("Recently added"), "name": N_("Name, A to Z")}
 RECORD_ACTIONS = {"created", "updated", "deleted", "restored"}
 
@@ -558,7 +559,11 @@ def new_record_body(values: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Filters:
-    """A list's filters as the web's query string carries them; unknown values are dropped, not sent."""
+    """A list's filters as the web's query string carries them; unknown values are dropped, not sent.
+
+    ``custom`` holds the custom-field filters (``cf.<key>`` in both the web's and the API's query string),
+    each already checked against its field's type, so the API is not asked for what it would refuse.
+    """
 
     q: str = ""
     heat: str = ""
@@ -566,29 +571,37 @@ class Filters:
     tag: str = ""
     owner: str = ""  # "", "mine" or a member id
     sort: str = "-updated_at"
+    custom: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, params: Mapping[str, str]) -> Filters:
-        owner = (params.get("owner") or "").strip()
-        if owner != "mine":
-            try:
-                owner = str(uuid.UUID(owner)) if owner else ""
-            except ValueError:
-                owner = ""
+    def read(cls, params: Mapping[str, str], fields: Iterable[CustomField] = ()) -> Filters:
+        fields = list(fields)
+        owner = member_or_mine(params.get("owner"))
         sort = params.get("sort") or "-updated_at"
+        sortable = {f"{sign}cf.{f.key}" for f in fields for sign in ("", "-")}
+        custom = {}
+        for spec in fields:
+            name = f"cf.{spec.key}"
+            raw = params.get(name) or ""
+            if spec.type in RANGED and (f"{name}.from" in params or f"{name}.to" in params):
+                raw = f"{params.get(f'{name}.from') or ''}..{params.get(f'{name}.to') or ''}"  # the form's two ends
+            value = custom_filter_value(spec, raw)
+            if value:
+                custom[spec.key] = value
         return cls(
             q=(params.get("q") or "").strip()[:100],
             heat=_known(params.get("heat"), HEAT),
             lifecycle_stage=_known(params.get("lifecycle_stage"), STAGES),
             tag=(params.get("tag") or "").strip()[:40],
             owner=owner,
-            sort=sort if sort in SORTS else "-updated_at",
+            sort=sort if sort in SORTS or sort in sortable else "-updated_at",
+            custom=custom,
         )
 
     @property
     def narrowed(self) -> bool:
         """Does any filter narrow the list (the sort does not)?"""
-        return any((self.q, self.heat, self.lifecycle_stage, self.tag, self.owner))
+        return any((self.q, self.heat, self.lifecycle_stage, self.tag, self.owner, self.custom))
 
     def params(self) -> dict[str, str]:
         """The web's query string: only what is set."""
@@ -598,6 +611,7 @@ class Filters:
             "lifecycle_stage": self.lifecycle_stage,
             "tag": self.tag,
             "owner": self.owner,
+            **{f"cf.{key}": value for key, value in self.custom.items()},
         }
         if self.sort != "-updated_at":
             values["sort"] = self.sort
@@ -609,19 +623,77 @@ class Filters:
 
     def api_params(self, me: Me, *, names: Iterable[str]) -> dict[str, str]:
         """The API's query: ``owner=mine`` becomes the reader's own member id (it is their user id)."""
-        values = {name: value for name, value in self.params().items() if name in names}
+        allowed = set(names)
+        values = {
+            name: value
+            for name, value in self.params().items()
+            if name in allowed or (name.startswith("cf.") and "custom" in allowed)
+        }
         if self.owner:
             values.pop("owner", None)
             values["owner_id"] = str(me.user.id) if self.owner == "mine" else self.owner
         return values
 
 
+def member_or_mine(raw: str | None) -> str:
+    owner = (raw or "").strip()
+    if owner == "mine":
+        return owner
+    try:
+        return str(uuid.UUID(owner)) if owner else ""
+    except ValueError:
+        return ""
+
+
 def _known(value: str | None, choices: Mapping[str, str]) -> str:
     return value if value is not None and value in choices else ""
 
 
-ACCOUNT_FILTERS = ("q", "heat", "lifecycle_stage", "tag", "owner", "sort")
-CONTACT_FILTERS = ("q", "owner", "sort")
+def custom_filter_value(spec: CustomField, raw: str) -> str:
+    """A custom-field filter as the API takes it (``cf.<key>=value``), or "" when it is not one of its type's
+    values: an option of a select, true/false, a number, a date, a member, or text."""
+    text = raw.strip()
+    if not text:
+        return ""
+    if spec.type in ("single_select", "multi_select"):
+        return text if text in {option.value for option in spec.options} else ""
+    if spec.type == "checkbox":
+        return text if text in ("true", "false") else ""
+    if spec.type in RANGED and ".." in text:
+        low, high = (_one_end(spec, end) for end in text.split("..", 1))
+        return f"{low}..{high}" if (low or high) and None not in (low, high) else ""
+    if spec.type in RANGED:
+        return _one_end(spec, text) or ""
+    if spec.type == "user":
+        return member_or_mine(text) if text != "mine" else ""
+    return text[:100]
+
+
+def _one_end(spec: CustomField, raw: str) -> str | None:
+    """One number or date of a custom-field filter: "" when empty, None when it is not one."""
+    text = raw.strip()
+    if not text:
+        return ""
+    if spec.type == "date":
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+    try:
+        number = Decimal(_number_text(text))
+    except InvalidOperation:
+        return None
+    return str(number) if number.is_finite() else None
+
+
+def range_ends(value: str) -> tuple[str, str]:
+    """A range filter's two ends for the form's two boxes; an exact value is both ends."""
+    low, _, high = value.partition("..")
+    return (low, high) if ".." in value else (value, value)
+
+
+ACCOUNT_FILTERS = ("q", "heat", "lifecycle_stage", "tag", "owner", "sort", "custom")
+CONTACT_FILTERS = ("q", "owner", "sort", "custom")
 
 
 def form_sections(sections: Iterable[Section], names: Iterable[str]) -> list[Section]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
@@ -25,37 +25,31 @@ from msgspec import UNSET
 from guanxi_web.activities import read_log_form, zone_of
 from guanxi_web.api_client import (
     Account,
-    AccountPage,
     ApiCaller,
     ApiError,
     Contact,
-    ContactPage,
     Me,
     Member,
     optional,
 )
+from guanxi_web.controllers.lists import ListController
 from guanxi_web.customers import (
     ACCOUNT_FIELDS,
-    ACCOUNT_FILTERS,
     ACCOUNT_FORM_SECTIONS,
     ACCOUNT_SECTIONS,
     COLLABORATOR_ACCESS,
     COLLABORATOR_FIELDS,
     CONTACT_FIELDS,
-    CONTACT_FILTERS,
     CONTACT_FORM_SECTIONS,
     CONTACT_SECTIONS,
     PERSON_SECTION,
     QUICK_CONTACT_FIELDS,
     Field,
-    Filters,
     RecordForm,
     Section,
     changed,
-    columns,
     currency_of,
     editable,
-    filter_options,
     form_sections,
     history_entries,
     is_masked,
@@ -69,6 +63,7 @@ from guanxi_web.customers import (
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form, refusal_status
 from guanxi_web.i18n import N_, _
+from guanxi_web.lists import ACCOUNT_LIST, CONTACT_LIST
 from guanxi_web.pools import reason_text
 from guanxi_web.records import (
     FILE_NOTICES,
@@ -84,13 +79,11 @@ from guanxi_web.records import (
     timeline_context,
     with_custom,
 )
-from guanxi_web.rendering import app_page, csv_download, fragment
+from guanxi_web.rendering import app_page, fragment
 from guanxi_web.session import hx_target, redirect
 
 log = structlog.get_logger("web.customers")
 
-ACCOUNT_COLUMNS = ("city", "heat", "tags", "phone", "industry")
-CONTACT_COLUMNS = ("title", "phones", "emails")
 CONTACT_ACCOUNT_LOOKUPS = 8  # account names of a contacts page fetched at once
 NOTICES = {
     "account-created": N_("The account is added."),
@@ -132,21 +125,6 @@ async def load_people(api: ApiCaller) -> dict[str, Member]:
     return {str(member.id): member for member in members or []}
 
 
-def list_refusal(error: ApiError, filters: Filters) -> str:
-    """Why a list is empty: the API refused the list (403: the role may not read it, or filter by a field it
-    may not see) or its filters (422)."""
-    fields = {problem.field for problem in error.field_errors}
-    if error.status == 403 and not filters.narrowed:
-        return _("Your role may not see this list.")
-    if error.status == 403:
-        return _("Your role may not filter by one of these fields. Clear the filters to see the list.")
-    if "q" in fields:
-        return _("Search with letters, Chinese characters, digits or part of an email address.")
-    if "cursor" in fields:
-        return _("This page of the list is out of date. Start again from the first page.")
-    return _("These filters could not be used. Clear them and try again.")
-
-
 def show_value(people: Mapping[str, Member], currency: str) -> Any:
     def show(spec: Field, value: Any) -> str:
         return shown(spec, value, people=people, currency=currency)
@@ -182,74 +160,11 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
 
 
-class AccountController(Controller):
+class AccountController(ListController):
     path = "/accounts"
+    kind = ACCOUNT_LIST
     tags = ["customers"]
     dependencies = {"me": Provide(provide_me)}
-
-    # ---- the list
-
-    @get("")
-    async def accounts(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
-    ) -> Template:
-        filters = Filters.read(request.query_params)
-        return await self._list(request, api, me, filters, request.query_params.get("cursor") or None)
-
-    async def _list(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiCaller,
-        me: Me,
-        filters: Filters,
-        cursor: str | None,
-        *,
-        refusal: str | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        params = filters.api_params(me, names=ACCOUNT_FILTERS)
-        try:
-            result = await api.accounts({**params, "cursor": cursor} if cursor else {**params, "count": "true"})
-        except ApiError as error:
-            if error.status not in (403, 422):
-                raise
-            result, refusal, status_code = AccountPage(items=[]), list_refusal(error, filters), error.status
-        people = await load_people(api)
-        context: dict[str, Any] = {
-            "filters": filters,
-            "result": result,
-            "people": people,
-            "columns": columns(result.items, ACCOUNT_COLUMNS),
-            "more": f"/accounts{filters.query(cursor=result.next_cursor)}" if result.next_cursor else None,
-            "first_page": f"/accounts{filters.query()}" if cursor else None,
-            "export_href": f"/accounts/export.csv{filters.query()}",
-            "filter_options": filter_options(people.values()),
-            "refusal": refusal,
-        }
-        target = hx_target(request)
-        if target == "account-rows":
-            return fragment("customers/_account_more.html", status_code, **context)
-        if target == "account-results":
-            address = f"/accounts{filters.query()}"
-            return fragment("customers/_account_results.html", status_code, push_url=address, **context)
-        return customers_page(
-            request, "customers/_accounts.html", me, _("Accounts"), "customers", status_code=status_code, **context
-        )
-
-    @get("/export.csv")
-    async def export(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
-    ) -> Response[Any]:
-        filters = Filters.read(request.query_params)
-        try:
-            upstream = await api.open_csv("/api/v1/accounts/export.csv", filters.api_params(me, names=ACCOUNT_FILTERS))
-        except ApiError as error:
-            if error.status != 403:
-                raise
-            refusal = _("Your role may not export accounts.")
-            return await self._list(request, api, me, filters, None, refusal=refusal, status_code=403)
-        log.info("accounts.exported")
-        return csv_download(upstream, "accounts.csv")
 
     # ---- the recycle bin
 
@@ -835,75 +750,11 @@ def team_refusal() -> str:
     return _("Only the account's owner and the people above them can change who works on it.")
 
 
-class ContactController(Controller):
+class ContactController(ListController):
     path = "/contacts"
+    kind = CONTACT_LIST
     tags = ["customers"]
     dependencies = {"me": Provide(provide_me)}
-
-    @get("")
-    async def contacts(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
-    ) -> Template:
-        filters = Filters.read(request.query_params)
-        return await self._list(request, api, me, filters, request.query_params.get("cursor") or None)
-
-    async def _list(
-        self,
-        request: Request[Any, Any, Any],
-        api: ApiCaller,
-        me: Me,
-        filters: Filters,
-        cursor: str | None,
-        *,
-        refusal: str | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        params = filters.api_params(me, names=CONTACT_FILTERS)
-        try:
-            result = await api.contacts({**params, "cursor": cursor} if cursor else {**params, "count": "true"})
-        except ApiError as error:
-            if error.status not in (403, 422):
-                raise
-            result, refusal, status_code = ContactPage(items=[]), list_refusal(error, filters), error.status
-        people, accounts = await asyncio.gather(
-            load_people(api), account_names(api, [str(contact.account_id) for contact in result.items])
-        )
-        context: dict[str, Any] = {
-            "filters": filters,
-            "result": result,
-            "people": people,
-            "accounts": accounts,
-            "columns": columns(result.items, CONTACT_COLUMNS),
-            "more": f"/contacts{filters.query(cursor=result.next_cursor)}" if result.next_cursor else None,
-            "first_page": f"/contacts{filters.query()}" if cursor else None,
-            "export_href": f"/contacts/export.csv{filters.query()}",
-            "filter_options": filter_options(people.values()),
-            "refusal": refusal,
-        }
-        target = hx_target(request)
-        if target == "contact-rows":
-            return fragment("customers/_contact_more.html", status_code, **context)
-        if target == "contact-results":
-            address = f"/contacts{filters.query()}"
-            return fragment("customers/_contact_results.html", status_code, push_url=address, **context)
-        return customers_page(
-            request, "customers/_contacts.html", me, _("Contacts"), "contacts", status_code=status_code, **context
-        )
-
-    @get("/export.csv")
-    async def export(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
-    ) -> Response[Any]:
-        filters = Filters.read(request.query_params)
-        try:
-            upstream = await api.open_csv("/api/v1/contacts/export.csv", filters.api_params(me, names=CONTACT_FILTERS))
-        except ApiError as error:
-            if error.status != 403:
-                raise
-            refusal = _("Your role may not export contacts.")
-            return await self._list(request, api, me, filters, None, refusal=refusal, status_code=403)
-        log.info("contacts.exported")
-        return csv_download(upstream, "contacts.csv")
 
     # ---- new and edit
 

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import ColumnElement, Numeric, cast, func, insert, select, update
+from sqlalchemy import ColumnElement, Numeric, and_, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id
@@ -305,7 +305,39 @@ def filter_value(field: CustomField, raw: str) -> Any:
     return [raw] if field.type == "multi_select" else raw
 
 
+RANGE = ".."  # cf.<key>=10..50, 10.., ..50; dates too: 2026-01-01..2026-03-31
+RANGED = (*NUMERIC, "date")
+
+
+def range_condition(custom: Any, field: CustomField, raw: str) -> ColumnElement[bool]:
+    """Numbers and dates between two ends, both included; either end may be left open. A record without a
+    value is outside every range."""
+    name = f"cf.{field.key}"
+    low, high = (part.strip() for part in raw.split(RANGE, 1))
+    if not low and not high:
+        raise validation_error(FieldError(name, "a range needs a lower or an upper end", "invalid"))
+    if field.type == "date":
+        ends: list[Any]
+        try:
+            ends = [dt.date.fromisoformat(end).isoformat() if end else None for end in (low, high)]
+        except ValueError:
+            raise validation_error(FieldError(name, "must be dates like 2026-05-31", "invalid")) from None
+        value: Any = custom[field.key].astext  # ISO dates order as text
+    else:
+        try:
+            ends = [Decimal(end) if end else None for end in (low, high)]
+        except InvalidOperation:
+            raise validation_error(FieldError(name, "must be numbers", "invalid")) from None
+        value = cast(custom[field.key].astext, Numeric)
+    conditions = [value >= ends[0]] if ends[0] is not None else []
+    if ends[1] is not None:
+        conditions.append(value <= ends[1])
+    return and_(*conditions)
+
+
 def filter_condition(custom: Any, field: CustomField, raw: str) -> ColumnElement[bool]:
+    if RANGE in raw and field.type in RANGED:
+        return range_condition(custom, field, raw)
     value = filter_value(field, raw)
     if field.type == "number":  # 5 and 5.0 are one number, but not one JSON value
         return cast(custom[field.key].astext, Numeric) == Decimal(str(value))

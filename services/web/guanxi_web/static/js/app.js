@@ -124,4 +124,41 @@
     input.setAttribute("aria-invalid", "true");
     input.focus();
   });
+
+  // Lists: the bulk bar shows once a row is ticked (or "all matching"); the header box ticks the page's rows;
+  // only the field the chosen action needs is shown. Without this script the bar is simply always there.
+  function updateBulk() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var ticked = document.querySelectorAll('input.row-check[name="ids"]:checked').length;
+    var all = form.querySelector('input[name="scope"]');
+    var everything = all && all.checked;
+    form.classList.add("is-enhanced");
+    form.classList.toggle("is-active", ticked > 0 || everything || form.classList.contains("bulk-bar--open"));
+    var count = form.querySelector("[data-bulk-count]");
+    if (count && ticked > 0 && !everything) {
+      count.textContent = ticked === 1 ? count.getAttribute("data-one") : count.getAttribute("data-many").replace("__N__", ticked);
+    }
+    var action = form.querySelector("[data-bulk-action]");
+    form.querySelectorAll("[data-bulk-needs]").forEach(function (field) {
+      field.hidden = !action || field.getAttribute("data-bulk-needs").split(" ").indexOf(action.value) < 0;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("[data-check-all]")) {
+      document.querySelectorAll('input.row-check[name="ids"]').forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+    if (target.matches(".row-check") || target.closest("[data-bulk]")) updateBulk();
+  });
+  document.addEventListener("htmx:afterSwap", updateBulk);
+  updateBulk();
+
+  // Forms that ask first (deleting a saved view).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 })();
