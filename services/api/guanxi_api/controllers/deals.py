@@ -38,6 +38,10 @@ def deal_out(row: dict[str, Any]) -> DealOut:
     return msgspec.convert(row, DealOut, from_attributes=False)
 
 
+def reason_out(reason: Any) -> LossReasonOut:
+    return LossReasonOut(reason.id, reason.name, reason.active, reason.position)
+
+
 def pipeline_out(found: Any, stages: list[Any]) -> PipelineOut:
     return PipelineOut(
         id=found.id,
@@ -254,7 +258,7 @@ class LossReasonController(Controller):
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
     ) -> list[LossReasonOut]:
         auth.require_token_scope("deals", "read")
-        return [LossReasonOut(r.id, r.name, r.active, r.position) for r in await service.loss_reasons(db, access)]
+        return [reason_out(r) for r in await service.loss_reasons(db, access)]
 
     @post(
         "", status_code=201, summary="Add a loss reason (administrators)", responses=problems(400, 401, 403, 409, 422)
@@ -269,7 +273,7 @@ class LossReasonController(Controller):
         auth.require_token_scope("settings", "write")
         reason = await service.save_loss_reason(db, access, data)
         await db.commit()
-        return LossReasonOut(reason.id, reason.name, reason.active, reason.position)
+        return reason_out(reason)
 
     @put(
         "/{reason_id:uuid}",
@@ -287,4 +291,4 @@ class LossReasonController(Controller):
         auth.require_token_scope("settings", "write")
         reason = await service.save_loss_reason(db, access, data, reason_id)
         await db.commit()
-        return LossReasonOut(reason.id, reason.name, reason.active, reason.position)
+        return reason_out(reason)
