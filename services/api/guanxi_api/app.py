@@ -29,6 +29,7 @@ from guanxi_api.controllers.invitations import InvitationAdminController, Invita
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
+from guanxi_api.controllers.products import PriceListController, ProductController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.controllers.views import ViewController
 from guanxi_api.dependencies import audit_refusal, provide_db
@@ -104,6 +105,8 @@ def create_app() -> Litestar:
             DealController,
             PipelineAdminController,
             LossReasonController,
+            ProductController,
+            PriceListController,
             AccountPoolController,
             AttachmentController,
             ImportController,

@@ -8,6 +8,7 @@ from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.pools import models as pools_models
+from guanxi.domain.products import models as products_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "exports_models",
     "imports_models",
     "pools_models",
+    "products_models",
     "timeline_models",
     "views_models",
 ]
