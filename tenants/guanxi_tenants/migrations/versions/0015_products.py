@@ -53,8 +53,9 @@ def upgrade() -> None:
     op.create_table(
         "price_list_items",
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
-        sa.Column("price_list_id", pg.UUID(as_uuid=True), sa.ForeignKey("price_lists.id", ondelete="CASCADE"),
-                  nullable=False),  # fmt: skip
+        sa.Column(
+            "price_list_id", pg.UUID(as_uuid=True), sa.ForeignKey("price_lists.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("product_id", pg.UUID(as_uuid=True), sa.ForeignKey("products.id"), nullable=False),
         sa.Column("unit_price", sa.Numeric(16, 2), nullable=False),
         sa.Column("tiers", pg.JSONB, nullable=False, server_default="[]"),  # [{min_quantity, unit_price}], ascending
