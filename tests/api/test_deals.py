@@ -335,3 +335,23 @@ async def test_the_board_keeps_closed_deals_for_thirty_days(client: Any) -> None
     assert won["count"] == 1 and [d["name"] for d in won["deals"]] == ["Won last week"]
     listed = (await client.get("/api/v1/deals", params={"status": "won"}, headers=bearer(owner))).json()
     assert {d["name"] for d in listed["items"]} == {"Won last week", "Won last year"}  # the list keeps them all
+
+
+async def test_merging_accounts_and_contacts_keeps_their_deals(client: Any) -> None:
+    owner = await signed_up(client)
+    survivor = await add_account(client, owner, name="华强电子")
+    duplicate = await add_account(client, owner, name="华强电子有限公司")
+    kept_contact = await add_contact(client, owner, survivor["id"], emails=["li@huaqiang.example"])
+    twin_contact = await add_contact(client, owner, duplicate["id"], emails=["li2@huaqiang.example"])
+    deal = await add_deal(client, owner, duplicate["id"], contact_id=twin_contact["id"])
+    merged = await client.post(f"/api/v1/accounts/{survivor['id']}/merge", json={"merge_ids": [duplicate["id"]]},
+                               headers=bearer(owner))  # fmt: skip
+    assert merged.status_code == 200, merged.text
+    moved = (await client.get(f"/api/v1/deals/{deal['id']}", headers=bearer(owner))).json()
+    assert moved["account_id"] == survivor["id"] and moved["account_name"] == "华强电子"
+    merged_contacts = await client.post(f"/api/v1/contacts/{kept_contact['id']}/merge",
+                                        json={"merge_ids": [twin_contact["id"]]}, headers=bearer(owner))  # fmt: skip
+    assert merged_contacts.status_code == 200, merged_contacts.text
+    assert (await client.get(f"/api/v1/deals/{deal['id']}", headers=bearer(owner))).json()[
+        "contact_id"
+    ] == kept_contact["id"]

@@ -22,6 +22,7 @@ from guanxi.domain.activities.models import Activity
 from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers import repository
 from guanxi.domain.customers.models import Account, Contact
+from guanxi.domain.deals.models import Deal
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, validation_error
 
@@ -168,6 +169,10 @@ async def merge(
         update(Activity).where(Activity.account_id.in_(other_ids)).values(account_id=survivor_id),
         execution_options=options,
     )
+    await session.execute(  # and their deals: a customer's pipeline is one
+        update(Deal).where(Deal.account_id.in_(other_ids)).values(account_id=survivor_id),
+        execution_options=options,
+    )
     await session.execute(
         update(Attachment)
         .where(Attachment.record_type == "account", Attachment.record_id.in_(other_ids))
@@ -259,6 +264,10 @@ async def merge_contacts(
     )
     await session.execute(
         update(Activity).where(Activity.contact_id.in_(other_ids)).values(contact_id=survivor_id),
+        execution_options=options,
+    )
+    await session.execute(
+        update(Deal).where(Deal.contact_id.in_(other_ids)).values(contact_id=survivor_id),
         execution_options=options,
     )
     for model, type_column, id_column in (
