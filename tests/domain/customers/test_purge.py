@@ -55,3 +55,28 @@ async def test_records_deleted_over_30_days_ago_are_purged_and_nothing_else(clie
     assert (await client.post(f"/api/v1/accounts/{old['id']}/restore", headers=bearer(owner))).status_code == 404
     assert (await client.post(f"/api/v1/accounts/{recent['id']}/restore", headers=bearer(owner))).status_code == 200
     assert (await client.get(f"/api/v1/accounts/{alive['id']}", headers=bearer(owner))).status_code == 200
+
+
+async def test_a_purged_account_takes_its_deals_and_a_purged_contact_leaves_its_deal(client: Any) -> None:
+    from tests.api.test_deals import add_deal
+
+    owner = await signed_up(client)
+    old = await add_account(client, owner, name="Long gone")
+    await add_deal(client, owner, old["id"], name="Old deal")
+    alive = await add_account(client, owner, name="Still here")
+    contact = await add_contact(client, owner, alive["id"])
+    kept = await add_deal(client, owner, alive["id"], contact_id=contact["id"], name="Live deal")
+    assert (await client.delete(f"/api/v1/accounts/{old['id']}", headers=bearer(owner))).status_code == 204
+    assert (await client.delete(f"/api/v1/contacts/{contact['id']}", headers=bearer(owner))).status_code == 204
+    job = await job_for(owner["workspace"]["id"])
+    async with platform_session() as session:
+        for table in ("accounts", "contacts"):
+            await session.execute(
+                text(f"UPDATE \"{job.scope.schema}\".{table} SET deleted_at = now() - interval '31 days' "
+                     "WHERE deleted_at IS NOT NULL")
+            )  # fmt: skip
+        await session.commit()
+    assert await purge_deleted_records(job) == {"contacts": 1, "accounts": 1}
+    deals = (await client.get("/api/v1/deals", headers=bearer(owner))).json()["items"]
+    assert [(d["name"], d["contact_id"]) for d in deals] == [("Live deal", None)]
+    assert deals[0]["id"] == kept["id"]

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import tenant_session
@@ -19,6 +19,7 @@ from guanxi.domain.attachments.models import Attachment
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import RECORD_TYPE, Record
 from guanxi.domain.customers.service import RESTORE_DAYS
+from guanxi.domain.deals.models import Deal
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.jobs import JobContext, tenant_job
 from guanxi.storage import get_storage
@@ -54,10 +55,14 @@ async def _purge(job: JobContext, model: Record) -> int:
             if not ids:
                 return removed
             if model is Account:  # its contacts go with it (ON DELETE CASCADE), and so do theirs
+                deals = list(await session.scalars(delete(Deal).where(Deal.account_id.in_(ids)).returning(Deal.id)))
+                await _forget(session, "deal", deals)  # and its deals, with their stage history (CASCADE)
                 contacts = list(await session.scalars(select(Contact.id).where(Contact.account_id.in_(ids))))
                 await _forget(session, RECORD_TYPE[Contact], contacts)
                 done = list(await session.scalars(select(Activity.id).where(Activity.account_id.in_(ids))))
                 await _forget(session, "activity", done)
+            if model is Contact:  # a deal of a live account outlives its deleted contact
+                await session.execute(update(Deal).where(Deal.contact_id.in_(ids)).values(contact_id=None))
             await _forget(session, RECORD_TYPE[model], ids)
             await session.execute(delete(model).where(model.id.in_(ids)))
             await session.commit()
