@@ -355,3 +355,24 @@ async def test_merging_accounts_and_contacts_keeps_their_deals(client: Any) -> N
     assert (await client.get(f"/api/v1/deals/{deal['id']}", headers=bearer(owner))).json()[
         "contact_id"
     ] == kept_contact["id"]
+
+
+async def test_the_accounts_timeline_tells_its_deals_story_to_those_who_may_see_them(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    account = await add_account(client, rep, name="Shared customer")
+    await client.put(f"/api/v1/accounts/{account['id']}/collaborators/{owner['user']['id']}", json={"access": "read"},
+                     headers=bearer(rep))  # fmt: skip
+    [pipeline] = await pipelines(client, owner)
+    mine = await add_deal(client, rep, account["id"], name="Rep's deal")
+    await move(client, rep, mine["id"], stage_id=stage(pipeline, "open", 1))
+    theirs = await add_deal(client, owner, account["id"], name="Owner's deal")
+    timeline = (await client.get(f"/api/v1/accounts/{account['id']}/timeline", headers=bearer(rep))).json()["items"]
+    deal_items = [i for i in timeline if i.get("record_type") == "deal"]
+    assert [(i["action"], i["record_name"]) for i in deal_items] == [("moved", "Rep's deal"), ("created", "Rep's deal")]
+    moved = deal_items[0]
+    first, second = stage(pipeline, "open"), stage(pipeline, "open", 1)
+    assert moved["changes"]["stage_id"] == [first, second]
+    names = {s["id"]: s["name"] for s in pipeline["stages"]}
+    assert moved["names"] == {first: names[first], second: names[second]}
+    assert theirs["id"] not in {i["record_id"] for i in deal_items}  # the owner's deal is outside the rep's scope

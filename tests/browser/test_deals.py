@@ -73,6 +73,8 @@ async def test_a_deal_is_dragged_across_the_board_and_lost_with_a_reason(page: A
     await screenshot(page, "desktop-en-deal-page")
     await page.goto(f"{stack.web_url}/accounts/{account}")
     assert "Customer" in await page.inner_text("main")  # a won deal makes the account a customer
+    timeline = await page.inner_text("#timeline")  # the account's timeline tells its deals' story, by name
+    assert "Zhou Min moved a deal · 二号车间自动化改造" in timeline and "Won" in timeline
 
     await choose_language(page, "简体中文")
     await page.set_viewport_size({"width": 390, "height": 844})

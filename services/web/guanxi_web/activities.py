@@ -132,6 +132,9 @@ class TimelineEntry:
         return self.activity is not None and self.activity.kind == "task" and self.activity.done_at is None
 
 
+NAMED = ("stage_id", "loss_reason_id")  # a deal change's fields whose values the API names for us
+
+
 def timeline_entries(
     items: Iterable[TimelineItem],
     *,
@@ -145,21 +148,27 @@ def timeline_entries(
             entries.append(TimelineEntry(item.at, activity=item.activity, files=item.files))
             continue
         about_contact = item.record_type == "contact"
+        about_deal = item.record_type == "deal"
+        changes = item.changes or {}
+        if about_deal:  # a deal's stages and loss reasons by name, not by id
+            changes = {
+                k: [item.names.get(str(v), v) for v in pair] if k in NAMED else pair for k, pair in changes.items()
+            }
         change = Change(
             id=item.id,
             occurred_at=item.at,
             actor_id=item.actor_id,
             action=item.action or "",
-            changes=item.changes or {},
+            changes=changes,
         )
         [entry] = history_entries(
             [change],
-            CONTACT_FIELDS if about_contact else ACCOUNT_FIELDS,
-            noun="contact" if about_contact else "account",
+            CONTACT_FIELDS if about_contact else ({} if about_deal else ACCOUNT_FIELDS),
+            noun="contact" if about_contact else ("deal" if about_deal else "account"),
             people=people,
             currency=currency,
         )
-        name = contact_names.get(str(item.record_id)) if about_contact else None
+        name = contact_names.get(str(item.record_id)) if about_contact else (item.record_name if about_deal else None)
         entries.append(TimelineEntry(item.at, change=entry, contact_name=name))
     return entries
 

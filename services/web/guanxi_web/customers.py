@@ -179,6 +179,10 @@ HISTORY_LABELS = {
     "consent_changed_at": N_("Consent changed"),
     "return_reason": N_("Reason"),
     "locked": N_("Locked"),
+    "stage_id": N_("Stage"),
+    "amount": N_("Amount"),
+    "loss_reason_id": N_("Why was it lost?"),
+    "expected_close_date": N_("Expected close date"),
 }
 QUICK_CONTACT_FIELDS = {
     "name": N_("Full name"),
@@ -367,6 +371,10 @@ def action_text(action: str, actor: str, noun: str) -> str:
         ("contact", "updated"): N_("%(name)s changed this contact"),
         ("contact", "deleted"): N_("%(name)s deleted this contact"),
         ("contact", "restored"): N_("%(name)s restored this contact"),
+        ("deal", "created"): N_("%(name)s opened a deal"),
+        ("deal", "moved"): N_("%(name)s moved a deal"),
+        ("deal", "updated"): N_("%(name)s changed a deal"),
+        ("deal", "deleted"): N_("%(name)s deleted a deal"),
         ("account", "pool_claimed"): N_("%(name)s claimed this account from the customer pool"),
         ("account", "pool_assigned"): N_("%(name)s assigned this account from the customer pool"),
         ("account", "pool_released"): N_("%(name)s gave this account back to the customer pool"),

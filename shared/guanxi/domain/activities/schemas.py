@@ -76,6 +76,8 @@ class TimelineItem(msgspec.Struct, omit_defaults=True):
     record_id: uuid.UUID | None = None
     changes: dict[str, Any] | None = None
     files: list[FileBrief] = []  # an activity's files, oldest first
+    record_name: str | None = None  # a deal's change: the deal's name
+    names: dict[str, str] = {}  # ids in ``changes`` (a deal's stages, loss reasons) -> their names
 
 
 class TimelinePage(msgspec.Struct, omit_defaults=True):

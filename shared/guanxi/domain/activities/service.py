@@ -25,6 +25,8 @@ from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.customers.validation import Cleaner
+from guanxi.domain.deals.models import Deal, LossReason
+from guanxi.domain.pipeline.models import PipelineStage
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, forbidden, validation_error
 
@@ -296,9 +298,11 @@ async def timeline(
     over both: (time, id) of the last item."""
     await customers.load(session, access, Account, account_id)
     contacts = select(Contact.id).where(Contact.account_id == account_id)
+    deals = select(Deal.id).where(Deal.account_id == account_id, access.where("deals", "read", Deal.owner_id))
     changes = or_(
         and_(RecordChange.record_type == "account", RecordChange.record_id == account_id),
         and_(RecordChange.record_type == "contact", RecordChange.record_id.in_(contacts)),
+        and_(RecordChange.record_type == "deal", RecordChange.record_id.in_(deals)),  # the account's deals, too
     )
     return await _merged(session, access, Activity.account_id == account_id, changes, cursor, limit)
 
@@ -337,20 +341,23 @@ async def _merged(
             execution_options=options,
         )
     )
-    changes = await session.scalars(
-        select(RecordChange)
-        .where(*change_where)
-        .order_by(RecordChange.occurred_at.desc(), RecordChange.id.desc())
-        .limit(limit + 1),
-        execution_options=options,
+    changes = list(
+        await session.scalars(
+            select(RecordChange)
+            .where(*change_where)
+            .order_by(RecordChange.occurred_at.desc(), RecordChange.id.desc())
+            .limit(limit + 1),
+            execution_options=options,
+        )
     )
     files = await _files_of(session, access, [a.id for a in activities])
     items: list[dict[str, Any]] = [
         {"type": "activity", "id": a.id, "at": a.occurred_at, "activity": _row(a), "files": files.get(a.id, [])}
         for a in activities
     ]
+    deal_names, names = await _deal_words(session, access, [c for c in changes if c.record_type == "deal"])
     for change in changes:
-        module = "customers" if change.record_type == "account" else "contacts"
+        module = {"account": "customers", "contact": "contacts", "deal": "deals"}.get(change.record_type, "contacts")
         shown = {
             name: [access.fields.shape(module, {name: value}, "record").get(name) for value in pair]
             if isinstance(pair, list)
@@ -361,11 +368,49 @@ async def _merged(
         items.append(
             {"type": "change", "id": change.id, "at": change.occurred_at, "action": change.action,
              "actor_id": change.actor_id, "record_type": change.record_type, "record_id": change.record_id,
-             "changes": shown}
+             "changes": shown, "record_name": deal_names.get(change.record_id),
+             "names": names if change.record_type == "deal" else {}}
         )  # fmt: skip
     items.sort(key=lambda item: (item["at"], item["id"]), reverse=True)
     next_cursor = encode_cursor(items[limit - 1]["at"], items[limit - 1]["id"]) if len(items) > limit else None
     return items[:limit], next_cursor
+
+
+async def _deal_words(
+    session: AsyncSession, access: Access, changes: list[RecordChange]
+) -> tuple[dict[uuid.UUID, str], dict[str, str]]:
+    """For a page's deal changes: the deals' names, and the names of the stages and loss reasons they mention."""
+    if not changes:
+        return {}, {}
+    options = scoped(access.scope)
+    deal_names = dict(
+        (await session.execute(
+            select(Deal.id, Deal.name).where(Deal.id.in_({c.record_id for c in changes})), execution_options=options
+        )).all()
+    )  # fmt: skip
+    mentioned = {
+        uuid.UUID(value)
+        for c in changes
+        for key in ("stage_id", "loss_reason_id")
+        for value in (c.changes.get(key) or [])
+        if isinstance(value, str) and _is_uuid(value)
+    }
+    names: dict[str, str] = {}
+    if mentioned:
+        for model in (PipelineStage, LossReason):
+            rows = await session.execute(
+                select(model.id, model.name).where(model.id.in_(mentioned)), execution_options=options
+            )
+            names.update({str(i): n for i, n in rows.all()})
+    return deal_names, names
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def _files_of(
