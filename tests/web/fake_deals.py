@@ -23,8 +23,14 @@ MAX_STAGES = 30
 
 def stage(name: str, probability: str, outcome: str = "open", position: int = 1) -> dict[str, Any]:
     key = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name.lower()).strip("_") or "stage"
-    return {"id": str(uuid.uuid4()), "key": key, "name": name, "position": position,
-            "probability": probability, "outcome": outcome}  # fmt: skip
+    return {
+        "id": str(uuid.uuid4()),
+        "key": key,
+        "name": name,
+        "position": position,
+        "probability": probability,
+        "outcome": outcome,
+    }
 
 
 def new_pipeline(name: str, stages: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -47,9 +53,17 @@ class FakeDeals:
 
     def __post_init__(self) -> None:
         self.pipelines.append(
-            new_pipeline("销售流程", [("初步接触", "10", "open"), ("需求确认", "30", "open"), ("方案报价", "60", "open"),
-                                  ("赢单", "100", "won"), ("输单", "0", "lost")])
-        )  # fmt: skip
+            new_pipeline(
+                "销售流程",
+                [
+                    ("初步接触", "10", "open"),
+                    ("需求确认", "30", "open"),
+                    ("方案报价", "60", "open"),
+                    ("赢单", "100", "won"),
+                    ("输单", "0", "lost"),
+                ],
+            )
+        )
         self.default_id = self.pipelines[0]["id"]
         for position, name in enumerate(("价格太高", "选择了竞争对手")):
             self.reasons.append({"id": str(uuid.uuid4()), "name": name, "active": True, "position": position})
@@ -89,14 +103,24 @@ class FakeDeals:
         existing = {s["id"]: s for s in (found["stages"] if found else [])}
         for index, given in enumerate(body["stages"]):
             if given.get("id") and given["id"] not in existing:
-                return problem(422, "validation-error", errors=[
-                    {"field": f"stages[{index}].id", "message": "is not a stage of this pipeline", "code": "invalid"}
-                ])  # fmt: skip
+                return problem(
+                    422,
+                    "validation-error",
+                    errors=[
+                        {
+                            "field": f"stages[{index}].id",
+                            "message": "is not a stage of this pipeline",
+                            "code": "invalid",
+                        }
+                    ],
+                )
         kept = {s.get("id") for s in body["stages"] if s.get("id")}
         in_use = sum(self.deals_in.get(sid, 0) for sid in existing if sid not in kept)
         if in_use:
             message = f"{in_use} deals are in the stages you removed: move them first"
-            return problem(409, "stage-in-use", message, [{"field": "stages", "message": message, "code": "stage-in-use"}])
+            return problem(
+                409, "stage-in-use", message, [{"field": "stages", "message": message, "code": "stage-in-use"}]
+            )
         stages = []
         for position, given in enumerate(body["stages"], start=1):
             made = stage(given["name"].strip(), given["probability"], given["outcome"], position)
@@ -121,8 +145,13 @@ class FakeDeals:
         if not 3 <= len(stages) <= MAX_STAGES:
             errors.append({"field": "stages", "message": f"must have 3 to {MAX_STAGES} stages", "code": "invalid"})
         elif outcomes.count("won") != 1 or outcomes.count("lost") != 1 or "open" not in outcomes:
-            errors.append({"field": "stages", "message": "must have open stages, one won stage and one lost stage",
-                           "code": "invalid"})  # fmt: skip
+            errors.append(
+                {
+                    "field": "stages",
+                    "message": "must have open stages, one won stage and one lost stage",
+                    "code": "invalid",
+                }
+            )
         for index, given in enumerate(stages):
             if not str(given.get("name", "")).strip():
                 errors.append({"field": f"stages[{index}].name", "message": "must not be blank", "code": "required"})
@@ -131,11 +160,21 @@ class FakeDeals:
             except InvalidOperation:
                 probability = Decimal("NaN")
             if not (probability.is_finite() and 0 <= probability <= 100):
-                errors.append({"field": f"stages[{index}].probability", "message": "must be between 0 and 100",
-                               "code": "out_of_range"})  # fmt: skip
+                errors.append(
+                    {
+                        "field": f"stages[{index}].probability",
+                        "message": "must be between 0 and 100",
+                        "code": "out_of_range",
+                    }
+                )
             elif probability != probability.quantize(Decimal("0.01")):
-                errors.append({"field": f"stages[{index}].probability", "message": "must have at most two decimals",
-                               "code": "invalid"})  # fmt: skip
+                errors.append(
+                    {
+                        "field": f"stages[{index}].probability",
+                        "message": "must have at most two decimals",
+                        "code": "invalid",
+                    }
+                )
         ids = [s["id"] for s in stages if s.get("id")]
         if len(ids) != len(set(ids)):
             errors.append({"field": "stages", "message": "names a stage twice", "code": "duplicate"})
@@ -153,20 +192,29 @@ class FakeDeals:
         body = json.loads(request.content)
         name = str(body.get("name", "")).strip()
         if not name:
-            return problem(422, "validation-error", errors=[
-                {"field": "name", "message": "must not be blank", "code": "required"}
-            ])  # fmt: skip
+            return problem(
+                422, "validation-error", errors=[{"field": "name", "message": "must not be blank", "code": "required"}]
+            )
         if len(name) > 100:
-            return problem(422, "validation-error", errors=[
-                {"field": "name", "message": "must be at most 100 characters", "code": "too_long"}
-            ])  # fmt: skip
+            return problem(
+                422,
+                "validation-error",
+                errors=[{"field": "name", "message": "must be at most 100 characters", "code": "too_long"}],
+            )
         if any(r["name"] == name and r["id"] != reason_id for r in self.reasons):
-            return problem(409, "duplicate", "another loss reason has this name", [
-                {"field": "name", "message": "another loss reason has this name", "code": "duplicate"}
-            ])  # fmt: skip
+            return problem(
+                409,
+                "duplicate",
+                "another loss reason has this name",
+                [{"field": "name", "message": "another loss reason has this name", "code": "duplicate"}],
+            )
         if reason_id is None:
-            reason = {"id": str(uuid.uuid4()), "name": name, "active": bool(body.get("active", True)),
-                      "position": len(self.reasons)}  # fmt: skip
+            reason = {
+                "id": str(uuid.uuid4()),
+                "name": name,
+                "active": bool(body.get("active", True)),
+                "position": len(self.reasons),
+            }
             self.reasons.append(reason)
             return httpx.Response(201, json=reason)
         found = next((r for r in self.reasons if r["id"] == reason_id), None)

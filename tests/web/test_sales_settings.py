@@ -53,7 +53,9 @@ def test_edit_page_shows_each_stage_as_a_row(signed_in: TestClient[Any], deals: 
     assert 'value="需求确认"' in html and 'value="up:1"' in html and 'value="remove:4"' in html
 
 
-def test_moving_a_row_up_reorders_without_saving(signed_in: TestClient[Any], deals: FakeDeals, fake_api: FakeApi) -> None:
+def test_moving_a_row_up_reorders_without_saving(
+    signed_in: TestClient[Any], deals: FakeDeals, fake_api: FakeApi
+) -> None:
     pipeline = deals.default
     url = f"/w/settings/pipelines/{pipeline['id']}"
 
@@ -67,8 +69,11 @@ def test_moving_a_row_up_reorders_without_saving(signed_in: TestClient[Any], dea
 
 def test_adding_a_row_puts_an_open_stage_before_won_and_lost(signed_in: TestClient[Any], deals: FakeDeals) -> None:
     pipeline = deals.default
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": pipeline["name"], **rows_of(pipeline), "action": "add"})  # fmt: skip
+    response = post_rows(
+        signed_in,
+        f"/w/settings/pipelines/{pipeline['id']}",
+        {"name": pipeline["name"], **rows_of(pipeline), "action": "add"},
+    )
 
     html = response.text
     assert html.count('name="stage_name"') == 6
@@ -82,12 +87,19 @@ def test_save_sends_the_whole_ordered_list_with_kept_ids(
     rows = rows_of(pipeline)
     first_id = rows["stage_id"][0]
     rows["stage_name"][0] = "初步接洽"
-    for column, value in (("stage_id", ""), ("stage_name", "商务谈判"), ("stage_probability", "80"),
-                          ("stage_outcome", "open")):  # fmt: skip
+    for column, value in (
+        ("stage_id", ""),
+        ("stage_name", "商务谈判"),
+        ("stage_probability", "80"),
+        ("stage_outcome", "open"),
+    ):
         rows[column].insert(3, value)
 
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": "销售流程", "is_default": "on", **rows, "action": "save"})  # fmt: skip
+    response = post_rows(
+        signed_in,
+        f"/w/settings/pipelines/{pipeline['id']}",
+        {"name": "销售流程", "is_default": "on", **rows, "action": "save"},
+    )
 
     assert response.status_code == 303
     assert response.headers["location"].endswith("done=pipeline-saved")
@@ -104,13 +116,14 @@ def test_api_errors_are_shown_at_their_row(signed_in: TestClient[Any], deals: Fa
     rows["stage_name"][2] = " "
     rows["stage_outcome"][1] = "won"
 
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": pipeline["name"], **rows, "action": "save"})  # fmt: skip
+    response = post_rows(
+        signed_in, f"/w/settings/pipelines/{pipeline['id']}", {"name": pipeline["name"], **rows, "action": "save"}
+    )
 
     assert response.status_code == 422
     html = response.text
     assert 'id="field-stages[2].name"' in html
-    row = html[html.index('id="field-stages[2].name"'):]
+    row = html[html.index('id="field-stages[2].name"') :]
     assert 'aria-invalid="true"' in row[: row.index(">")]
     assert "Stage 3: Stage name" in html  # in the summary, linking to the row
     assert 'id="field-stages-error"' in html and "exactly one won and one lost stage" in html
@@ -123,8 +136,9 @@ def test_a_probability_that_is_not_a_number_is_marked_without_asking_the_api(
     rows = rows_of(pipeline)
     rows["stage_probability"][1] = "lots"
 
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": pipeline["name"], **rows, "action": "save"})  # fmt: skip
+    response = post_rows(
+        signed_in, f"/w/settings/pipelines/{pipeline['id']}", {"name": pipeline["name"], **rows, "action": "save"}
+    )
 
     assert response.status_code == 422
     assert "Stage 2: Win probability" in response.text
@@ -138,8 +152,9 @@ def test_removing_a_stage_that_holds_deals_says_so(signed_in: TestClient[Any], d
     for column in rows.values():
         column.pop(1)
 
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": pipeline["name"], **rows, "action": "save"})  # fmt: skip
+    response = post_rows(
+        signed_in, f"/w/settings/pipelines/{pipeline['id']}", {"name": pipeline["name"], **rows, "action": "save"}
+    )
 
     assert response.status_code == 409
     assert 'id="stage-in-use"' in response.text
@@ -153,8 +168,12 @@ def test_new_pipeline_starts_with_sensible_stages_and_creates_it(
     html = signed_in.get("/w/settings/pipelines/new").text
     assert html.count('name="stage_name"') == 6 and 'value="Qualification"' in html
 
-    rows = {"stage_id": [""] * 3, "stage_name": ["Lead", "Won", "Lost"], "stage_probability": ["20", "100", "0"],
-            "stage_outcome": ["open", "won", "lost"]}  # fmt: skip
+    rows = {
+        "stage_id": [""] * 3,
+        "stage_name": ["Lead", "Won", "Lost"],
+        "stage_probability": ["20", "100", "0"],
+        "stage_outcome": ["open", "won", "lost"],
+    }
     response = post_rows(signed_in, "/w/settings/pipelines/new", {"name": "渠道销售", **rows, "action": "save"})
 
     assert response.status_code == 303
@@ -168,7 +187,7 @@ def test_pipelines_page_in_chinese(signed_in: TestClient[Any], deals: FakeDeals)
 
     html = signed_in.get(f"/w/settings/pipelines/{deals.default['id']}").text
 
-    assert "销售流程" in html and "阶段" in html and "赢率" in html
+    assert "销售流程" in html and "阶段" in html and "赢单概率" in html and "第 3 个阶段" in html
 
 
 def test_a_member_is_told_the_pages_are_for_administrators(
@@ -186,8 +205,11 @@ def test_the_apis_403_is_a_no_access_page_not_an_error(signed_in: TestClient[Any
     deals.is_admin = False
     pipeline = deals.default
 
-    response = post_rows(signed_in, f"/w/settings/pipelines/{pipeline['id']}",
-                         {"name": pipeline["name"], **rows_of(pipeline), "action": "save"})  # fmt: skip
+    response = post_rows(
+        signed_in,
+        f"/w/settings/pipelines/{pipeline['id']}",
+        {"name": pipeline["name"], **rows_of(pipeline), "action": "save"},
+    )
 
     assert response.status_code == 403
     assert "<html" in response.text or "No access" in response.text

@@ -35,8 +35,11 @@ from guanxi_web.session import redirect
 log = structlog.get_logger("web.sales_settings")
 
 OUTCOMES: dict[str, str] = {"open": N_("Open"), "won": N_("Won"), "lost": N_("Lost")}
-STAGE_COLUMNS: dict[str, str] = {"name": N_("Stage name"), "probability": N_("Win probability"),
-                                 "outcome": N_("Outcome")}  # fmt: skip
+STAGE_COLUMNS: dict[str, str] = {
+    "name": N_("Stage name"),
+    "probability": N_("Win probability"),
+    "outcome": N_("Outcome"),
+}
 PIPELINE_FIELDS = {"name": N_("Pipeline name"), "is_default": N_("Default pipeline"), "stages": N_("Stages")}
 REASON_FIELDS = {"name": N_("Loss reason")}
 MAX_STAGES = 30
@@ -84,7 +87,10 @@ class PipelineForm(Form):
         if name.startswith("stages[") and "]." in name:
             index, column = name[len("stages[") :].split("].", 1)
             if index.isdigit() and column in STAGE_COLUMNS:
-                return _("Stage %(number)d: %(column)s") % {"number": int(index) + 1, "column": _(STAGE_COLUMNS[column])}
+                return _("Stage %(number)d: %(column)s") % {
+                    "number": int(index) + 1,
+                    "column": _(STAGE_COLUMNS[column]),
+                }
         return super().label(name)
 
     def field_of(self, api_field: str) -> str:
@@ -94,10 +100,14 @@ class PipelineForm(Form):
 
     def refuse(self, error: ApiError) -> None:
         # The cells of the rows are fields of this form too, so the API's errors land at their row.
-        self.fields = {**PIPELINE_FIELDS, **{
-            f"stages[{index}].{column}": label for index in range(len(self.rows))
-            for column, label in STAGE_COLUMNS.items()
-        }}  # fmt: skip
+        self.fields = {
+            **PIPELINE_FIELDS,
+            **{
+                f"stages[{index}].{column}": label
+                for index in range(len(self.rows))
+                for column, label in STAGE_COLUMNS.items()
+            },
+        }
         super().refuse(error)
         # The API explains the whole list's rules in English; say them in the reader's language.
         said = [STAGES_MESSAGES.get(p.code) for p in error.field_errors if p.field == "stages"]
@@ -120,8 +130,10 @@ def starter_rows() -> list[StageRow]:
 
 
 def read_rows(data: FormMultiDict) -> list[StageRow]:
-    columns = [[str(v) for v in data.getall(name, [])] for name in ("stage_id", "stage_name", "stage_probability",
-                                                                     "stage_outcome")]  # fmt: skip
+    columns = [
+        [str(v) for v in data.getall(name, [])]
+        for name in ("stage_id", "stage_name", "stage_probability", "stage_outcome")
+    ]
     count = min(len(column) for column in columns) if columns else 0
     rows = []
     for i in range(min(count, MAX_STAGES + 1)):
@@ -171,12 +183,16 @@ def pipeline_body(form: PipelineForm) -> dict[str, Any] | None:
             stage["id"] = row.id
         stages.append(stage)
     if form.errors:
-        form.fields = {**PIPELINE_FIELDS, **{
-            f"stages[{index}].probability": STAGE_COLUMNS["probability"] for index in range(len(form.rows))
-        }}  # fmt: skip
+        form.fields = {
+            **PIPELINE_FIELDS,
+            **{f"stages[{index}].probability": STAGE_COLUMNS["probability"] for index in range(len(form.rows))},
+        }
         return None
-    return {"name": form.values.get("name", "").strip(), "is_default": bool(form.values.get("is_default")),
-            "stages": stages}  # fmt: skip
+    return {
+        "name": form.values.get("name", "").strip(),
+        "is_default": bool(form.values.get("is_default")),
+        "stages": stages,
+    }
 
 
 def refuse_reason(form: Form, error: ApiError) -> None:
@@ -206,20 +222,40 @@ class SalesSettingsController(Controller):
         require_admin(me)
         found = await api.pipelines()
         return settings_page(
-            request, "settings/_pipelines.html", me, _("Pipelines"), "pipelines", pipelines=found,
-            notice=notice(request), outcomes=OUTCOMES,
-        )  # fmt: skip
+            request,
+            "settings/_pipelines.html",
+            me,
+            _("Pipelines"),
+            "pipelines",
+            pipelines=found,
+            notice=notice(request),
+            outcomes=OUTCOMES,
+        )
 
     def _pipeline_page(
-        self, request: Request[Any, Any, Any], me: Me, form: PipelineForm, pipeline_id: str | None,
-        status_code: int = 200, conflict: str | None = None,
-    ) -> Template:  # fmt: skip
+        self,
+        request: Request[Any, Any, Any],
+        me: Me,
+        form: PipelineForm,
+        pipeline_id: str | None,
+        status_code: int = 200,
+        conflict: str | None = None,
+    ) -> Template:
         title = _("New pipeline") if pipeline_id is None else form.values.get("name") or _("Pipeline")
         return settings_page(
-            request, "settings/_pipeline.html", me, title, "pipelines", form=form, pipeline_id=pipeline_id,
-            outcomes=[(key, _(label)) for key, label in OUTCOMES.items()], max_stages=MAX_STAGES,
-            conflict=conflict, status_code=status_code, notice=notice(request),
-        )  # fmt: skip
+            request,
+            "settings/_pipeline.html",
+            me,
+            title,
+            "pipelines",
+            form=form,
+            pipeline_id=pipeline_id,
+            outcomes=[(key, _(label)) for key, label in OUTCOMES.items()],
+            max_stages=MAX_STAGES,
+            conflict=conflict,
+            status_code=status_code,
+            notice=notice(request),
+        )
 
     @get("/pipelines/new")
     async def new_pipeline(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
@@ -228,9 +264,12 @@ class SalesSettingsController(Controller):
 
     @get("/pipelines/{pipeline_id:str}")
     async def pipeline(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
         pipeline_id: FromPath[str],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         require_admin(me)
         found = next((p for p in await api.pipelines() if str(p.id) == pipeline_id), None)
         if found is None:
@@ -278,23 +317,41 @@ class SalesSettingsController(Controller):
 
     @post("/pipelines/{pipeline_id:str}")
     async def update_pipeline(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
         pipeline_id: FromPath[str],
-    ) -> Response[Any]:  # fmt: skip
+    ) -> Response[Any]:
         return await self._save(request, api, me, pipeline_id)
 
     # ---- loss reasons
 
     async def _reasons_page(
-        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, form: Form, status_code: int = 200,
-        editing: str | None = None, edit_form: Form | None = None,
-    ) -> Template:  # fmt: skip
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        form: Form,
+        status_code: int = 200,
+        editing: str | None = None,
+        edit_form: Form | None = None,
+    ) -> Template:
         reasons: list[LossReason] = await api.loss_reasons()
         return settings_page(
-            request, "settings/_loss_reasons.html", me, _("Loss reasons"), "loss-reasons",
-            active_reasons=[r for r in reasons if r.active], retired=[r for r in reasons if not r.active],
-            form=form, editing=editing, edit_form=edit_form, notice=notice(request), status_code=status_code,
-        )  # fmt: skip
+            request,
+            "settings/_loss_reasons.html",
+            me,
+            _("Loss reasons"),
+            "loss-reasons",
+            active_reasons=[r for r in reasons if r.active],
+            retired=[r for r in reasons if not r.active],
+            form=form,
+            editing=editing,
+            edit_form=edit_form,
+            notice=notice(request),
+            status_code=status_code,
+        )
 
     @get("/loss-reasons")
     async def loss_reasons(
@@ -323,9 +380,12 @@ class SalesSettingsController(Controller):
 
     @post("/loss-reasons/{reason_id:str}")
     async def save_loss_reason(
-        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
         reason_id: FromPath[str],
-    ) -> Response[Any]:  # fmt: skip
+    ) -> Response[Any]:
         """Rename (``name``), retire or reactivate (``active``): the API takes the whole reason each time."""
         require_admin(me)
         data = await request.form()
