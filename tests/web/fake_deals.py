@@ -75,6 +75,8 @@ class FakeDeals:
         return next(p for p in self.pipelines if p["id"] == self.default_id)
 
     def signed_in(self, request: httpx.Request) -> httpx.Response | None:
+        if (request.method, request.url.path) == ("GET", "/api/v1/pipeline"):
+            return httpx.Response(200, json=self.default)
         parts = request.url.path.strip("/").split("/")  # api, v1, pipelines|loss-reasons, <id>
         if parts[2:3] == ["pipelines"] and len(parts) <= 4:
             return self._pipelines(request, parts[3] if len(parts) == 4 else None)

@@ -43,6 +43,7 @@ def test_pipelines_page_lists_pipelines_with_their_stages(signed_in: TestClient[
 
     assert response.status_code == 200
     assert "销售流程" in response.text and "初步接触 → 需求确认" in response.text
+    assert "Default</span>" in response.text
     assert 'href="/w/settings/loss-reasons"' in response.text  # in the settings navigation
 
 
@@ -50,6 +51,7 @@ def test_edit_page_shows_each_stage_as_a_row(signed_in: TestClient[Any], deals: 
     html = signed_in.get(f"/w/settings/pipelines/{deals.default['id']}").text
 
     assert html.count('name="stage_name"') == 5
+    assert 'name="is_default" checked' in html
     assert 'value="需求确认"' in html and 'value="up:1"' in html and 'value="remove:4"' in html
 
 
@@ -158,7 +160,7 @@ def test_removing_a_stage_that_holds_deals_says_so(signed_in: TestClient[Any], d
 
     assert response.status_code == 409
     assert 'id="stage-in-use"' in response.text
-    assert "still hold deals" in response.text and "4 deals are in the stages you removed" in response.text
+    assert "The stages you removed still hold 4 deals." in response.text
     assert len(deals.default["stages"]) == 5
 
 

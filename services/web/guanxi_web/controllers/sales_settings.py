@@ -7,6 +7,7 @@ ordered list on save.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,7 +30,7 @@ from guanxi_web.controllers.settings import (
     settings_page,
 )
 from guanxi_web.forms import Form, refusal_status
-from guanxi_web.i18n import N_, _
+from guanxi_web.i18n import N_, _, ngettext
 from guanxi_web.session import redirect
 
 log = structlog.get_logger("web.sales_settings")
@@ -202,6 +203,29 @@ def refuse_reason(form: Form, error: ApiError) -> None:
         form.refuse(error)
 
 
+async def default_id(api: ApiCaller) -> str | None:
+    """The default pipeline's id (the API names it only through ``GET /pipeline``); none when there is none."""
+    try:
+        return str((await api.pipeline()).id)
+    except ApiError as error:
+        if error.status in (401, 403):
+            raise
+        return None
+
+
+def in_use_message(error: ApiError) -> str:
+    """The 409 ``stage-in-use``: the API counts the deals at the start of its detail."""
+    count = re.match(r"\d+", error.problem.detail or "")
+    n = int(count.group()) if count else 0
+    return ngettext(
+        "The stages you removed still hold %(num)d deal. Move it to another stage on the deals board first, "
+        "or keep the stages.",
+        "The stages you removed still hold %(num)d deals. Move them to another stage on the deals board first, "
+        "or keep the stages.",
+        n,
+    ) % {"num": n}
+
+
 def notice(request: Request[Any, Any, Any]) -> str | None:
     text = NOTICES.get(request.query_params.get("done") or "")
     return _(text) if text else None
@@ -221,6 +245,7 @@ class SalesSettingsController(Controller):
     ) -> Template:
         require_admin(me)
         found = await api.pipelines()
+        default = await default_id(api)
         return settings_page(
             request,
             "settings/_pipelines.html",
@@ -228,6 +253,7 @@ class SalesSettingsController(Controller):
             _("Pipelines"),
             "pipelines",
             pipelines=found,
+            default_id=default,
             notice=notice(request),
             outcomes=OUTCOMES,
         )
@@ -274,7 +300,8 @@ class SalesSettingsController(Controller):
         found = next((p for p in await api.pipelines() if str(p.id) == pipeline_id), None)
         if found is None:
             raise NotFoundException()
-        return self._pipeline_page(request, me, PipelineForm({"name": found.name}, rows_of(found)), pipeline_id)
+        values = {"name": found.name, "is_default": "on" if await default_id(api) == pipeline_id else ""}
+        return self._pipeline_page(request, me, PipelineForm(values, rows_of(found)), pipeline_id)
 
     async def _save(
         self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, pipeline_id: str | None
@@ -298,10 +325,7 @@ class SalesSettingsController(Controller):
                 raise
             conflict = None
             if error.status == 409 and error.kind == "stage-in-use":
-                conflict = _(
-                    "Some of the stages you removed still hold deals (%(detail)s). Move those deals to another "
-                    "stage on the deals board first, or keep the stages."
-                ) % {"detail": error.problem.detail}
+                conflict = in_use_message(error)
             else:
                 form.refuse(error)
             return self._pipeline_page(request, me, form, pipeline_id, refusal_status(error), conflict)
