@@ -627,8 +627,22 @@ class ApiCaller:
         path = f"/api/v1/pipelines/{quote(pipeline_id, safe='')}/board"
         return await self._call("GET", path, Board, params=params)
 
+    async def create_pipeline(self, body: dict[str, Any]) -> Pipeline:
+        return await self._call("POST", "/api/v1/pipelines", Pipeline, json=body)
+
+    async def update_pipeline(self, pipeline_id: str, body: dict[str, Any]) -> Pipeline:
+        return await self._call("PUT", f"/api/v1/pipelines/{quote(pipeline_id, safe='')}", Pipeline, json=body)
+
     async def loss_reasons(self) -> list[LossReason]:
         return await self._call("GET", "/api/v1/loss-reasons", list[LossReason])
+
+    async def create_loss_reason(self, *, name: str, active: bool = True) -> LossReason:
+        body = {"name": name, "active": active}
+        return await self._call("POST", "/api/v1/loss-reasons", LossReason, json=body)
+
+    async def update_loss_reason(self, reason_id: str, *, name: str, active: bool) -> LossReason:
+        path = f"/api/v1/loss-reasons/{quote(reason_id, safe='')}"
+        return await self._call("PUT", path, LossReason, json={"name": name, "active": active})
 
     async def deal(self, deal_id: str) -> Deal:
         return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}", Deal)
