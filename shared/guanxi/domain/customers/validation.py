@@ -9,9 +9,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.numbers import list_currencies
 from email_validator import EmailNotValidError, validate_email
 
 from guanxi.errors import FieldError
+
+CURRENCIES = frozenset(list_currencies())  # ISO 4217, as Babel knows them
 
 MAX_TAGS = 30
 TAG_LENGTH = 40
@@ -99,6 +102,13 @@ class Cleaner:
         if value is not None and not low <= value <= high:
             self.fail(field, f"must be between {low} and {high}", "out_of_range")
         return value
+
+    def currency(self, field: str, value: str | None) -> str:
+        """An ISO 4217 code in capitals (cny → CNY)."""
+        code = str(value or "").strip().upper()
+        if code not in CURRENCIES:
+            self.fail(field, "must be an ISO 4217 currency code, like CNY, USD or EUR", "invalid_choice")
+        return code
 
     def money(self, field: str, value: Decimal | None) -> Decimal | None:
         if value is None:

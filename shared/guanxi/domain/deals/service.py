@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import list_currencies
 from msgspec import UNSET
 from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -37,7 +36,6 @@ from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, conflict, forbidden, validation_error
 
-CURRENCIES = frozenset(list_currencies())
 MODULE = "deals"
 BOARD_CARDS = 50  # cards per stage on the kanban; the rest page through the list
 CLOSED_DAYS = 30  # won and lost deals stay on the board this long after closing
@@ -242,10 +240,7 @@ def _clean(c: Cleaner, data: DealIn, values: dict[str, Any]) -> None:
         if given["amount"] is None:
             c.fail("amount", "must be an amount", "required")
     if "currency" in given:
-        code = str(given["currency"] or "").strip().upper()
-        if code not in CURRENCIES:
-            c.fail("currency", "must be an ISO 4217 currency code, like CNY, USD or EUR", "invalid_choice")
-        values["currency"] = code
+        values["currency"] = c.currency("currency", given["currency"])
     if "probability" in given:
         probability = given["probability"]
         if probability is not None and not (probability.is_finite() and 0 <= probability <= 100):
