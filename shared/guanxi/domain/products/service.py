@@ -19,6 +19,7 @@ from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.customers.validation import Cleaner
+from guanxi.domain.products.lines import check_quantity, tier_price
 from guanxi.domain.products.models import PriceList, PriceListItem, Product
 from guanxi.domain.products.schemas import PriceListIn, ProductIn
 from guanxi.errors import FieldError, conflict, validation_error
@@ -26,18 +27,7 @@ from guanxi.errors import FieldError, conflict, validation_error
 MODULE = "products"
 MAX_ITEMS = 5_000
 MAX_TIERS = 20
-QUANTITY_LIMIT = Decimal("1e9")
 PRODUCT_COLUMNS = [c for c in Product.__table__.columns if c.name not in ("deleted_at", "created_by")]
-
-
-def _quantity(c: Cleaner, field: str, value: Decimal | None, *, positive: bool = False) -> Decimal | None:
-    if value is None:
-        return None
-    if not value.is_finite() or value < 0 or (positive and value == 0) or value >= QUANTITY_LIMIT:
-        c.fail(field, "must be a quantity from 0 to 999,999,999" + (" above 0" if positive else ""), "out_of_range")
-    elif value != value.quantize(Decimal("0.001")):
-        c.fail(field, "must have at most three decimal places", "invalid")
-    return value
 
 
 def _clean_product(data: ProductIn, *, creating: bool) -> dict[str, Any]:
@@ -57,7 +47,7 @@ def _clean_product(data: ProductIn, *, creating: bool) -> dict[str, Any]:
     if "cost" in given:
         values["cost"] = c.money("cost", given["cost"])
     if "stock" in given:
-        values["stock"] = _quantity(c, "stock", given["stock"])
+        values["stock"] = check_quantity(c, "stock", given["stock"])
     if "active" in given:
         values["active"] = given["active"]
     if c.errors:
@@ -169,7 +159,7 @@ async def _check_price_list(session: AsyncSession, access: Access, data: PriceLi
         previous = Decimal(0)
         for number, tier in enumerate(item.tiers):
             where = f"items[{index}].tiers[{number}]"
-            quantity = _quantity(c, f"{where}.min_quantity", tier.min_quantity, positive=True)
+            quantity = check_quantity(c, f"{where}.min_quantity", tier.min_quantity, positive=True)
             c.money(f"{where}.unit_price", tier.unit_price)
             if quantity is not None and quantity.is_finite() and quantity <= previous:
                 c.fail(f"{where}.min_quantity", "must be above the tier before it", "invalid")
@@ -282,7 +272,7 @@ async def price(
     """What ``quantity`` of a product costs on a price list: the highest tier reached, else the unit price."""
     access.require(MODULE, "read")
     c = Cleaner()
-    _quantity(c, "quantity", quantity, positive=True)
+    check_quantity(c, "quantity", quantity, positive=True)
     if c.errors:
         raise validation_error(*c.errors)
     options = scoped(access.scope)
@@ -301,10 +291,7 @@ async def price(
         raise validation_error(FieldError("product_id", "has no price on this price list", "invalid"))
     if row.deleted_at is not None:
         raise validation_error(FieldError("product_id", "is a deleted product", "invalid"))
-    unit_price, reached = Decimal(row.unit_price), None
-    for tier in row.tiers:
-        if quantity >= Decimal(tier["min_quantity"]):
-            unit_price, reached = Decimal(tier["unit_price"]), Decimal(tier["min_quantity"])
+    unit_price, reached = tier_price(row.unit_price, row.tiers, quantity)
     return {
         "product_id": product_id,
         "price_list_id": price_list_id,
