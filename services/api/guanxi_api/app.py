@@ -26,6 +26,7 @@ from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
+from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
@@ -107,6 +108,7 @@ def create_app() -> Litestar:
             LossReasonController,
             ProductController,
             PriceListController,
+            NumberingController,
             AccountPoolController,
             AttachmentController,
             ImportController,

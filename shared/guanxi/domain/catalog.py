@@ -7,6 +7,7 @@ from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
+from guanxi.domain.numbering import models as numbering_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.products import models as products_models
 from guanxi.domain.timeline import models as timeline_models
@@ -20,6 +21,7 @@ __all__ = [
     "deals_models",
     "exports_models",
     "imports_models",
+    "numbering_models",
     "pools_models",
     "products_models",
     "timeline_models",
