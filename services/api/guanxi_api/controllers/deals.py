@@ -12,6 +12,8 @@ from guanxi.domain.deals.schemas import (
     BoardColumn,
     BoardOut,
     DealIn,
+    DealLinesIn,
+    DealLinesOut,
     DealOut,
     DealPage,
     LossReasonIn,
@@ -22,6 +24,7 @@ from guanxi.domain.deals.schemas import (
 )
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.pipeline.schemas import PipelineOut, StageOut
+from guanxi.domain.products.lines import sees_costs
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -36,6 +39,15 @@ Deps = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
 
 def deal_out(row: dict[str, Any]) -> DealOut:
     return msgspec.convert(row, DealOut, from_attributes=False)
+
+
+def lines_out(found: dict[str, Any], access: Access) -> DealLinesOut:
+    answer = msgspec.convert(found, DealLinesOut, from_attributes=True)
+    if not sees_costs(access):
+        for line in answer.lines:
+            line.unit_cost = None
+        answer.totals.cost = answer.totals.margin = answer.totals.margin_percent = None
+    return answer
 
 
 def reason_out(reason: Any) -> LossReasonOut:
@@ -171,6 +183,35 @@ class DealController(Controller):
             StageChangeOut(r.from_stage_id, r.to_stage_id, r.amount, r.seconds_in_previous, r.actor_id, r.changed_at)
             for r in rows
         ]
+
+    @get("/{deal_id:uuid}/lines", summary="The deal's products with totals and margin", responses=problems(401, 404))
+    async def deal_lines(
+        self,
+        deal_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> DealLinesOut:
+        auth.require_token_scope("deals", "read")
+        return lines_out(await service.lines(db, access, deal_id), access)
+
+    @put(
+        "/{deal_id:uuid}/lines",
+        summary="Replace the deal's products; the deal's amount becomes their total",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def put_deal_lines(
+        self,
+        deal_id: FromPath[uuid.UUID],
+        data: JSONBody[DealLinesIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> DealLinesOut:
+        auth.require_token_scope("deals", "write")
+        answer = await service.set_lines(db, access, deal_id, data)
+        await db.commit()
+        return lines_out(answer, access)
 
 
 class PipelineAdminController(Controller):

@@ -10,6 +10,7 @@ import msgspec
 from guanxi.domain.access.service import Access
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.products import service
+from guanxi.domain.products.lines import sees_costs
 from guanxi.domain.products.schemas import (
     PriceListIn,
     PriceListOut,
@@ -30,8 +31,9 @@ Limit = Annotated[int, Parameter(ge=1, le=200)]
 Deps = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
 
 
-def product_out(row: dict[str, Any]) -> ProductOut:
-    return msgspec.convert(row, ProductOut, from_attributes=False)
+def product_out(row: dict[str, Any], access: Access) -> ProductOut:
+    """The cost is for those who may change the catalogue (administrators by default), as margins are."""
+    return msgspec.convert({**row, "cost": row["cost"] if sees_costs(access) else None}, ProductOut)
 
 
 def price_list_out(row: dict[str, Any]) -> PriceListOut:
@@ -56,7 +58,7 @@ class ProductController(Controller):
     ) -> ProductPage:
         auth.require_token_scope("products", "read")
         rows, next_cursor = await service.list_products(db, access, q, active, cursor, limit)
-        return ProductPage(items=[product_out(r) for r in rows], next_cursor=next_cursor)
+        return ProductPage(items=[product_out(r, access) for r in rows], next_cursor=next_cursor)
 
     @post("", status_code=201, summary="Add a product", responses=problems(400, 401, 403, 409, 422))
     async def create_product(
@@ -69,7 +71,7 @@ class ProductController(Controller):
         auth.require_token_scope("products", "write")
         row = await service.create_product(db, access, data)
         await db.commit()
-        return product_out(row)
+        return product_out(row, access)
 
     @get("/{product_id:uuid}", summary="One product", responses=problems(401, 403, 404))
     async def get_product(
@@ -80,7 +82,7 @@ class ProductController(Controller):
         db: NamedDependency[AsyncSession],
     ) -> ProductOut:
         auth.require_token_scope("products", "read")
-        return product_out(await service.get_product(db, access, product_id))
+        return product_out(await service.get_product(db, access, product_id), access)
 
     @patch("/{product_id:uuid}", summary="Change a product", responses=problems(400, 401, 403, 404, 409, 422))
     async def change_product(
@@ -94,7 +96,7 @@ class ProductController(Controller):
         auth.require_token_scope("products", "write")
         row = await service.change_product(db, access, product_id, data)
         await db.commit()
-        return product_out(row)
+        return product_out(row, access)
 
     @delete(
         "/{product_id:uuid}",

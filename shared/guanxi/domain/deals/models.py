@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db.base import IdMixin, TenantBase, TenantRecordMixin
 from guanxi.domain.access.members import register_owned_table
+from guanxi.domain.products.lines import LineColumns
 
 
 class LossReason(TenantRecordMixin, TenantBase):
@@ -58,6 +59,14 @@ class DealStageChange(IdMixin, TenantBase):
     seconds_in_previous: Mapped[int | None] = mapped_column(BigInteger, default=None)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     changed_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class DealLine(LineColumns, IdMixin, TenantBase):
+    """A product (or a free-text item) the deal is about; the deal's amount is their total when it has any."""
+
+    __tablename__ = "deal_lines"
+
+    deal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
 
 
 register_owned_table(Deal.__table__)  # type: ignore[arg-type]

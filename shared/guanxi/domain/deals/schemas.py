@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from guanxi.domain.products.lines import LineIn, LineOut, TotalsOut
+
 Outcome = Literal["open", "won", "lost"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
@@ -121,3 +123,18 @@ class StageChangeOut(msgspec.Struct):
     seconds_in_previous: int | None
     actor_id: uuid.UUID | None
     changed_at: dt.datetime
+
+
+class DealLinesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The deal's products, replaced whole; prices left out come from ``price_list_id`` in the deal's currency."""
+
+    lines: list[LineIn]
+    price_list_id: uuid.UUID | None = None
+
+
+class DealLinesOut(msgspec.Struct):
+    deal_id: uuid.UUID
+    currency: str
+    amount: Decimal
+    lines: list[LineOut]
+    totals: TotalsOut

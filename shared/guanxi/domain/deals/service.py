@@ -29,9 +29,10 @@ from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
 from guanxi.domain.customers.validation import Cleaner
-from guanxi.domain.deals.models import Deal, DealStageChange, LossReason
-from guanxi.domain.deals.schemas import DealIn, LossReasonIn, MoveIn, PipelineIn
+from guanxi.domain.deals.models import Deal, DealLine, DealStageChange, LossReason
+from guanxi.domain.deals.schemas import DealIn, DealLinesIn, LossReasonIn, MoveIn, PipelineIn
 from guanxi.domain.pipeline.models import Pipeline, PipelineStage
+from guanxi.domain.products.lines import price_lines, totals
 from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, conflict, forbidden, validation_error
@@ -406,6 +407,54 @@ async def change(session: AsyncSession, access: Access, deal_id: uuid.UUID, data
         )
         await _timeline(session, access, deal_id, "updated", changes)
     return await fetch(session, access, deal_id)
+
+
+LINE_COLUMNS = [c for c in DealLine.__table__.columns if c.name != "deal_id"]
+
+
+async def lines(session: AsyncSession, access: Access, deal_id: uuid.UUID) -> dict[str, Any]:
+    """The deal's products in order with their totals (cost and margin only for those who may see them)."""
+    deal = await fetch(session, access, deal_id)
+    rows = [
+        dict(r._mapping)
+        for r in await session.execute(
+            select(*LINE_COLUMNS).where(DealLine.deal_id == deal_id).order_by(DealLine.position),
+            execution_options=scoped(access.scope),
+        )
+    ]
+    for row in rows:
+        row["total"] = row["net_amount"] + row["tax_amount"]
+    return {"deal_id": deal_id, "currency": deal["currency"], "amount": deal["amount"], "lines": rows,
+            "totals": totals(rows)}  # fmt: skip
+
+
+async def set_lines(session: AsyncSession, access: Access, deal_id: uuid.UUID, data: DealLinesIn) -> dict[str, Any]:
+    """Replace the deal's products in one transaction; with any lines the deal's amount becomes their total."""
+    deal = await fetch(session, access, deal_id, "update")
+    options = scoped(access.scope)
+    kept = await session.scalars(
+        select(DealLine.product_id).where(DealLine.deal_id == deal_id, DealLine.product_id.is_not(None)),
+        execution_options=options,
+    )
+    rows, errors = await price_lines(
+        session, access, data.lines, currency=deal["currency"], price_list_id=data.price_list_id,
+        keep_products=[p for p in kept if p is not None],
+    )  # fmt: skip
+    if errors:
+        raise validation_error(*errors)
+    await session.execute(delete(DealLine).where(DealLine.deal_id == deal_id), execution_options=options)
+    if rows:
+        await session.execute(
+            insert(DealLine), [{"id": new_id(), "deal_id": deal_id, **row} for row in rows], execution_options=options
+        )
+        amount = totals(rows).total
+        if amount != deal["amount"]:
+            await session.execute(
+                update(Deal).where(Deal.id == deal_id).values(amount=amount, updated_at=func.now()),
+                execution_options=options,
+            )
+            await _timeline(session, access, deal_id, "updated", {"amount": [deal["amount"], amount]})
+    return await lines(session, access, deal_id)
 
 
 async def _won(session: AsyncSession, access: Access, account_id: uuid.UUID) -> None:

@@ -91,6 +91,11 @@ class LineColumns:
         return mapped_column(ForeignKey("products.id"), default=None)
 
 
+def sees_costs(access: Access) -> bool:
+    """Product costs and margins are shown to those who may change the catalogue (administrators by default)."""
+    return access.scope_of("products", "update") != "none"
+
+
 def tier_price(
     unit_price: Decimal, tiers: Iterable[Mapping[str, Any]], quantity: Decimal
 ) -> tuple[Decimal, Decimal | None]:
