@@ -10,6 +10,7 @@ from guanxi.domain.imports import models as imports_models
 from guanxi.domain.numbering import models as numbering_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.products import models as products_models
+from guanxi.domain.targets import models as targets_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
 
@@ -24,6 +25,7 @@ __all__ = [
     "numbering_models",
     "pools_models",
     "products_models",
+    "targets_models",
     "timeline_models",
     "views_models",
 ]
