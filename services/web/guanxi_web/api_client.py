@@ -51,6 +51,8 @@ from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
+from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
+from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.views.schemas import ViewOut as SavedView
 
@@ -80,10 +82,12 @@ __all__ = [
     "Export",
     "FieldProblem",
     "FieldRules",
+    "ForecastMonth",
     "Identity",
     "Import",
     "Invitation",
     "InvitationPreview",
+    "LeaderRow",
     "LossReason",
     "Me",
     "Member",
@@ -100,6 +104,7 @@ __all__ = [
     "SearchHit",
     "Session",
     "StageChange",
+    "TargetProgress",
     "TimelineItem",
     "TimelinePage",
     "TwoFactorSetup",
@@ -662,6 +667,23 @@ class ApiCaller:
 
     async def deal_stages(self, deal_id: str) -> list[StageChange]:
         return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}/stages", list[StageChange])
+
+    # Targets, forecast and leaderboard -----------------------------------------------------------------------
+
+    async def targets(self, params: Query) -> TargetProgress:
+        return await self._call("GET", "/api/v1/targets", TargetProgress, params=params)
+
+    async def set_targets(self, body: dict[str, Any]) -> TargetProgress:
+        return await self._call("PUT", "/api/v1/targets", TargetProgress, json=body)
+
+    async def split_target(self, body: dict[str, Any]) -> TargetProgress:
+        return await self._call("POST", "/api/v1/targets/split", TargetProgress, json=body)
+
+    async def forecast(self, months: int = 6) -> list[ForecastMonth]:
+        return await self._call("GET", "/api/v1/targets/forecast", list[ForecastMonth], params={"months": str(months)})
+
+    async def leaderboard(self, params: Query) -> list[LeaderRow]:
+        return await self._call("GET", "/api/v1/targets/leaderboard", list[LeaderRow], params=params)
 
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ NOTICES = {
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
+    "targets": N_("The targets are saved."),
     **FILE_NOTICES,
 }
 

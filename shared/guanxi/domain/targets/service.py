@@ -15,7 +15,6 @@ teams expect.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,48 +33,13 @@ from guanxi.domain.deals.models import Deal
 from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.pipeline.models import PipelineStage
 from guanxi.domain.targets.models import SalesTarget
+from guanxi.domain.targets.periods import Period, month_after, parse_period, period_of
 from guanxi.domain.targets.schemas import SplitIn, TargetIn, TargetsIn
 from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.errors import FieldError, forbidden, validation_error
 
 CENT = Decimal("0.01")
-PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?$")
 FORECAST_MONTHS = 24
-
-
-@dataclass(frozen=True)
-class Period:
-    text: str
-    kind: str  # year | quarter | month
-    start: dt.date
-    end: dt.date  # exclusive
-
-
-def _month_after(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def parse_period(text: str) -> Period | None:
-    match = PERIOD.match(text.strip()) if isinstance(text, str) else None
-    if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        return None
-    year, part = int(match.group(1)), match.group(2)
-    if part is None:
-        return Period(str(year), "year", dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
-    if part.startswith("Q"):
-        start = dt.date(year, (int(part[1]) - 1) * 3 + 1, 1)
-        return Period(f"{year}-{part}", "quarter", start, _month_after(start, 3))
-    start = dt.date(year, int(part), 1)
-    return Period(f"{year}-{part}", "month", start, _month_after(start, 1))
-
-
-def period_of(kind: str, day: dt.date) -> str:
-    if kind == "year":
-        return str(day.year)
-    if kind == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year}-{day.month:02}"
 
 
 def period_or_error(text: str, field_name: str = "period") -> Period:
@@ -345,7 +309,7 @@ async def forecast(session: AsyncSession, access: Access, months: int) -> list[d
         raise validation_error(FieldError("months", f"must be from 1 to {FORECAST_MONTHS}", "out_of_range"))
     today = await workspace_today(session, access.scope)
     first = today.replace(day=1)
-    last = _month_after(first, months)
+    last = month_after(first, months)
     bucket = case(
         (Deal.expected_close_date.is_(None), literal("none")),
         (Deal.expected_close_date < first, literal("overdue")),
