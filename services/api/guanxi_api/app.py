@@ -32,6 +32,7 @@ from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
 from guanxi_api.controllers.targets import TargetController
+from guanxi_api.controllers.todo import TodoController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.controllers.views import ViewController
 from guanxi_api.dependencies import audit_refusal, provide_db
@@ -111,6 +112,7 @@ def create_app() -> Litestar:
             PriceListController,
             NumberingController,
             TargetController,
+            TodoController,
             AccountPoolController,
             AttachmentController,
             ImportController,

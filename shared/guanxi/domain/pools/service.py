@@ -753,9 +753,10 @@ class Upcoming:
 
 
 async def upcoming_returns(
-    session: AsyncSession, scope: TenantScope, most: int = 5_000
+    session: AsyncSession, scope: TenantScope, most: int = 5_000, owner_id: uuid.UUID | None = None
 ) -> dict[uuid.UUID, list[Upcoming]]:
-    """Per owner, the accounts due back in their pool within the pool's warning days, soonest first."""
+    """Per owner (or just ``owner_id``), the accounts due back in their pool within the pool's warning days, soonest
+    first."""
     default_id = await default_pool_id(session, scope)
     found: dict[uuid.UUID, list[Upcoming]] = {}
     for pool, rules in await pool_rules(session, scope):
@@ -769,6 +770,7 @@ async def upcoming_returns(
                     *_recyclable(pool, default_id),
                     earliest > func.now(),
                     earliest <= func.now() + func.make_interval(0, 0, 0, pool.warn_days),
+                    *([Account.owner_id == owner_id] if owner_id is not None else []),
                 )
                 .order_by(earliest)
                 .limit(most),

@@ -1,0 +1,94 @@
+"""A rep's day (今日待办) in one list: the follow-ups due today or overdue, the customers about to go back to the
+pool, and — as those modules register sections — payments due, contracts expiring and quotes awaiting an answer.
+
+Each section is a function of the reader's own records (their tasks, their customers, their documents), answering
+how many there are and the first few, soonest first. A module adds its section with :func:`section`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi.db.tenancy import scoped
+from guanxi.domain.access.service import Access
+from guanxi.domain.activities.models import Activity
+from guanxi.domain.customers.models import Account
+from guanxi.domain.pools.service import upcoming_returns
+from guanxi.domain.tenancy.models import WorkspaceSettings
+
+SHOWN = 10  # items per section; the count tells how many more
+Section = Callable[[AsyncSession, Access, dt.datetime], Awaitable[tuple[int, list[dict[str, Any]]]]]
+SECTIONS: dict[str, Section] = {}
+
+
+def section(key: str) -> Callable[[Section], Section]:
+    """Register a to-do section under ``key`` (sections show in the order they were registered)."""
+
+    def register(function: Section) -> Section:
+        SECTIONS[key] = function
+        return function
+
+    return register
+
+
+async def end_of_today(session: AsyncSession, access: Access) -> dt.datetime:
+    """Midnight tonight in the reader's workspace's time zone, as an instant."""
+    zone = await session.scalar(select(WorkspaceSettings.timezone).limit(1), execution_options=scoped(access.scope))
+    local = func.timezone(zone or "UTC", func.now())
+    midnight = func.date_trunc("day", local) + func.make_interval(0, 0, 0, 1)
+    instant: dt.datetime = (await session.execute(select(func.timezone(zone or "UTC", midnight)))).scalar_one()
+    return instant
+
+
+@section("follow_ups")
+async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's tasks, calls, meetings and visits not done and due before tonight (overdue ones first)."""
+    mine = (
+        Activity.owner_id == access.member_id,
+        Activity.deleted_at.is_(None),
+        Activity.done_at.is_(None),
+        Activity.due_at < tonight,
+        Activity.kind.in_(("task", "call", "meeting", "visit")),
+    )
+    options = scoped(access.scope)
+    count = await session.scalar(select(func.count()).select_from(Activity).where(*mine), execution_options=options)
+    rows = await session.execute(
+        select(Activity.id, Activity.subject, Activity.kind, Activity.due_at, Activity.account_id, Account.name)
+        .join(Account, Account.id == Activity.account_id)
+        .where(*mine)
+        .order_by(Activity.due_at, Activity.id)
+        .limit(SHOWN),
+        execution_options=options,
+    )
+    now = dt.datetime.now(dt.UTC)
+    return int(count or 0), [
+        {"record_type": "activity", "record_id": r.id, "title": r.subject, "detail": r.name, "due": r.due_at,
+         "overdue": r.due_at < now, "account_id": r.account_id, "kind": r.kind}
+        for r in rows
+    ]  # fmt: skip
+
+
+@section("pool_returns")
+async def pool_returns(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's customers due back in the pool within the pool's warning days, soonest first."""
+    found = (await upcoming_returns(session, access.scope, owner_id=access.member_id)).get(access.member_id, [])
+    found.sort(key=lambda u: u.days_left)
+    return len(found), [
+        {"record_type": "account", "record_id": u.account_id, "title": u.name, "detail": u.rule, "due": None,
+         "overdue": False, "account_id": u.account_id, "days_left": u.days_left}
+        for u in found[:SHOWN]
+    ]  # fmt: skip
+
+
+async def todo(session: AsyncSession, access: Access) -> list[dict[str, Any]]:
+    tonight = await end_of_today(session, access)
+    answer = []
+    for key, function in SECTIONS.items():
+        count, items = await function(session, access, tonight)
+        answer.append({"key": key, "count": count, "items": items})
+    return answer

@@ -1,0 +1,66 @@
+"""A rep's day: their own follow-ups due today or overdue (not done ones, not later ones, not a colleague's),
+and their customers about to go back to the pool, with the days left; nothing of another workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.api.test_activities import log
+from tests.api.test_admin import join
+from tests.api.test_customers import add_account
+from tests.api.test_pools import configure, default_pool
+from tests.conftest import bearer, signed_up
+from tests.domain.audit.test_retention import job_for
+from tests.domain.test_pool_reclaim import age
+
+
+def at(delta: dt.timedelta) -> str:
+    return (dt.datetime.now(dt.UTC) + delta).isoformat()
+
+
+async def sections(client: Any, who: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    answer = await client.get("/api/v1/todo", headers=bearer(who))
+    assert answer.status_code == 200, answer.text
+    return {s["key"]: s for s in answer.json()["sections"]}
+
+
+async def test_the_day_lists_my_follow_ups_due_and_my_customers_about_to_return(client: Any) -> None:
+    owner = await signed_up(client, locale="zh-Hans")
+    rep, colleague = await join(client, owner, "sales_rep"), await join(client, owner, "sales_rep")
+    account = await add_account(client, rep, name="宁波港联")
+    overdue = await log(
+        client, rep, kind="task", account_id=account["id"], subject="回电确认交期", due_at=at(-dt.timedelta(days=2))
+    )
+    today = await log(
+        client, rep, kind="call", account_id=account["id"], subject="Call back 🙂", due_at=at(-dt.timedelta(minutes=1))
+    )
+    await log(client, rep, kind="task", account_id=account["id"], subject="next week", due_at=at(dt.timedelta(days=7)))
+    done = await log(
+        client, rep, kind="task", account_id=account["id"], subject="done", due_at=at(-dt.timedelta(hours=2))
+    )
+    assert (await client.post(f"/api/v1/activities/{done['id']}/done", headers=bearer(rep))).status_code in (200, 204)
+    theirs = await add_account(client, colleague, name="Their customer")
+    await log(
+        client, colleague, kind="task", account_id=theirs["id"], subject="theirs", due_at=at(-dt.timedelta(days=1))
+    )
+
+    pool = await default_pool(client, owner)
+    await configure(client, owner, pool, warn_days=3, rules=[{"kind": "no_follow_up", "days": {"*": 10}}])
+    soon = await add_account(client, rep, name="华强电子")
+    job = await job_for(owner["workspace"]["id"])
+    await age(job, soon["id"], 8)
+
+    mine = await sections(client, rep)
+    assert list(mine)[:2] == ["follow_ups", "pool_returns"]
+    follow = mine["follow_ups"]
+    assert follow["count"] == 2
+    assert [(i["record_id"], i["overdue"], i["detail"]) for i in follow["items"]] == [
+        (overdue["id"], True, "宁波港联"), (today["id"], True, "宁波港联"),
+    ]  # fmt: skip
+    returns = mine["pool_returns"]
+    assert [(i["title"], i["days_left"], i["detail"]) for i in returns["items"]] == [("华强电子", 2, "no_follow_up:10")]
+    assert (await sections(client, colleague))["follow_ups"]["items"][0]["title"] == "theirs"
+    stranger = await signed_up(client)
+    assert all(s["count"] == 0 and s["items"] == [] for s in (await sections(client, stranger)).values())
+    assert (await client.get("/api/v1/todo")).status_code == 401
