@@ -47,12 +47,14 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
     labels = re.findall(r'<span class="nav-label">([^<]+)</span>', html)
     assert labels == [
         "Home",
+        "My day",
         "Accounts",
         "Contacts",
         "Customer pool",
         "Calendar",
         "Leads",
         "Deals",
+        "Targets",
         "Quotes & orders",
         "Approvals",
         "Activities & work reports",

@@ -54,6 +54,7 @@ from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
 from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
+from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "TargetProgress",
     "TimelineItem",
     "TimelinePage",
+    "TodoSection",
     "TwoFactorSetup",
     "User",
     "Workspace",
@@ -684,6 +686,10 @@ class ApiCaller:
 
     async def leaderboard(self, params: Query) -> list[LeaderRow]:
         return await self._call("GET", "/api/v1/targets/leaderboard", list[LeaderRow], params=params)
+
+    async def todo(self) -> list[TodoSection]:
+        answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
+        return msgspec.convert(answer["sections"], list[TodoSection])
 
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("home", N_("Home"), "home", "", built=True, path="/home"),
+    Section("todo", N_("My day"), "check", "", built=True, path="/todo"),
     Section("customers", N_("Accounts"), "customers", "", built=True, path="/accounts"),
     Section("contacts", N_("Contacts"), "contacts", "", built=True, path="/contacts"),
     Section("pool", N_("Customer pool"), "pool", "", built=True, path="/pool"),
