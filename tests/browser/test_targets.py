@@ -35,6 +35,9 @@ async def test_a_target_is_set_shared_out_and_followed_on_the_dashboard(page: An
         won_stage = next(s["id"] for s in pipeline["stages"] if s["outcome"] == "won")
         moved = await api.post(f"/api/v1/deals/{won}/move", json={"stage_id": won_stage})
         assert moved.status_code == 200, moved.text
+        due = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+        task = {"kind": "task", "account_id": account, "subject": "寄样品给采购部", "due_at": due}
+        assert (await api.post("/api/v1/activities", json=task)).status_code == 201
         soon = (dt.date.today() + dt.timedelta(days=35)).isoformat()
         assert (await api.patch(f"/api/v1/deals/{pipe}", json={"expected_close_date": soon})).status_code == 200
 
@@ -73,3 +76,11 @@ async def test_a_target_is_set_shared_out_and_followed_on_the_dashboard(page: An
     await screenshot(page, "phone-zh-Hans-targets")
     await page.goto(f"{stack.web_url}/targets/edit")
     await no_sideways_scroll(page)
+
+    await page.goto(f"{stack.web_url}/todo")
+    assert "寄样品给采购部" in await page.inner_text("main")
+    await no_sideways_scroll(page)
+    await screenshot(page, "phone-zh-Hans-my-day")
+    await page.click("main .todo-done button")
+    await page.wait_for_url(re.compile(r".*/todo$"))
+    assert "今天没有待跟进的事项" in await page.inner_text("main")
