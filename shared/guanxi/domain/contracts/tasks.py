@@ -1,0 +1,1 @@
+"""Contract actors: the daily expiry reminders."""
