@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.attachments import AttachmentController
+from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.deals import DealController, LossReasonController, PipelineAdminController
@@ -112,6 +113,9 @@ def create_app() -> Litestar:
             NumberingController,
             QuoteController,
             PrintTemplateController,
+            ContractController,
+            QuoteContractController,
+            ContractSettingsController,
             AccountPoolController,
             AttachmentController,
             ImportController,

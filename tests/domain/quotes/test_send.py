@@ -31,15 +31,15 @@ def attachments(store: MailStore, mail_id: str) -> list[tuple[str, str, bytes]]:
     ]
 
 
-async def queued_send(tenant_id: str) -> dict[str, Any]:
+async def queued(tenant_id: str, actor: str) -> list[dict[str, Any]]:
+    """The payloads of the jobs ``actor`` the workspace's outbox holds, newest first."""
     async with platform_session() as session:
-        row = await session.scalar(
+        rows = await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.actor == "quotes.send", OutboxMessage.tenant_id == uuid.UUID(tenant_id))
+            .where(OutboxMessage.actor == actor, OutboxMessage.tenant_id == uuid.UUID(tenant_id))
             .order_by(OutboxMessage.id.desc())
         )
-    assert row is not None
-    return dict(row.payload)
+        return [dict(row.payload) for row in rows]
 
 
 async def test_the_worker_mails_the_pdf_to_the_contact_and_marks_the_quote_sent(
@@ -57,7 +57,7 @@ async def test_the_worker_mails_the_pdf_to_the_contact_and_marks_the_quote_sent(
     assert answer.json()["to"] == "buyer@huaqiang.example"
     still = (await client.get(f"/api/v1/quotes/{quote['id']}", headers=bearer(owner))).json()
     assert still["status"] == "draft"  # sent only once the mail left
-    payload = await queued_send(owner["workspace"]["id"])
+    [payload] = await queued(owner["workspace"]["id"], "quotes.send")
     job = await job_for(owner["workspace"]["id"])
     assert await send_quote(job, uuid.UUID(payload["quote_id"]), payload["to"], payload["message"]) is True
     [mail] = mailbox.all()
