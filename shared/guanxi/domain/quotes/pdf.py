@@ -135,6 +135,8 @@ def _lines_table(pdf: FPDF, quote: Mapping[str, Any], template: Mapping[str, Any
     widths = [WIDTHS[k] for k in keys]
     scale = 182 / sum(widths)
     pdf.set_font(FONT, size=8)
+    pdf.set_draw_color(210, 210, 210)
+    pdf.set_line_width(0.2)
     with pdf.table(
         col_widths=[w * scale for w in widths], text_align=["LEFT"] + ["RIGHT" if k in WIDTHS and
         k not in ("sku", "description", "unit") else "LEFT" for k in shown],
