@@ -29,6 +29,8 @@ from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
 from guanxi.domain.customfields.schemas import CustomFieldOut as CustomField
+from guanxi.domain.contracts.schemas import ContractOut as Contract
+from guanxi.domain.contracts.schemas import ContractPage
 from guanxi.domain.deals.schemas import BoardOut as Board
 from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
@@ -50,12 +52,24 @@ from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
+from guanxi.domain.products.schemas import PriceListOut as PriceList
+from guanxi.domain.products.schemas import ProductPage
+from guanxi.domain.quotes.schemas import QuoteOut as Quote
+from guanxi.domain.quotes.schemas import QuotePage
+from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
 from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.views.schemas import ViewOut as SavedView
 
 __all__ = [
     "Account",
+    "Contract",
+    "ContractPage",
+    "PriceList",
+    "PrintTemplate",
+    "ProductPage",
+    "Quote",
+    "QuotePage",
     "AccountPage",
     "Activity",
     "ApiCaller",
@@ -757,3 +771,46 @@ def _problem_of(response: httpx.Response) -> ApiError:
     if response.status_code >= 500:
         log.warning("api.failed", path=response.request.url.path, status=response.status_code)
     return ApiError(problem, int(retry_after) if retry_after.isdigit() else None)
+
+    # Quotes (报价单) and contracts (合同) ---------------------------------------------------------------------------
+
+    async def quotes(self, params: Query) -> QuotePage:
+        return await self._call("GET", "/api/v1/quotes", QuotePage, params=params)
+
+    async def quote(self, quote_id: str) -> Quote:
+        return await self._call("GET", f"/api/v1/quotes/{quote(quote_id, safe='')}", Quote)
+
+    async def create_quote(self, body: dict[str, Any]) -> Quote:
+        return await self._call("POST", "/api/v1/quotes", Quote, json=body)
+
+    async def update_quote(self, quote_id: str, body: dict[str, Any]) -> Quote:
+        return await self._call("PATCH", f"/api/v1/quotes/{quote(quote_id, safe='')}", Quote, json=body)
+
+    async def answer_quote(self, quote_id: str, answer: str, body: dict[str, Any]) -> Quote:
+        """``answer``: accept or reject."""
+        return await self._call("POST", f"/api/v1/quotes/{quote(quote_id, safe='')}/{answer}", Quote, json=body)
+
+    async def send_quote(self, quote_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/v1/quotes/{quote(quote_id, safe='')}/send"
+        return await self._call("POST", path, dict[str, Any], json=body)
+
+    async def open_quote_pdf(self, quote_id: str) -> httpx.Response:
+        return await self.open_csv(f"/api/v1/quotes/{quote(quote_id, safe='')}/pdf", {})
+
+    async def contract_from_quote(self, quote_id: str, body: dict[str, Any]) -> Contract:
+        return await self._call("POST", f"/api/v1/quotes/{quote(quote_id, safe='')}/contract", Contract, json=body)
+
+    async def contracts(self, params: Query) -> ContractPage:
+        return await self._call("GET", "/api/v1/contracts", ContractPage, params=params)
+
+    async def contract(self, contract_id: str) -> Contract:
+        return await self._call("GET", f"/api/v1/contracts/{quote(contract_id, safe='')}", Contract)
+
+    async def update_contract(self, contract_id: str, body: dict[str, Any]) -> Contract:
+        return await self._call("PATCH", f"/api/v1/contracts/{quote(contract_id, safe='')}", Contract, json=body)
+
+    async def products(self, params: Query) -> ProductPage:
+        return await self._call("GET", "/api/v1/products", ProductPage, params=params)
+
+    async def price_lists(self) -> list[PriceList]:
+        return await self._call("GET", "/api/v1/price-lists", list[PriceList])

@@ -34,12 +34,8 @@ SECTIONS: tuple[Section, ...] = (
         N_("Capture and qualify new leads from your website, imports and the API, and hand them to the right rep."),
     ),
     Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
-    Section(
-        "quotes",
-        N_("Quotes & orders"),
-        "quotes",
-        N_("Turn deals into quotes and orders, and track payments as they arrive."),
-    ),
+    Section("quotes", N_("Quotes"), "quotes", "", built=True, path="/quotes"),
+    Section("contracts", N_("Contracts"), "quotes", "", built=True, path="/contracts"),
     Section(
         "approvals",
         N_("Approvals"),
