@@ -750,28 +750,6 @@ class ApiCaller:
             raise _problem_of(response)
         return response
 
-
-async def optional(call: Awaitable[T]) -> T | None:
-    """A part of a page the reader's role may not see (the API says 403) is left out of the page."""
-    try:
-        return await call
-    except ApiError as error:
-        if error.status == 403:
-            return None
-        raise
-
-
-def _problem_of(response: httpx.Response) -> ApiError:
-    try:
-        problem = msgspec.json.decode(response.content, type=Problem)
-    except msgspec.DecodeError:
-        problem = Problem(title=response.reason_phrase, detail=response.text[:200])
-    problem.status = response.status_code
-    retry_after = response.headers.get("Retry-After", "")
-    if response.status_code >= 500:
-        log.warning("api.failed", path=response.request.url.path, status=response.status_code)
-    return ApiError(problem, int(retry_after) if retry_after.isdigit() else None)
-
     # Quotes (报价单) and contracts (合同) ---------------------------------------------------------------------------
 
     async def quotes(self, params: Query) -> QuotePage:
@@ -814,3 +792,25 @@ def _problem_of(response: httpx.Response) -> ApiError:
 
     async def price_lists(self) -> list[PriceList]:
         return await self._call("GET", "/api/v1/price-lists", list[PriceList])
+
+
+async def optional(call: Awaitable[T]) -> T | None:
+    """A part of a page the reader's role may not see (the API says 403) is left out of the page."""
+    try:
+        return await call
+    except ApiError as error:
+        if error.status == 403:
+            return None
+        raise
+
+
+def _problem_of(response: httpx.Response) -> ApiError:
+    try:
+        problem = msgspec.json.decode(response.content, type=Problem)
+    except msgspec.DecodeError:
+        problem = Problem(title=response.reason_phrase, detail=response.text[:200])
+    problem.status = response.status_code
+    retry_after = response.headers.get("Retry-After", "")
+    if response.status_code >= 500:
+        log.warning("api.failed", path=response.request.url.path, status=response.status_code)
+    return ApiError(problem, int(retry_after) if retry_after.isdigit() else None)

@@ -128,9 +128,10 @@ class QuoteController(Controller):
         extra.setdefault("rows", rows_of(found))
         products = (await api.products({"limit": "200"})).items
         context = {"quote": found, "products": products, "statuses": QUOTE_STATUSES, "row_errors": {},
-                   "summary": [], "people": await load_people(api), **extra}  # fmt: skip
+                   "summary": [], "people": await load_people(api), "saved": False, "answer_error": None,
+                   "send_errors": [], "send": None, "contract_errors": [], "oob": False, **extra}  # fmt: skip
         if is_htmx(request) and request.headers.get("hx-target") == "builder":
-            return Template("quotes/_builder.html", status_code=status, context=context)
+            return Template("quotes/_builder.html", status_code=status, context={**context, "oob": True})
         return customers_page(request, "quotes/_quote.html", me, found.number, "quotes", status_code=status, **context)
 
     @get("/{quote_id:uuid}")
@@ -149,7 +150,7 @@ class QuoteController(Controller):
         data = await request.form()
         rows, lines = read_lines(data)
         if data.get("add"):
-            return await self._page(request, api, me, quote_id, rows=[*rows, {}])
+            return await self._page(request, api, me, quote_id, rows=[*rows, dict.fromkeys(LINE_FIELDS, "")])
         try:
             saved = await api.update_quote(str(quote_id), {"lines": lines})
         except ApiError as error:
@@ -170,8 +171,10 @@ class QuoteController(Controller):
             finally:
                 await upstream.aclose()
 
+        # Shown in the quote page's preview frame: our own pages may frame it, no other site may.
         headers = {"Content-Disposition": upstream.headers.get("content-disposition", "inline"),
-                   "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}  # fmt: skip
+                   "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                   "X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}  # fmt: skip
         return Stream(passthrough(), media_type="application/pdf", headers=headers)
 
     @post("/{quote_id:uuid}/send")

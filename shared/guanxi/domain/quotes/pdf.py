@@ -101,7 +101,9 @@ def render_quote(quote: Mapping[str, Any], template: Mapping[str, Any], *, conta
     pdf.cell(76, 10, template["title"] or label["title"], align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(40, 40, 40)
     pdf.set_font(FONT, size=9)
-    for key, value in (("number", quote["number"]), ("date", issued), ("valid_until", quote["valid_until"] or "")):
+    for key, value in (("number", quote["number"]), ("date", issued), ("valid_until", quote["valid_until"])):
+        if not value:
+            continue
         pdf.set_x(120)
         pdf.cell(76, 5, f"{label[key]}: {value}", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(max(pdf.get_y(), top + 30))
