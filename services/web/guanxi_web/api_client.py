@@ -787,6 +787,22 @@ class ApiCaller:
     async def update_contract(self, contract_id: str, body: dict[str, Any]) -> Contract:
         return await self._call("PATCH", f"/api/v1/contracts/{quote(contract_id, safe='')}", Contract, json=body)
 
+    async def numbering_rules(self) -> list[dict[str, Any]]:
+        return await self._call("GET", "/api/v1/settings/numbering", list[dict[str, Any]])
+
+    async def set_numbering_rule(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/v1/settings/numbering/{quote(kind, safe='')}"
+        return await self._call("PUT", path, dict[str, Any], json=body)
+
+    async def print_templates(self) -> list[PrintTemplate]:
+        return await self._call("GET", "/api/v1/settings/print-templates", list[PrintTemplate])
+
+    async def save_print_template(self, template_id: str | None, body: dict[str, Any]) -> PrintTemplate:
+        if template_id is None:
+            return await self._call("POST", "/api/v1/settings/print-templates", PrintTemplate, json=body)
+        path = f"/api/v1/settings/print-templates/{quote(template_id, safe='')}"
+        return await self._call("PUT", path, PrintTemplate, json=body)
+
     async def products(self, params: Query) -> ProductPage:
         return await self._call("GET", "/api/v1/products", ProductPage, params=params)
 

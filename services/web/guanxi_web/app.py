@@ -25,6 +25,7 @@ from guanxi_web.controllers.activities import ActivityController, CalendarContro
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
+from guanxi_web.controllers.document_settings import DocumentSettingsController
 from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
@@ -80,6 +81,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             SearchController,
             SettingsController,
             SalesSettingsController,
+            DocumentSettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),
             create_static_files_router(HTMX_PATH, [HTMX_DIR], name="htmx", cache_control=IMMUTABLE),
