@@ -23,14 +23,14 @@ from guanxi.domain.activities.schemas import ActivityOut as Activity
 from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
+from guanxi.domain.contracts.schemas import ContractOut as Contract
+from guanxi.domain.contracts.schemas import ContractPage
 from guanxi.domain.customers.schemas import AccountOut as Account
 from guanxi.domain.customers.schemas import AccountPage, BulkOut, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
 from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
 from guanxi.domain.customfields.schemas import CustomFieldOut as CustomField
-from guanxi.domain.contracts.schemas import ContractOut as Contract
-from guanxi.domain.contracts.schemas import ContractPage
 from guanxi.domain.deals.schemas import BoardOut as Board
 from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
@@ -52,24 +52,17 @@ from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
+from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.products.schemas import PriceListOut as PriceList
 from guanxi.domain.products.schemas import ProductPage
 from guanxi.domain.quotes.schemas import QuoteOut as Quote
 from guanxi.domain.quotes.schemas import QuotePage
 from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
-from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.views.schemas import ViewOut as SavedView
 
 __all__ = [
     "Account",
-    "Contract",
-    "ContractPage",
-    "PriceList",
-    "PrintTemplate",
-    "ProductPage",
-    "Quote",
-    "QuotePage",
     "AccountPage",
     "Activity",
     "ApiCaller",
@@ -88,6 +81,8 @@ __all__ = [
     "Collaborator",
     "Contact",
     "ContactPage",
+    "Contract",
+    "ContractPage",
     "CustomField",
     "Deal",
     "Department",
@@ -106,7 +101,12 @@ __all__ = [
     "Pipeline",
     "Pool",
     "PoolAccountPage",
+    "PriceList",
+    "PrintTemplate",
     "Problem",
+    "ProductPage",
+    "Quote",
+    "QuotePage",
     "RecoveryCodes",
     "ReturnOut",
     "Role",

@@ -27,8 +27,16 @@ from guanxi_web.session import redirect
 KINDS = {"quote": N_("Quotes"), "contract": N_("Contracts"), "order": N_("Orders"), "invoice": N_("Invoices"),
          "payment": N_("Payments")}  # fmt: skip
 RESETS = {"never": N_("Never"), "yearly": N_("Every year"), "monthly": N_("Every month"), "daily": N_("Every day")}
-COLUMNS = {"sku": N_("SKU"), "description": N_("Description"), "unit": N_("Unit"), "quantity": N_("Quantity"),
-           "unit_price": N_("Unit price"), "discount": N_("Discount"), "tax": N_("Tax"), "amount": N_("Amount")}  # fmt: skip
+COLUMNS = {
+    "sku": N_("SKU"),
+    "description": N_("Description"),
+    "unit": N_("Unit"),
+    "quantity": N_("Quantity"),
+    "unit_price": N_("Unit price"),
+    "discount": N_("Discount"),
+    "tax": N_("Tax"),
+    "amount": N_("Amount"),
+}
 LANGUAGES = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
 TEXT_FIELDS = ("name", "language", "company_name", "address", "accent_color", "title", "footer")
 
