@@ -4,7 +4,6 @@ the PDF beside them), sending, accepting or rejecting, the contract of an accept
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
@@ -18,6 +17,7 @@ from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.customers import currency_of
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import N_, _
+from guanxi_web.rendering import passed_on
 from guanxi_web.session import is_htmx, redirect
 
 log = structlog.get_logger("web.quotes")
@@ -163,19 +163,11 @@ class QuoteController(Controller):
     @get("/{quote_id:uuid}/pdf")
     async def pdf(self, api: NamedDependency[ApiCaller], quote_id: FromPath[uuid.UUID]) -> Stream:
         upstream = await api.open_quote_pdf(str(quote_id))
-
-        async def passthrough() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_bytes():
-                    yield chunk
-            finally:
-                await upstream.aclose()
-
         # Shown in the quote page's preview frame: our own pages may frame it, no other site may.
         headers = {"Content-Disposition": upstream.headers.get("content-disposition", "inline"),
                    "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
                    "X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}  # fmt: skip
-        return Stream(passthrough(), media_type="application/pdf", headers=headers)
+        return Stream(passed_on(upstream), media_type="application/pdf", headers=headers)
 
     @post("/{quote_id:uuid}/send")
     async def send(

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, and_, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +23,9 @@ from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.contracts.models import Contract, ContractLine
 from guanxi.domain.contracts.schemas import ContractIn, FromQuoteIn
 from guanxi.domain.customers import repository as customers
-from guanxi.domain.customers.models import Account, Contact
+from guanxi.domain.customers.models import Account
 from guanxi.domain.customers.service import check_owner
 from guanxi.domain.customers.validation import Cleaner
-from guanxi.domain.deals.models import Deal
 from guanxi.domain.numbering.service import next_number, workspace_today
 from guanxi.domain.quotes import service as quotes
 from guanxi.domain.quotes.models import QuoteLine
@@ -99,34 +98,18 @@ def _check_dates(c: Cleaner, given: dict[str, Any]) -> None:
 
 
 async def _check_links(session: AsyncSession, access: Access, contract: dict[str, Any]) -> None:
-    options = scoped(access.scope)
-    if await customers.fetch_one(session, access, Account, contract["account_id"]) is None:
-        raise validation_error(FieldError("account_id", "is not an account you may see", "invalid"))
-    c = Cleaner()
+    errors = await quotes.account_links(
+        session, access, contract["account_id"], contract.get("customer_signatory_id"), contract.get("deal_id"),
+        contact_field="customer_signatory_id",
+    )  # fmt: skip
     start, end = contract.get("start_date"), contract.get("end_date")
     if start is not None and end is not None and end < start:
-        c.fail("end_date", "must not be before the start date", "invalid")
-    if contract.get("customer_signatory_id") is not None:
-        found = await session.scalar(
-            select(Contact.id).where(Contact.id == contract["customer_signatory_id"],
-                                     Contact.account_id == contract["account_id"], Contact.deleted_at.is_(None)),
-            execution_options=options,
-        )  # fmt: skip
-        if found is None:
-            c.fail("customer_signatory_id", "is not a contact of this account", "invalid")
-    if contract.get("deal_id") is not None:
-        found = await session.scalar(
-            select(Deal.id).where(Deal.id == contract["deal_id"], Deal.account_id == contract["account_id"],
-                                  Deal.deleted_at.is_(None)),
-            execution_options=options,
-        )  # fmt: skip
-        if found is None:
-            c.fail("deal_id", "is not a deal of this account", "invalid")
+        errors.append(FieldError("end_date", "must not be before the start date", "invalid"))
     signatory = contract.get("our_signatory_id")
     if signatory is not None and not await customers.active_member(session, access, signatory):
-        c.fail("our_signatory_id", "is not an active member of this workspace", "invalid")
-    if c.errors:
-        raise validation_error(*c.errors)
+        errors.append(FieldError("our_signatory_id", "is not an active member of this workspace", "invalid"))
+    if errors:
+        raise validation_error(*errors)
 
 
 async def _insert(session: AsyncSession, access: Access, values: dict[str, Any]) -> uuid.UUID:
@@ -250,24 +233,7 @@ async def list_contracts(
     if filters.get("q"):
         pattern = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Contract.number.ilike(pattern + "%") | Contract.name.ilike("%" + pattern + "%"))
-    if cursor:
-        stamp, last = customers.decode_cursor(cursor, dt.datetime.fromisoformat)
-        conditions.append(tuple_(Contract.created_at, Contract.id) < (stamp, last))
-    rows = [
-        dict(r._mapping)
-        for r in await session.execute(
-            select(*COLUMNS, Account.name.label("account_name"))
-            .join(Account, Account.id == Contract.account_id)
-            .where(and_(*conditions))
-            .order_by(Contract.created_at.desc(), Contract.id.desc())
-            .limit(limit + 1),
-            execution_options=scoped(access.scope),
-        )
-    ]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = customers.encode_cursor(rows[-1]["created_at"], rows[-1]["id"])
+    rows, next_cursor = await quotes.newest_first(session, access, Contract, COLUMNS, conditions, cursor, limit)
     for row in rows:
         row["status"] = effective_status(row["status"], row["end_date"], today)
     return rows, next_cursor

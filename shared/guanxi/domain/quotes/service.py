@@ -127,34 +127,42 @@ def _clean(c: Cleaner, data: QuoteIn) -> dict[str, Any]:
     return values
 
 
-async def _check_links(session: AsyncSession, access: Access, quote: dict[str, Any]) -> None:
-    """The account one may see, a contact and a deal of that account, a print template of the workspace."""
+async def account_links(
+    session: AsyncSession, access: Access, account_id: uuid.UUID, contact_id: uuid.UUID | None,
+    deal_id: uuid.UUID | None, contact_field: str = "contact_id",
+) -> list[FieldError]:  # fmt: skip
+    """A sales document's account must be one the caller may see (else 422 at once); its contact and deal must be
+    of that account: the errors for those, named by field."""
     options = scoped(access.scope)
-    if await customers.fetch_one(session, access, Account, quote["account_id"]) is None:
+    if await customers.fetch_one(session, access, Account, account_id) is None:
         raise validation_error(FieldError("account_id", "is not an account you may see", "invalid"))
     errors = []
-    if quote.get("contact_id") is not None:
+    if contact_id is not None:
         found = await session.scalar(
             select(Contact.id).where(
-                Contact.id == quote["contact_id"], Contact.account_id == quote["account_id"],
-                Contact.deleted_at.is_(None),
-            ),
-            execution_options=options,
-        )  # fmt: skip
-        if found is None:
-            errors.append(FieldError("contact_id", "is not a contact of this account", "invalid"))
-    if quote.get("deal_id") is not None:
-        found = await session.scalar(
-            select(Deal.id).where(
-                Deal.id == quote["deal_id"], Deal.account_id == quote["account_id"], Deal.deleted_at.is_(None)
+                Contact.id == contact_id, Contact.account_id == account_id, Contact.deleted_at.is_(None)
             ),
             execution_options=options,
         )
         if found is None:
+            errors.append(FieldError(contact_field, "is not a contact of this account", "invalid"))
+    if deal_id is not None:
+        found = await session.scalar(
+            select(Deal.id).where(Deal.id == deal_id, Deal.account_id == account_id, Deal.deleted_at.is_(None)),
+            execution_options=options,
+        )
+        if found is None:
             errors.append(FieldError("deal_id", "is not a deal of this account", "invalid"))
+    return errors
+
+
+async def _check_links(session: AsyncSession, access: Access, quote: dict[str, Any]) -> None:
+    """The account, contact and deal (see ``account_links``) and a print template of the workspace."""
+    errors = await account_links(session, access, quote["account_id"], quote.get("contact_id"), quote.get("deal_id"))
     if quote.get("template_id") is not None:
         found = await session.scalar(
-            select(PrintTemplate.id).where(PrintTemplate.id == quote["template_id"]), execution_options=options
+            select(PrintTemplate.id).where(PrintTemplate.id == quote["template_id"]),
+            execution_options=scoped(access.scope),
         )
         if found is None:
             errors.append(FieldError("template_id", "is not a print template of this workspace", "invalid"))
@@ -365,16 +373,27 @@ async def list_quotes(
     if filters.get("q"):
         pattern = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(Quote.number.ilike(pattern))
+    rows, next_cursor = await newest_first(session, access, Quote, COLUMNS, conditions, cursor, limit)
+    for row in rows:
+        row["status"] = effective_status(row["status"], row["valid_until"], today)
+    return rows, next_cursor
+
+
+async def newest_first(
+    session: AsyncSession, access: Access, model: Any, columns: Sequence[Any], conditions: list[ColumnElement[bool]],
+    cursor: str | None, limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """A keyset page of a sales document list (quotes, contracts), newest first, with the account's name."""
     if cursor:
         stamp, last = customers.decode_cursor(cursor, dt.datetime.fromisoformat)
-        conditions.append(tuple_(Quote.created_at, Quote.id) < (stamp, last))
+        conditions = [*conditions, tuple_(model.created_at, model.id) < (stamp, last)]
     rows = [
         dict(r._mapping)
         for r in await session.execute(
-            select(*COLUMNS, Account.name.label("account_name"))
-            .join(Account, Account.id == Quote.account_id)
+            select(*columns, Account.name.label("account_name"))
+            .join(Account, Account.id == model.account_id)
             .where(and_(*conditions))
-            .order_by(Quote.created_at.desc(), Quote.id.desc())
+            .order_by(model.created_at.desc(), model.id.desc())
             .limit(limit + 1),
             execution_options=scoped(access.scope),
         )
@@ -383,8 +402,6 @@ async def list_quotes(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = customers.encode_cursor(rows[-1]["created_at"], rows[-1]["id"])
-    for row in rows:
-        row["status"] = effective_status(row["status"], row["valid_until"], today)
     return rows, next_cursor
 
 
