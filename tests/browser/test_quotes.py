@@ -58,6 +58,11 @@ async def test_a_quote_is_built_accepted_and_becomes_a_contract(page: Any, stack
     await page.wait_for_timeout(1500)  # the viewer in the frame draws the PDF
     await screenshot(page, "desktop-en-quote-builder")
 
+    await page.fill("#field-valid_until", "2030-06-30")
+    await page.fill("#field-terms", "货到付款，30 天内结清。")
+    await page.click("main button:has-text('Save details')")
+    await page.wait_for_url(re.compile(r".*\?done=document-saved$"))
+    assert "2030" in await page.locator("main .record-header").inner_text()
     await page.click("main button[value=accept]")
     await page.wait_for_url(re.compile(r".*\?done=quote-accepted$"))
     assert "Accepted" in await page.locator("#quote-status").inner_text()
@@ -66,6 +71,9 @@ async def test_a_quote_is_built_accepted_and_becomes_a_contract(page: Any, stack
     await page.wait_for_url(re.compile(r".*/contracts/[0-9a-f-]+\?done=contract-created$"))
     assert "$28,620.00" in await page.locator("main").inner_text()
     await screenshot(page, "desktop-en-contract")
+    await page.locator("main a:has-text('From its quote')").click()
+    await page.wait_for_url(re.compile(r".*/quotes/[0-9a-f-]+$"))
+    assert "HT-" in await page.locator("#contract-title").locator("..").inner_text()  # a link, not a second one
     await page.goto(f"{stack.web_url}/quotes")
     assert "深圳华强电子有限公司" in await page.locator("main").inner_text()
     await screenshot(page, "desktop-en-quotes")

@@ -105,7 +105,7 @@ NOTICES = {
     "quote-accepted": N_("The quote is accepted."),
     "quote-rejected": N_("The quote is marked rejected."),
     "contract-created": N_("The contract is made from the quote."),
-    "contract-saved": N_("Your changes are saved."),
+    "document-saved": N_("Your changes are saved."),
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),

@@ -127,9 +127,11 @@ class QuoteController(Controller):
         found = extra.pop("quote", None) or await api.quote(str(quote_id))
         extra.setdefault("rows", rows_of(found))
         products = (await api.products({"limit": "200"})).items
+        contracts = (await api.contracts({"quote_id": str(quote_id)})).items if found.status == "accepted" else []
         context = {"quote": found, "products": products, "statuses": QUOTE_STATUSES, "row_errors": {},
                    "summary": [], "people": await load_people(api), "saved": False, "answer_error": None,
-                   "send_errors": [], "send": None, "contract_errors": [], "oob": False, **extra}  # fmt: skip
+                   "send_errors": [], "send": None, "contract_errors": [], "oob": False, "contracts": contracts,
+                   "detail_errors": [], **extra}  # fmt: skip
         if is_htmx(request) and request.headers.get("hx-target") == "builder":
             return Template("quotes/_builder.html", status_code=status, context={**context, "oob": True})
         return customers_page(request, "quotes/_quote.html", me, found.number, "quotes", status_code=status, **context)
@@ -159,6 +161,23 @@ class QuoteController(Controller):
             by_row, summary = row_errors(error)
             return await self._page(request, api, me, quote_id, 422, rows=rows, row_errors=by_row, summary=summary)
         return await self._page(request, api, me, quote_id, quote=saved, saved=True)
+
+    @post("/{quote_id:uuid}/details")
+    async def save_details(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
+        quote_id: FromPath[uuid.UUID],
+    ) -> Response[Any] | Template:  # fmt: skip
+        """Valid until, terms and notes; an empty field clears it."""
+        data = await request.form()
+        body = {k: str(data.get(k) or "").strip() or None for k in ("valid_until", "terms", "notes")}
+        try:
+            await api.update_quote(str(quote_id), body)
+        except ApiError as error:
+            if error.status not in (409, 422):
+                raise
+            problems = [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
+            return await self._page(request, api, me, quote_id, error.status, detail_errors=problems)
+        return redirect(request, f"/quotes/{quote_id}?done=document-saved")
 
     @get("/{quote_id:uuid}/pdf")
     async def pdf(self, api: NamedDependency[ApiCaller], quote_id: FromPath[uuid.UUID]) -> Stream:
@@ -264,4 +283,4 @@ class ContractController(Controller):
         data = await request.form()
         await api.update_contract(str(contract_id), {"status": str(data.get("status") or "")})
         log.info("contract.status_changed", contract_id=str(contract_id))
-        return redirect(request, f"/contracts/{contract_id}?done=contract-saved")
+        return redirect(request, f"/contracts/{contract_id}?done=document-saved")
