@@ -12,6 +12,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from tests.api.test_admin import join
 from tests.api.test_customers import add_account, add_contact, counted_sql
 from tests.api.test_deals import add_deal
 from tests.api.test_products import add_price_list, add_product
@@ -252,3 +253,61 @@ async def test_other_workspaces_get_404_and_never_see_the_quotes(client: Any) ->
     assert (await client.get("/api/v1/settings/print-templates", headers=bearer(stranger))).json() == []
     theirs = await client.post("/api/v1/quotes", json={"account_id": account["id"]}, headers=bearer(stranger))
     assert theirs.status_code == 422 and theirs.json()["errors"][0]["field"] == "account_id"
+
+
+def png_logo() -> str:
+    import base64
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), (185, 28, 28)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+async def test_print_templates_are_checked_and_their_logo_is_drawn(client: Any) -> None:
+    owner = await signed_up(client)
+    path = "/api/v1/settings/print-templates"
+    for body, field in [
+        ({"name": ""}, "name"),
+        ({"name": "A", "accent_color": "red"}, "accent_color"),
+        ({"name": "A", "accent_color": "#12345g"}, "accent_color"),
+        ({"name": "A", "logo_base64": "not base64 ✗"}, "logo_base64"),
+        ({"name": "A", "logo_base64": "PGh0bWw+PC9odG1sPg=="}, "logo_base64"),  # <html></html>
+        ({"name": "A", "company_name": "x" * 201}, "company_name"),
+        ({"name": "A", "footer": "\x00"}, "footer"),
+    ]:
+        answer = await client.post(path, json=body, headers=bearer(owner))
+        assert answer.status_code == 422, (field, answer.text)
+        assert field in [e["field"] for e in answer.json()["errors"]], (field, answer.json())
+    wrong = await client.post(path, json={"name": "A", "language": "fr"}, headers=bearer(owner))
+    assert wrong.status_code in (400, 422)
+    first = await client.post(path, json={"name": "Blue", "is_default": True}, headers=bearer(owner))
+    logo = await client.post(path, json={"name": "红色 🖨", "is_default": True, "logo_base64": png_logo(),
+                                         "columns": ["quantity", "amount"]}, headers=bearer(owner))  # fmt: skip
+    assert first.status_code == 201 and logo.status_code == 201, logo.text
+    assert logo.json()["has_logo"] is True and logo.json()["columns"] == ["quantity", "amount"]
+    twin = await client.post(path, json={"name": "Blue"}, headers=bearer(owner))
+    assert twin.status_code == 409 and twin.json()["errors"][0]["field"] == "name"
+    listed = (await client.get(path, headers=bearer(owner))).json()
+    assert [(t["name"], t["is_default"]) for t in listed] == [("红色 🖨", True), ("Blue", False)]
+    account = await add_account(client, owner)
+    quote = await add_quote(client, owner, account["id"], lines=[{"name": "Consulting", "unit_price": "100"}])
+    document = (await client.get(f"/api/v1/quotes/{quote['id']}/pdf", headers=bearer(owner))).content
+    page = PdfReader(io.BytesIO(document)).pages[0]
+    assert list(page.images)  # the default template's logo is drawn
+    assert "Unit price" not in pdf_text(document) and "Amount" in pdf_text(document)  # only its columns
+
+
+async def test_a_sales_rep_sees_only_their_own_quotes_and_cannot_set_up_templates(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    theirs = await add_account(client, owner, name="Owner's customer")
+    hidden = await add_quote(client, owner, theirs["id"])
+    mine_account = await add_account(client, rep, name="Rep's customer")
+    mine = await add_quote(client, rep, mine_account["id"])
+    listed = (await client.get("/api/v1/quotes", headers=bearer(rep))).json()
+    assert [q["id"] for q in listed["items"]] == [mine["id"]]
+    assert (await client.get(f"/api/v1/quotes/{hidden['id']}", headers=bearer(rep))).status_code == 404
+    refused = await client.post("/api/v1/settings/print-templates", json={"name": "Mine"}, headers=bearer(rep))
+    assert refused.status_code == 403
