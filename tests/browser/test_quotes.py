@@ -70,6 +70,11 @@ async def test_a_quote_is_built_accepted_and_becomes_a_contract(page: Any, stack
     await page.click("main button:has-text('Make the contract')")
     await page.wait_for_url(re.compile(r".*/contracts/[0-9a-f-]+\?done=contract-created$"))
     assert "$28,620.00" in await page.locator("main").inner_text()
+    await page.set_input_files("#field-file", files=[{"name": "合同扫描件.pdf", "mimeType": "application/pdf",
+                                                      "buffer": b"%PDF-1.4\n" + b"0" * 64}])  # fmt: skip
+    await page.click("#files button[type=submit]")
+    await page.wait_for_url(re.compile(r".*/contracts/[0-9a-f-]+\?done=file-added#files$"))
+    assert "合同扫描件.pdf" in await page.locator("#files").inner_text()
     await screenshot(page, "desktop-en-contract")
     await page.locator("main a:has-text('From its quote')").click()
     await page.wait_for_url(re.compile(r".*/quotes/[0-9a-f-]+$"))

@@ -17,6 +17,7 @@ from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.customers import currency_of
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import N_, _
+from guanxi_web.records import Record, files_context
 from guanxi_web.rendering import passed_on
 from guanxi_web.session import is_htmx, redirect
 
@@ -270,10 +271,10 @@ class ContractController(Controller):
         contract_id: FromPath[uuid.UUID],
     ) -> Template:  # fmt: skip
         found = await api.contract(str(contract_id))
-        files = await api.files("contract", str(contract_id))
+        files = await files_context(request, api, Record("contract", str(contract_id)))
         return customers_page(
             request, "contracts/_contract.html", me, found.number, "contracts", contract=found,
-            statuses=CONTRACT_STATUSES, people=await load_people(api), files=files,
+            statuses=CONTRACT_STATUSES, people=await load_people(api), **files,
         )  # fmt: skip
 
     @post("/{contract_id:uuid}/status")
