@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from fontTools.cffLib import CFFFontSet
 from pypdf import PdfReader
 
 from tests.api.test_admin import join
@@ -224,6 +225,13 @@ async def test_the_pdf_holds_the_number_the_chinese_lines_and_the_totals(client:
     answer = await client.get(f"/api/v1/quotes/{quote['id']}/pdf", headers=bearer(owner))
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     assert len(answer.content) < 200_000  # the font is subset, not embedded whole
+    font = PdfReader(io.BytesIO(answer.content)).pages[0]["/Resources"]["/Font"]["/F1"].get_object()
+    assert "NotoSansCJK" in font["/BaseFont"]
+    program = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]["/FontFile3"].get_object().get_data()
+    embedded = CFFFontSet()
+    embedded.decompile(io.BytesIO(program), None)
+    drawn = len(embedded[embedded.fontNames[0]].CharStrings)
+    assert len(set("工业网关报价单合计上海关系软件有限公司")) < drawn < 400  # the glyphs used, and only those
     text = pdf_text(answer.content)
     for expected in (quote["number"], "工业网关 GW-200", "报价单", "上海关系软件有限公司", "深圳华强电子", "合计",
                      "8,814.00", "7,800.00", "GW-200", "货到付款", "感谢您的信任"):  # fmt: skip
