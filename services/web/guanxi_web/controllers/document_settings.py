@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Me
+from guanxi_web.controllers.quotes import problems_of
 from guanxi_web.controllers.settings import (
     NoAccess,
     handle_settings_api_error,
@@ -39,10 +40,6 @@ COLUMNS = {
 }
 LANGUAGES = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
 TEXT_FIELDS = ("name", "language", "company_name", "address", "accent_color", "title", "footer")
-
-
-def problems_of(error: ApiError) -> list[str]:
-    return [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
 
 
 class DocumentSettingsController(Controller):

@@ -58,6 +58,11 @@ def rows_of(quote: Quote) -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
+def problems_of(error: ApiError) -> list[str]:
+    """The API's refusal as lines to show: each field error with its field, else the problem's detail."""
+    return [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
+
+
 def row_errors(error: ApiError) -> tuple[dict[int, list[str]], list[str]]:
     """The API's ``lines[2].quantity`` errors by row, and the others (with their field) for the summary."""
     by_row: dict[int, list[str]] = {}
@@ -117,7 +122,7 @@ class QuoteController(Controller):
         except ApiError as error:
             if not 400 <= error.status < 500:
                 raise
-            message = "; ".join(f"{p.field}: {p.message}" for p in error.field_errors) or error.problem.detail
+            message = "; ".join(problems_of(error))
             return await self._new(request, api, me, body.get("account_id", ""), message, error.status)
         return redirect(request, f"/quotes/{made.id}?done=quote-created")
 
@@ -176,8 +181,7 @@ class QuoteController(Controller):
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
-            problems = [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
-            return await self._page(request, api, me, quote_id, error.status, detail_errors=problems)
+            return await self._page(request, api, me, quote_id, error.status, detail_errors=problems_of(error))
         return redirect(request, f"/quotes/{quote_id}?done=document-saved")
 
     @get("/{quote_id:uuid}/pdf")
@@ -201,8 +205,7 @@ class QuoteController(Controller):
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
-            problems = [p.message for p in error.field_errors] or [error.problem.detail or ""]
-            return await self._page(request, api, me, quote_id, error.status, send_errors=problems, send=body)
+            return await self._page(request, api, me, quote_id, error.status, send_errors=problems_of(error), send=body)
         return redirect(request, f"/quotes/{quote_id}?done=quote-queued")
 
     @post("/{quote_id:uuid}/answer")
@@ -239,8 +242,7 @@ class QuoteController(Controller):
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
-            problems = [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
-            return await self._page(request, api, me, quote_id, error.status, contract_errors=problems)
+            return await self._page(request, api, me, quote_id, error.status, contract_errors=problems_of(error))
         return redirect(request, f"/contracts/{made.id}?done=contract-created")
 
 
