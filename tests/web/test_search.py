@@ -31,7 +31,7 @@ def crm_fixture(fake_api: FakeApi) -> FakeCustomers:
     return crm
 
 
-@pytest.mark.parametrize("page", ["/home", "/accounts", "/contacts", "/w/settings", "/w/quotes"])
+@pytest.mark.parametrize("page", ["/home", "/accounts", "/contacts", "/w/settings", "/w/approvals"])
 def test_every_workspace_page_has_the_search_box_in_its_top_bar(
     signed_in: TestClient[Any], crm: FakeCustomers, page: str
 ) -> None:

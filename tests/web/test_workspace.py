@@ -54,8 +54,9 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Calendar",
         "Leads",
         "Deals",
+        "Quotes",
+        "Contracts",
         "Targets",
-        "Quotes & orders",
         "Approvals",
         "Activities & work reports",
         "Service cases",
@@ -77,10 +78,10 @@ def test_a_session_the_api_rejects_is_cleared_and_the_user_signs_in_again(
 ) -> None:
     fake_api.tokens.clear()
 
-    response = signed_in.get("/w/quotes", follow_redirects=False)
+    response = signed_in.get("/w/approvals", follow_redirects=False)
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=%2Fw%2Fquotes"
+    assert response.headers["location"] == "/login?next=%2Fw%2Fapprovals"
     assert SESSION_COOKIE not in signed_in.cookies
 
 
@@ -89,7 +90,7 @@ def test_an_htmx_request_with_a_rejected_session_is_sent_to_sign_in(
 ) -> None:
     fake_api.tokens.clear()
 
-    response = signed_in.get("/w/quotes", headers={"HX-Request": "true", "HX-Target": "main"})
+    response = signed_in.get("/w/approvals", headers={"HX-Request": "true", "HX-Target": "main"})
 
     assert response.headers["hx-redirect"].startswith("/login")
 
@@ -113,13 +114,13 @@ def test_unknown_section_is_not_found(signed_in: TestClient[Any]) -> None:
 
 
 def test_htmx_navigation_gets_only_the_main_area_and_the_updated_sidebar(signed_in: TestClient[Any]) -> None:
-    response = signed_in.get("/w/quotes", headers={"HX-Request": "true", "HX-Target": "main"})
+    response = signed_in.get("/w/approvals", headers={"HX-Request": "true", "HX-Target": "main"})
 
     html = response.text
     assert "<html" not in html
-    assert "<title>Quotes &amp; orders · 关系 Guanxi CRM</title>" in html
+    assert "<title>Approvals · 关系 Guanxi CRM</title>" in html
     assert 'id="sidebar-nav" hx-swap-oob="true"' in html
-    assert re.search(r'href="/w/quotes"[^>]*aria-current="page"', html)
+    assert re.search(r'href="/w/approvals"[^>]*aria-current="page"', html)
 
 
 def test_switching_workspace_asks_the_api_and_reloads_home(signed_in: TestClient[Any], fake_api: FakeApi) -> None:

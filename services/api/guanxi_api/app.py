@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.attachments import AttachmentController
+from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.deals import DealController, LossReasonController, PipelineAdminController
@@ -31,6 +32,7 @@ from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
+from guanxi_api.controllers.quotes import PrintTemplateController, QuoteController
 from guanxi_api.controllers.targets import TargetController
 from guanxi_api.controllers.todo import TodoController
 from guanxi_api.controllers.tokens import TokenController
@@ -113,6 +115,11 @@ def create_app() -> Litestar:
             NumberingController,
             TargetController,
             TodoController,
+            QuoteController,
+            PrintTemplateController,
+            ContractController,
+            QuoteContractController,
+            ContractSettingsController,
             AccountPoolController,
             AttachmentController,
             ImportController,

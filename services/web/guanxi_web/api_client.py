@@ -23,6 +23,8 @@ from guanxi.domain.activities.schemas import ActivityOut as Activity
 from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
+from guanxi.domain.contracts.schemas import ContractOut as Contract
+from guanxi.domain.contracts.schemas import ContractPage
 from guanxi.domain.customers.schemas import AccountOut as Account
 from guanxi.domain.customers.schemas import AccountPage, BulkOut, ContactPage, SearchHit
 from guanxi.domain.customers.schemas import ChangeOut as Change
@@ -51,6 +53,11 @@ from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
+from guanxi.domain.products.schemas import PriceListOut as PriceList
+from guanxi.domain.products.schemas import ProductPage
+from guanxi.domain.quotes.schemas import QuoteOut as Quote
+from guanxi.domain.quotes.schemas import QuotePage
+from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
 from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
 from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
@@ -77,6 +84,8 @@ __all__ = [
     "Collaborator",
     "Contact",
     "ContactPage",
+    "Contract",
+    "ContractPage",
     "CustomField",
     "Deal",
     "Department",
@@ -97,7 +106,12 @@ __all__ = [
     "Pipeline",
     "Pool",
     "PoolAccountPage",
+    "PriceList",
+    "PrintTemplate",
     "Problem",
+    "ProductPage",
+    "Quote",
+    "QuotePage",
     "RecoveryCodes",
     "ReturnOut",
     "Role",
@@ -763,6 +777,65 @@ class ApiCaller:
         if response.is_error:
             raise _problem_of(response)
         return response
+
+    # Quotes (报价单) and contracts (合同) ---------------------------------------------------------------------------
+
+    async def quotes(self, params: Query) -> QuotePage:
+        return await self._call("GET", "/api/v1/quotes", QuotePage, params=params)
+
+    async def quote(self, quote_id: str) -> Quote:
+        return await self._call("GET", f"/api/v1/quotes/{quote(quote_id, safe='')}", Quote)
+
+    async def create_quote(self, body: dict[str, Any]) -> Quote:
+        return await self._call("POST", "/api/v1/quotes", Quote, json=body)
+
+    async def update_quote(self, quote_id: str, body: dict[str, Any]) -> Quote:
+        return await self._call("PATCH", f"/api/v1/quotes/{quote(quote_id, safe='')}", Quote, json=body)
+
+    async def answer_quote(self, quote_id: str, answer: str, body: dict[str, Any]) -> Quote:
+        """``answer``: accept or reject."""
+        return await self._call("POST", f"/api/v1/quotes/{quote(quote_id, safe='')}/{answer}", Quote, json=body)
+
+    async def send_quote(self, quote_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/v1/quotes/{quote(quote_id, safe='')}/send"
+        return await self._call("POST", path, dict[str, Any], json=body)
+
+    async def open_quote_pdf(self, quote_id: str) -> httpx.Response:
+        return await self.open_csv(f"/api/v1/quotes/{quote(quote_id, safe='')}/pdf", {})
+
+    async def contract_from_quote(self, quote_id: str, body: dict[str, Any]) -> Contract:
+        return await self._call("POST", f"/api/v1/quotes/{quote(quote_id, safe='')}/contract", Contract, json=body)
+
+    async def contracts(self, params: Query) -> ContractPage:
+        return await self._call("GET", "/api/v1/contracts", ContractPage, params=params)
+
+    async def contract(self, contract_id: str) -> Contract:
+        return await self._call("GET", f"/api/v1/contracts/{quote(contract_id, safe='')}", Contract)
+
+    async def update_contract(self, contract_id: str, body: dict[str, Any]) -> Contract:
+        return await self._call("PATCH", f"/api/v1/contracts/{quote(contract_id, safe='')}", Contract, json=body)
+
+    async def numbering_rules(self) -> list[dict[str, Any]]:
+        return await self._call("GET", "/api/v1/settings/numbering", list[dict[str, Any]])
+
+    async def set_numbering_rule(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/v1/settings/numbering/{quote(kind, safe='')}"
+        return await self._call("PUT", path, dict[str, Any], json=body)
+
+    async def print_templates(self) -> list[PrintTemplate]:
+        return await self._call("GET", "/api/v1/settings/print-templates", list[PrintTemplate])
+
+    async def save_print_template(self, template_id: str | None, body: dict[str, Any]) -> PrintTemplate:
+        if template_id is None:
+            return await self._call("POST", "/api/v1/settings/print-templates", PrintTemplate, json=body)
+        path = f"/api/v1/settings/print-templates/{quote(template_id, safe='')}"
+        return await self._call("PUT", path, PrintTemplate, json=body)
+
+    async def products(self, params: Query) -> ProductPage:
+        return await self._call("GET", "/api/v1/products", ProductPage, params=params)
+
+    async def price_lists(self) -> list[PriceList]:
+        return await self._call("GET", "/api/v1/price-lists", list[PriceList])
 
 
 async def optional(call: Awaitable[T]) -> T | None:

@@ -25,6 +25,7 @@ from guanxi_web.controllers.activities import ActivityController, CalendarContro
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
+from guanxi_web.controllers.document_settings import DocumentSettingsController
 from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
@@ -32,6 +33,7 @@ from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
+from guanxi_web.controllers.quotes import ContractController, QuoteController
 from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
@@ -78,9 +80,12 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             DealController,
             TargetController,
             TodoController,
+            QuoteController,
+            ContractController,
             SearchController,
             SettingsController,
             SalesSettingsController,
+            DocumentSettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),
             create_static_files_router(HTMX_PATH, [HTMX_DIR], name="htmx", cache_control=IMMUTABLE),

@@ -49,8 +49,10 @@ class LocaleMiddleware:
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook, so that every response has them, a 404 for an unknown path included."""
+    """A ``before_send`` hook, so that every response has them, a 404 for an unknown path included. A response
+    that sets one itself keeps its own (the quote's PDF may be framed by our own pages, nothing else may)."""
     if message["type"] == "http.response.start":
         headers = MutableScopeHeaders.from_message(message)
         for name, value in SECURITY_HEADERS.items():
-            headers[name] = value
+            if headers.get(name) is None:
+                headers[name] = value

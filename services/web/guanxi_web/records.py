@@ -53,9 +53,10 @@ TIMELINE_PAGE = "20"  # timeline entries per "Load more"
 
 @dataclass(frozen=True)
 class Record:
-    """An account or a contact, as the parts their pages share need it: what the API calls it, where it lives."""
+    """An account, a contact or a contract, as the parts their pages share need it: what the API calls it, where it
+    lives."""
 
-    kind: str  # account | contact
+    kind: str  # account | contact | contract
     id: str
 
     @property

@@ -151,19 +151,20 @@ def fragment(name: str, status_code: int = 200, *, push_url: str | None = None, 
     )
 
 
+async def passed_on(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    """An open API response's body as it arrives; the response is closed at the end."""
+    try:
+        async for chunk in upstream.aiter_bytes():
+            yield chunk
+    finally:
+        await upstream.aclose()
+
+
 def csv_download(upstream: httpx.Response, filename: str) -> Stream:
     """One of the API's CSV exports, passed on as it arrives (never held in memory whole)."""
-
-    async def passthrough() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_bytes():
-                yield chunk
-        finally:
-            await upstream.aclose()
-
     disposition = upstream.headers.get("content-disposition") or f'attachment; filename="{filename}"'
     return Stream(
-        passthrough(),
+        passed_on(upstream),
         media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )

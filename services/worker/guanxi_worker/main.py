@@ -7,11 +7,13 @@ configure_logging("worker")
 from guanxi.broker import get_broker  # noqa: E402
 from guanxi.domain.activities import tasks as activities_tasks  # noqa: E402,F401
 from guanxi.domain.audit import tasks as audit_tasks  # noqa: E402,F401
+from guanxi.domain.contracts import tasks as contracts_tasks  # noqa: E402,F401
 from guanxi.domain.customers import tasks as customers_tasks  # noqa: E402,F401
 from guanxi.domain.email import tasks as email_tasks  # noqa: E402,F401
 from guanxi.domain.exports import tasks as exports_tasks  # noqa: E402,F401
 from guanxi.domain.imports import tasks as imports_tasks  # noqa: E402,F401
 from guanxi.domain.pools import tasks as pools_tasks  # noqa: E402,F401
+from guanxi.domain.quotes import tasks as quotes_tasks  # noqa: E402,F401
 
 from guanxi_worker.heartbeat import Heartbeat  # noqa: E402
 

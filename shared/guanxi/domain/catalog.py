@@ -2,6 +2,7 @@
 
 from guanxi.domain.activities import models as activities_models
 from guanxi.domain.attachments import models as attachments_models
+from guanxi.domain.contracts import models as contracts_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
@@ -10,6 +11,7 @@ from guanxi.domain.imports import models as imports_models
 from guanxi.domain.numbering import models as numbering_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.products import models as products_models
+from guanxi.domain.quotes import models as quotes_models
 from guanxi.domain.targets import models as targets_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
@@ -17,6 +19,7 @@ from guanxi.domain.views import models as views_models
 __all__ = [
     "activities_models",
     "attachments_models",
+    "contracts_models",
     "customers_models",
     "customfields_models",
     "deals_models",
@@ -25,6 +28,7 @@ __all__ = [
     "numbering_models",
     "pools_models",
     "products_models",
+    "quotes_models",
     "targets_models",
     "timeline_models",
     "views_models",

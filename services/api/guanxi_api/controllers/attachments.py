@@ -27,7 +27,7 @@ from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
 from guanxi_api.uploads import UPLOAD_OVERHEAD, received_file
 
-MODULE = {"account": "customers", "contact": "contacts", "activity": "activities"}
+MODULE = {"account": "customers", "contact": "contacts", "activity": "activities", "contract": "contracts"}
 
 
 class AttachmentOut(msgspec.Struct):

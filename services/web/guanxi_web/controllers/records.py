@@ -22,7 +22,7 @@ from guanxi_web.session import redirect, safe_next
 
 log = structlog.get_logger("web.files")
 
-RECORD_KINDS = {"accounts": "account", "contacts": "contact"}
+RECORD_KINDS = {"accounts": "account", "contacts": "contact", "contracts": "contract"}
 
 
 class FileController(Controller):
@@ -30,7 +30,7 @@ class FileController(Controller):
     tags = ["customers"]
 
     @post(
-        ["/accounts/{record_id:uuid}/files", "/contacts/{record_id:uuid}/files"],
+        ["/accounts/{record_id:uuid}/files", "/contacts/{record_id:uuid}/files", "/contracts/{record_id:uuid}/files"],
         # A file up to twice the limit arrives and is refused in the page; a larger one is cut off (413).
         request_max_body_size=2 * upload_limit() + UPLOAD_OVERHEAD,
     )

@@ -89,6 +89,8 @@ TOKEN_EXPIRY_DAYS = (30, 90, 365)
 # Shown once after a redirect (``?done=``): what the last action did.
 NOTICES = {
     "profile-saved": N_("Your profile is saved."),
+    "numbering-saved": N_("The numbering is saved. The next document takes a number by it."),
+    "template-saved": N_("The print template is saved."),
     "password-changed": N_("Your password is changed. You stay signed in here; everywhere else you were signed out."),
     "password-set": N_("Your password is set. You can now also sign in with your email and password."),
     "identity-linked": N_("The account is connected. You can now sign in with it."),

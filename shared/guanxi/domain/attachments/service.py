@@ -19,12 +19,13 @@ from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities import service as activities
 from guanxi.domain.attachments.models import Attachment
+from guanxi.domain.contracts import service as contracts
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.errors import DomainError, FieldError, validation_error
 from guanxi.storage import get_storage
 
-RECORD_TYPES = ("account", "contact", "activity")
+RECORD_TYPES = ("account", "contact", "activity", "contract")
 MAX_PER_RECORD = 200
 # Shown in the page (a call recording plays, a photo shows); everything else is only ever downloaded.
 INLINE = frozenset(
@@ -76,6 +77,8 @@ async def check_record(
         await customers.load(session, access, Contact, record_id, action)
     elif record_type == "activity":
         await activities.check(session, access, record_id, action)
+    elif record_type == "contract":
+        await contracts.fetch(session, access, record_id, action)
     else:
         raise validation_error(FieldError("record_type", f"must be one of {', '.join(RECORD_TYPES)}", "invalid_choice"))
 

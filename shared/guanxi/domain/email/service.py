@@ -34,6 +34,7 @@ class Email:
     subject: str
     text: str
     html: str
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (file name, MIME type, content)
 
 
 def render(template: str, locale: str, **context: object) -> tuple[str, str, str]:
@@ -99,6 +100,9 @@ async def send_once(
     message["Message-ID"] = make_msgid(idstring=str(job_id), domain="guanxi.local")
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for filename, mime, content in email.attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     try:
         await asyncio.to_thread(_smtp_send, message)
     except BaseException:  # cancelled by the time limit too: give the claim back for the retry

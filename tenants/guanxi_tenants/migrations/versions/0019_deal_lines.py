@@ -1,7 +1,7 @@
 """deal line items: the products a deal is about, priced, with the unit cost kept for the margin
 
 Revision ID: t0019
-Revises: t0016
+Revises: t0017
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0019"
-down_revision = "t0016"
+down_revision = "t0017"
 branch_labels = None
 depends_on = None
 
