@@ -161,3 +161,16 @@ async def test_another_workspace_never_reaches_the_catalogue(client: Any) -> Non
     assert (await client.get(f"/api/v1/products/{gateway['id']}", headers=bearer(owner))).json()["name"] == gateway[
         "name"
     ]
+
+
+async def test_my_permissions_say_who_may_change_the_catalogue(client: Any) -> None:
+    """The web asks this to decide whether to offer the catalogue's forms; the API still refuses a rep's change."""
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    mine = (await client.get("/api/v1/me/permissions", headers=bearer(owner))).json()
+    theirs = (await client.get("/api/v1/me/permissions", headers=bearer(rep))).json()
+    assert mine["products"]["update"] == "all" and theirs["products"]["update"] == "none"
+    assert theirs["products"]["read"] == "all" and theirs["customers"]["read"] == "own"
+    blank = {"name": "", "currency": ""}
+    assert (await client.post("/api/v1/price-lists", json=blank, headers=bearer(rep))).status_code == 403
+    assert (await client.get("/api/v1/me/permissions")).status_code == 401

@@ -54,7 +54,9 @@ from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
 from guanxi.domain.products.schemas import PriceListOut as PriceList
+from guanxi.domain.products.schemas import ProductOut as Product
 from guanxi.domain.products.schemas import ProductPage
+from guanxi.domain.products.schemas import QuoteOut as PriceQuote
 from guanxi.domain.quotes.schemas import QuoteOut as Quote
 from guanxi.domain.quotes.schemas import QuotePage
 from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
@@ -107,8 +109,10 @@ __all__ = [
     "Pool",
     "PoolAccountPage",
     "PriceList",
+    "PriceQuote",
     "PrintTemplate",
     "Problem",
+    "Product",
     "ProductPage",
     "Quote",
     "QuotePage",
@@ -705,6 +709,45 @@ class ApiCaller:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
         return msgspec.convert(answer["sections"], list[TodoSection])
 
+    # Products and price lists -------------------------------------------------------------------------------
+
+    async def products(self, params: Query) -> ProductPage:
+        return await self._call("GET", "/api/v1/products", ProductPage, params=params)
+
+    async def product(self, product_id: str) -> Product:
+        return await self._call("GET", f"/api/v1/products/{quote(product_id, safe='')}", Product)
+
+    async def save_product(self, product_id: str | None, body: dict[str, Any]) -> Product:
+        if product_id is None:
+            return await self._call("POST", "/api/v1/products", Product, json=body)
+        return await self._call("PATCH", f"/api/v1/products/{quote(product_id, safe='')}", Product, json=body)
+
+    async def delete_product(self, product_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/products/{quote(product_id, safe='')}", None)
+
+    async def price_lists(self) -> list[PriceList]:
+        return await self._call("GET", "/api/v1/price-lists", list[PriceList])
+
+    async def price_list(self, price_list_id: str) -> PriceList:
+        return await self._call("GET", f"/api/v1/price-lists/{quote(price_list_id, safe='')}", PriceList)
+
+    async def save_price_list(self, price_list_id: str | None, body: dict[str, Any]) -> PriceList:
+        if price_list_id is None:
+            return await self._call("POST", "/api/v1/price-lists", PriceList, json=body)
+        return await self._call("PUT", f"/api/v1/price-lists/{quote(price_list_id, safe='')}", PriceList, json=body)
+
+    async def price(self, price_list_id: str, product_id: str, quantity: str) -> PriceQuote:
+        path = f"/api/v1/price-lists/{quote(price_list_id, safe='')}/price"
+        return await self._call("GET", path, PriceQuote, params={"product_id": product_id, "quantity": quantity})
+
+    async def permissions(self) -> dict[str, dict[str, str]]:
+        """The reader's scope per module and action, as the API grants it (``none`` … ``all``)."""
+        return await self._call("GET", "/api/v1/me/permissions", dict[str, dict[str, str]])
+
+    async def may_change_catalogue(self) -> bool:
+        """Whether the reader may change products and prices: the API's ``products`` update scope."""
+        return (await self.permissions()).get("products", {}).get("update", "none") != "none"
+
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 
     async def pools(self) -> list[Pool]:
@@ -830,12 +873,6 @@ class ApiCaller:
             return await self._call("POST", "/api/v1/settings/print-templates", PrintTemplate, json=body)
         path = f"/api/v1/settings/print-templates/{quote(template_id, safe='')}"
         return await self._call("PUT", path, PrintTemplate, json=body)
-
-    async def products(self, params: Query) -> ProductPage:
-        return await self._call("GET", "/api/v1/products", ProductPage, params=params)
-
-    async def price_lists(self) -> list[PriceList]:
-        return await self._call("GET", "/api/v1/price-lists", list[PriceList])
 
 
 async def optional(call: Awaitable[T]) -> T | None:

@@ -33,6 +33,7 @@ from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
+from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.quotes import ContractController, QuoteController
 from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
@@ -82,6 +83,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             TodoController,
             QuoteController,
             ContractController,
+            ProductController,
             SearchController,
             SettingsController,
             SalesSettingsController,

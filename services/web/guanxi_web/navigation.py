@@ -37,6 +37,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
     Section("quotes", N_("Quotes"), "quotes", "", built=True, path="/quotes"),
     Section("contracts", N_("Contracts"), "quotes", "", built=True, path="/contracts"),
+    Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
     Section(
         "approvals",

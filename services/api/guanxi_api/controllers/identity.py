@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from guanxi.config import get_settings
+from guanxi.domain.access.service import Access
 from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
@@ -31,13 +32,14 @@ from guanxi.domain.identity.schemas import (
     WorkspaceSwitch,
 )
 from guanxi.domain.tenancy.models import Tenant
+from guanxi_tenants.access import ACTIONS, MODULES
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import SESSION_COOKIE, client_ip, provide_auth
+from guanxi_api.dependencies import SESSION_COOKIE, client_ip, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 AUTH = {"auth": Provide(provide_auth)}
@@ -215,6 +217,16 @@ class MeController(Controller):
             csrf_token=auth.csrf_token,
             timezone=await identity.timezone_of(db, auth.user, auth.tenant),
         )
+
+    @get(
+        "/me/permissions",
+        summary="What you may do in this workspace: per module and action, the scope (none … all)",
+        dependencies={"access": Provide(provide_access)},
+        responses=problems(401, 409),
+    )
+    async def my_permissions(self, access: NamedDependency[Access]) -> dict[str, dict[str, str]]:
+        """Pages use it to offer only the buttons the API would accept; the API still decides every request."""
+        return {module: {action: access.scope_of(module, action) for action in ACTIONS} for module in MODULES}
 
     @patch(
         "/me",
