@@ -8,8 +8,10 @@ from typing import Any
 
 from tests.api.test_activities import log
 from tests.api.test_admin import join
+from tests.api.test_contracts import add_contract
 from tests.api.test_customers import add_account
 from tests.api.test_pools import configure, default_pool
+from tests.api.test_quotes import _mark_sent, add_quote
 from tests.conftest import bearer, signed_up
 from tests.domain.audit.test_retention import job_for
 from tests.domain.test_pool_reclaim import age
@@ -64,3 +66,31 @@ async def test_the_day_lists_my_follow_ups_due_and_my_customers_about_to_return(
     stranger = await signed_up(client)
     assert all(s["count"] == 0 and s["items"] == [] for s in (await sections(client, stranger)).values())
     assert (await client.get("/api/v1/todo")).status_code == 401
+
+
+async def test_the_day_lists_my_quotes_awaiting_an_answer_and_my_contracts_ending_soon(client: Any) -> None:
+    owner = await signed_up(client, locale="zh-Hans")
+    account = await add_account(client, owner, name="杭州云栖")
+    waiting = await add_quote(client, owner, account["id"], lines=[{"name": "实施服务", "unit_price": "5000"}])
+    expired = await add_quote(client, owner, account["id"], lines=[{"name": "旧报价", "unit_price": "10"}])
+    draft = await add_quote(client, owner, account["id"], lines=[{"name": "草稿", "unit_price": "10"}])
+    await _mark_sent(owner, waiting["id"], dt.date.today() + dt.timedelta(days=6))
+    await _mark_sent(owner, expired["id"], dt.date.today() - dt.timedelta(days=1))
+    today = dt.date.today()
+    ending = await add_contract(client, owner, account["id"], status="active", end_date=str(today + dt.timedelta(10)))
+    await add_contract(client, owner, account["id"], status="active", end_date=str(today + dt.timedelta(90)))
+    await add_contract(client, owner, account["id"], end_date=str(today + dt.timedelta(5)))  # a draft
+
+    mine = await sections(client, owner)
+    quotes = mine["quotes_waiting"]
+    assert quotes["count"] == 1 and quotes["items"][0]["record_id"] == waiting["id"]
+    assert (
+        quotes["items"][0]["title"] == f"{waiting['number']} · 杭州云栖" and quotes["items"][0]["amount"] == "5000.00"
+    )
+    assert quotes["items"][0]["days_left"] in (5, 6, 7)  # the workspace's today may be a day off UTC's
+    contracts = mine["contracts_expiring"]
+    assert [(i["record_id"], i["detail"]) for i in contracts["items"]] == [(ending["id"], "杭州云栖")]
+    assert draft["id"] not in str(mine)
+    rep = await join(client, owner, "sales_rep")  # someone else's documents are not on their day
+    theirs = await sections(client, rep)
+    assert theirs["quotes_waiting"]["count"] == 0 and theirs["contracts_expiring"]["count"] == 0

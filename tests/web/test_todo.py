@@ -57,3 +57,19 @@ def test_the_day_in_chinese(signed_in: TestClient[Any], fake_api: FakeApi) -> No
     signed_in.cookies.set("gx_locale", "zh-Hans", domain="testserver.local")
     text = signed_in.get("/todo").text
     assert "今日待办" in text and "即将退回公海的客户" in text and "还剩 2 天" in text
+
+
+def test_quotes_and_contracts_link_to_their_pages(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    quote_id, contract_id = str(uuid.uuid4()), str(uuid.uuid4())
+    fake_api.override("GET", "/api/v1/todo", httpx.Response(200, json={"sections": [
+        {"key": "quotes_waiting", "count": 1, "items": [
+            {"record_type": "quote", "record_id": quote_id, "title": "QT-202611-0007 · 杭州云栖", "detail": None,
+             "due": None, "overdue": False, "account_id": ACCOUNT, "days_left": 6, "amount": "5000.00",
+             "currency": "CNY", "kind": "sent"}]},
+        {"key": "contracts_expiring", "count": 1, "items": [
+            {"record_type": "contract", "record_id": contract_id, "title": "HT-2026-0003 · 年度维保合同",
+             "detail": "杭州云栖", "due": None, "overdue": False, "account_id": ACCOUNT, "days_left": 10}]},
+    ]}))  # fmt: skip
+    text = signed_in.get("/todo").text
+    assert f'href="/quotes/{quote_id}">QT-202611-0007 · 杭州云栖</a>' in text and "valid 6 more days" in text
+    assert f'href="/contracts/{contract_id}">HT-2026-0003 · 年度维保合同</a>' in text and "ends in 10 days" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import msgspec
 
@@ -17,6 +18,8 @@ class TodoItem(msgspec.Struct):
     overdue: bool
     account_id: uuid.UUID | None = None
     days_left: int | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
     kind: str | None = None  # the activity's kind, the document's status: for the icon
 
 

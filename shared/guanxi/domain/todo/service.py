@@ -11,14 +11,17 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access
 from guanxi.domain.activities.models import Activity
+from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers.models import Account
+from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.pools.service import upcoming_returns
+from guanxi.domain.quotes.models import Quote
 from guanxi.domain.tenancy.models import WorkspaceSettings
 
 SHOWN = 10  # items per section; the count tells how many more
@@ -82,6 +85,77 @@ async def pool_returns(session: AsyncSession, access: Access, tonight: dt.dateti
         {"record_type": "account", "record_id": u.account_id, "title": u.name, "detail": u.rule, "due": None,
          "overdue": False, "account_id": u.account_id, "days_left": u.days_left}
         for u in found[:SHOWN]
+    ]  # fmt: skip
+
+
+@section("quotes_waiting")
+async def quotes_waiting(
+    session: AsyncSession, access: Access, tonight: dt.datetime
+) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's quotes sent and not answered yet, still valid; the ones running out first."""
+    today = await workspace_today(session, access.scope)
+    waiting = (
+        Quote.owner_id == access.member_id,
+        Quote.deleted_at.is_(None),
+        Quote.status == "sent",
+        or_(Quote.valid_until.is_(None), Quote.valid_until >= today),
+    )
+    options = scoped(access.scope)
+    count = await session.scalar(select(func.count()).select_from(Quote).where(*waiting), execution_options=options)
+    rows = await session.execute(
+        select(Quote.id, Quote.number, Quote.valid_until, Quote.total, Quote.currency, Quote.account_id, Account.name)
+        .join(Account, Account.id == Quote.account_id)
+        .where(*waiting)
+        .order_by(Quote.valid_until.asc().nulls_last(), Quote.sent_at, Quote.id)
+        .limit(SHOWN),
+        execution_options=options,
+    )
+    return int(count or 0), [
+        {"record_type": "quote", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": None, "due": None,
+         "overdue": False, "account_id": r.account_id, "kind": "sent",
+         "days_left": (r.valid_until - today).days if r.valid_until else None,
+         "amount": r.total, "currency": r.currency}
+        for r in rows
+    ]  # fmt: skip
+
+
+@section("contracts_expiring")
+async def contracts_expiring(
+    session: AsyncSession, access: Access, tonight: dt.datetime
+) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's active contracts ending within the workspace's reminder days."""
+    today = await workspace_today(session, access.scope)
+    days = await session.scalar(
+        select(WorkspaceSettings.contract_reminder_days).limit(1), execution_options=scoped(access.scope)
+    )
+    ending = (
+        Contract.owner_id == access.member_id,
+        Contract.deleted_at.is_(None),
+        Contract.status == "active",
+        Contract.end_date >= today,
+        Contract.end_date <= today + dt.timedelta(days=days or 30),
+    )
+    options = scoped(access.scope)
+    count = await session.scalar(select(func.count()).select_from(Contract).where(*ending), execution_options=options)
+    rows = await session.execute(
+        select(
+            Contract.id,
+            Contract.number,
+            Contract.name,
+            Contract.end_date,
+            Contract.account_id,
+            Account.name.label("account_name"),
+        )  # fmt: skip
+        .join(Account, Account.id == Contract.account_id)
+        .where(*ending)
+        .order_by(Contract.end_date, Contract.id)
+        .limit(SHOWN),
+        execution_options=options,
+    )
+    return int(count or 0), [
+        {"record_type": "contract", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": r.account_name, "due": None,
+         "overdue": False, "account_id": r.account_id, "days_left": (r.end_date - today).days}
+        for r in rows
     ]  # fmt: skip
 
 
