@@ -145,7 +145,7 @@ async def contracts_expiring(
             Contract.end_date,
             Contract.account_id,
             Account.name.label("account_name"),
-        )  # fmt: skip
+        )
         .join(Account, Account.id == Contract.account_id)
         .where(*ending)
         .order_by(Contract.end_date, Contract.id)
