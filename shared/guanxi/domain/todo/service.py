@@ -153,8 +153,8 @@ async def contracts_expiring(
         execution_options=options,
     )
     return int(count or 0), [
-        {"record_type": "contract", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": r.account_name, "due": None,
-         "overdue": False, "account_id": r.account_id, "days_left": (r.end_date - today).days}
+        {"record_type": "contract", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": r.account_name,
+         "due": None, "overdue": False, "account_id": r.account_id, "days_left": (r.end_date - today).days}
         for r in rows
     ]  # fmt: skip
 
