@@ -84,3 +84,36 @@ async def test_a_deal_is_dragged_across_the_board_and_lost_with_a_reason(page: A
     await page.goto(f"{stack.web_url}/deals/{first}")
     await no_sideways_scroll(page)
     await screenshot(page, "phone-zh-Hans-deal-page")
+
+
+async def test_products_on_a_deal_set_its_amount_and_a_bad_line_is_marked(page: Any, stack: Stack) -> None:
+    await sign_up(page, stack, f"xu.{uuid.uuid4().hex[:8]}@example.com", "Xu Pumps", "Xu Lei")
+    account = await add_account(page, stack, "常州水泵制造")
+    deal = await open_deal(page, stack, account, "泵站改造", "1")
+    token = next(c["value"] for c in await page.context.cookies() if c["name"] == "gx_web_session")
+    async with httpx.AsyncClient(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
+        made = await api.post(
+            "/api/v1/products", json={"name": "离心泵 CP-80", "sku": "CP-80", "unit": "台", "cost": "900"}
+        )
+        assert made.status_code == 201, made.text
+
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto(f"{stack.web_url}/deals/{deal}")
+    card = page.locator("#deal-lines")
+    await card.locator("select[name='line-0-product_id']").select_option(label="离心泵 CP-80 · CP-80")
+    await card.locator("input[name='line-0-quantity']").fill("abc")
+    await card.locator("input[name='line-0-unit_price']").fill("1500")
+    await card.locator("button:has-text('Save and recalculate')").click()
+    await card.locator(".line-row--invalid").wait_for()  # the refusal sits on its row; what was typed stays
+    assert await card.locator("input[name='line-0-unit_price']").input_value() == "1500"
+    await page.locator("#deal-lines input[name='line-0-quantity']").fill("4")
+    await page.locator("#deal-lines input[name='line-0-tax_rate']").fill("13")
+    await page.locator("#deal-lines button:has-text('Save and recalculate')").click()
+    await page.locator("#deal-lines .badge--success").wait_for()
+    assert "$6,780.00" in await page.inner_text("#deal-amount")  # 4 × 1,500 + 13 % tax, in the header too
+    assert "Gross margin" in await page.inner_text("#deal-lines")  # the owner sees what the products cost
+    await screenshot(page, "desktop-en-deal-products")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.reload()
+    await no_sideways_scroll(page)
+    await screenshot(page, "phone-en-deal-products")

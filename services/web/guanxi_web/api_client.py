@@ -32,6 +32,7 @@ from guanxi.domain.customers.schemas import CollaboratorOut as Collaborator
 from guanxi.domain.customers.schemas import ContactOut as Contact
 from guanxi.domain.customfields.schemas import CustomFieldOut as CustomField
 from guanxi.domain.deals.schemas import BoardOut as Board
+from guanxi.domain.deals.schemas import DealLinesOut as DealLines
 from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
 from guanxi.domain.deals.schemas import StageChangeOut as StageChange
@@ -90,6 +91,7 @@ __all__ = [
     "ContractPage",
     "CustomField",
     "Deal",
+    "DealLines",
     "Department",
     "Export",
     "FieldProblem",
@@ -684,6 +686,13 @@ class ApiCaller:
 
     async def move_deal(self, deal_id: str, body: dict[str, Any]) -> Deal:
         return await self._call("POST", f"/api/v1/deals/{quote(deal_id, safe='')}/move", Deal, json=body)
+
+    async def deal_lines(self, deal_id: str) -> DealLines:
+        return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}/lines", DealLines)
+
+    async def set_deal_lines(self, deal_id: str, lines: list[dict[str, Any]]) -> DealLines:
+        path = f"/api/v1/deals/{quote(deal_id, safe='')}/lines"
+        return await self._call("PUT", path, DealLines, json={"lines": lines})
 
     async def deal_stages(self, deal_id: str) -> list[StageChange]:
         return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}/stages", list[StageChange])

@@ -19,6 +19,7 @@ from guanxi_web.customers import currency_of
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form
 from guanxi_web.i18n import N_, _
+from guanxi_web.lines import LINE_FIELDS, read_lines, row_errors, rows_of
 from guanxi_web.session import is_htmx, redirect, safe_next
 
 log = structlog.get_logger("web.deals")
@@ -185,17 +186,49 @@ class DealController(Controller):
         pipelines = await api.pipelines()
         pipeline = next((p for p in pipelines if p.id == deal.pipeline_id), None)
         stages = {s.id: s for s in pipeline.stages} if pipeline else {}
+        lines = extra.pop("lines", None) or await api.deal_lines(str(deal_id))
         context = {
             "deal": deal,
             "pipeline": pipeline,
             "stages": stages,
+            "lines": lines,
+            "rows": extra.pop("rows", None) or rows_of(lines),
+            "row_errors": {},
+            "summary": [],
+            "saved": False,
+            "products": (await api.products({"limit": "200", "active": "true"})).items,
             "history": await api.deal_stages(str(deal_id)),
             "people": await load_people(api),
             "reasons": await api.loss_reasons(),
             "asking": None,
             **extra,
         }
+        if request.headers.get("hx-target") == "deal-lines":
+            return Template("deals/_lines.html", status_code=status, context=context)
         return customers_page(request, "deals/_deal.html", me, deal.name, "deals", status_code=status, **context)
+
+    @post("/{deal_id:uuid}/lines")
+    async def save_lines(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        deal_id: FromPath[uuid.UUID],
+    ) -> Template:
+        """Save the deal's products (its amount follows); *Add a line* only adds a blank row."""
+        data = await request.form()
+        rows, lines = read_lines(data)
+        if data.get("add"):
+            return await self._page(request, api, me, deal_id, rows=[*rows, dict.fromkeys(LINE_FIELDS, "")])
+        try:
+            saved = await api.set_deal_lines(str(deal_id), lines)
+        except ApiError as error:
+            if error.status not in (403, 409, 422):
+                raise
+            by_row, summary = row_errors(error)
+            return await self._page(request, api, me, deal_id, 422 if by_row else error.status, rows=rows,
+                                    row_errors=by_row, summary=summary)  # fmt: skip
+        return await self._page(request, api, me, deal_id, lines=saved, saved=True)
 
     @get("/{deal_id:uuid}")
     async def page(

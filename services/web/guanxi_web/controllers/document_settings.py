@@ -13,7 +13,6 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Me
-from guanxi_web.controllers.quotes import problems_of
 from guanxi_web.controllers.settings import (
     NoAccess,
     handle_settings_api_error,
@@ -23,6 +22,7 @@ from guanxi_web.controllers.settings import (
     settings_page,
 )
 from guanxi_web.i18n import N_, _
+from guanxi_web.lines import problems_of
 from guanxi_web.session import redirect
 
 KINDS = {"quote": N_("Quotes"), "contract": N_("Contracts"), "order": N_("Orders"), "invoice": N_("Invoices"),

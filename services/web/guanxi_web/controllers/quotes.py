@@ -12,68 +12,21 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Stream, Template
 
-from guanxi_web.api_client import ApiCaller, ApiError, Me, Quote
+from guanxi_web.api_client import ApiCaller, ApiError, Me
 from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.customers import currency_of
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import N_, _
+from guanxi_web.lines import LINE_FIELDS, problems_of, read_lines, row_errors, rows_of
 from guanxi_web.records import Record, files_context
 from guanxi_web.rendering import passed_on
 from guanxi_web.session import is_htmx, redirect
 
 log = structlog.get_logger("web.quotes")
-LINE_FIELDS = ("product_id", "name", "quantity", "unit_price", "discount_percent", "tax_rate")
 QUOTE_STATUSES = {"draft": N_("Draft"), "sent": N_("Awaiting an answer"), "accepted": N_("Accepted"),
                   "rejected": N_("Rejected"), "expired": N_("Expired")}  # fmt: skip
 CONTRACT_STATUSES = {"draft": N_("Draft"), "active": N_("Active"), "expired": N_("Expired"),
                      "terminated": N_("Terminated")}  # fmt: skip
-MAX_ROWS = 200
-
-
-def read_lines(data: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    """The builder's rows as typed (blank rows dropped) and the API's lines; a row's index is its line's index."""
-    rows: list[dict[str, str]] = []
-    for index in range(MAX_ROWS):
-        row = {name: str(data.get(f"line-{index}-{name}") or "").strip() for name in LINE_FIELDS}
-        if f"line-{index}-name" not in data and f"line-{index}-product_id" not in data:
-            break
-        if row["product_id"] or row["name"]:
-            rows.append(row)
-    lines = []
-    for row in rows:
-        line: dict[str, Any] = {"quantity": row["quantity"].replace(",", "") or "1"}
-        for name in ("product_id", "name", "unit_price", "discount_percent", "tax_rate"):
-            if row[name]:
-                line[name] = row[name].replace(",", "") if name not in ("product_id", "name") else row[name]
-        lines.append(line)
-    return rows, lines
-
-
-def rows_of(quote: Quote) -> list[dict[str, str]]:
-    return [
-        {"product_id": str(line.product_id or ""), "name": line.name, "quantity": f"{line.quantity.normalize():f}",
-         "unit_price": f"{line.unit_price:f}", "discount_percent": f"{line.discount_percent.normalize():f}",
-         "tax_rate": f"{line.tax_rate.normalize():f}"}
-        for line in quote.lines or []
-    ]  # fmt: skip
-
-
-def problems_of(error: ApiError) -> list[str]:
-    """The API's refusal as lines to show: each field error with its field, else the problem's detail."""
-    return [f"{p.field}: {p.message}" for p in error.field_errors] or [error.problem.detail or ""]
-
-
-def row_errors(error: ApiError) -> tuple[dict[int, list[str]], list[str]]:
-    """The API's ``lines[2].quantity`` errors by row, and the others (with their field) for the summary."""
-    by_row: dict[int, list[str]] = {}
-    others: list[str] = []
-    for problem in error.field_errors:
-        if problem.field.startswith("lines["):
-            index = int(problem.field[6 : problem.field.index("]")])
-            by_row.setdefault(index, []).append(f"{problem.field.split('.')[-1]}: {problem.message}")
-        else:
-            others.append(f"{problem.field}: {problem.message}")
-    return by_row, others or ([] if by_row else [error.problem.detail or ""])
 
 
 class QuoteController(Controller):
