@@ -26,6 +26,7 @@ from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
+from guanxi_api.controllers.leads import LeadController, LeadRuleController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
@@ -105,6 +106,8 @@ def create_app() -> Litestar:
             DealController,
             PipelineAdminController,
             LossReasonController,
+            LeadController,
+            LeadRuleController,
             ProductController,
             PriceListController,
             AccountPoolController,
