@@ -26,7 +26,12 @@ from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
-from guanxi_api.controllers.leads import LeadController, LeadRuleController
+from guanxi_api.controllers.leads import (
+    LeadController,
+    LeadFormController,
+    LeadRuleController,
+    PublicLeadFormController,
+)
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
@@ -108,6 +113,8 @@ def create_app() -> Litestar:
             LossReasonController,
             LeadController,
             LeadRuleController,
+            LeadFormController,
+            PublicLeadFormController,
             ProductController,
             PriceListController,
             AccountPoolController,

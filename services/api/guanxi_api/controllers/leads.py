@@ -7,33 +7,41 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
+from guanxi import ratelimit
 from guanxi.domain.access.service import Access
 from guanxi.domain.activities import service as activities
 from guanxi.domain.activities.schemas import TimelineItem, TimelinePage
 from guanxi.domain.identity.service import AuthContext
-from guanxi.domain.leads import assignment, service
+from guanxi.domain.leads import assignment, forms, service
 from guanxi.domain.leads.schemas import (
     AssignIn,
     Channel,
     ConvertIn,
     ConvertOut,
+    FormFieldOut,
+    FormIn,
+    FormOut,
     LeadIn,
     LeadOut,
     LeadPage,
+    PublicFormOut,
     RuleIn,
     RuleOut,
     Status,
+    SubmissionIn,
 )
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import audit_action, provide_access, provide_auth
+from guanxi_api.dependencies import audit_action, client_ip, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Deps = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+FORM_POSTS = 10  # per visitor address and form …
+FORM_WINDOW_SECONDS = 600  # … in ten minutes
 
 
 def lead_out(row: dict[str, Any]) -> LeadOut:
@@ -272,3 +280,101 @@ class LeadRuleController(Controller):
         await audit_action(db, auth, request, "lead_rules.changed", target_type="lead_rules", target_id=None)
         await db.commit()
         return [rule_out(r) for r in found]
+
+
+def form_out(form: Any, slug: str) -> FormOut:
+    return FormOut(
+        id=form.id,
+        key=form.key,
+        slug=slug,
+        name=form.name,
+        fields=[FormFieldOut(f["field"], f["label"], f["required"]) for f in form.fields],
+        source=form.source,
+        thank_you=form.thank_you,
+        active=form.active,
+    )
+
+
+class LeadFormController(Controller):
+    path = "/api/v1/lead-forms"
+    tags = ["sales"]
+    dependencies = Deps
+
+    @get("", summary="The workspace's web forms for leads", responses=problems(401, 403))
+    async def list_forms(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> list[FormOut]:
+        auth.require_token_scope("leads", "read")
+        slug = forms.slug_of(access.scope)
+        return [form_out(f, slug) for f in await forms.list_forms(db, access)]
+
+    @post("", status_code=201, summary="Add a web form (administrators)", responses=problems(400, 401, 403, 422))
+    async def create_form(
+        self,
+        data: JSONBody[FormIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> FormOut:
+        auth.require_token_scope("settings", "write")
+        form = await forms.save_form(db, access, data)
+        await db.commit()
+        return form_out(form, forms.slug_of(access.scope))
+
+    @put(
+        "/{form_id:uuid}",
+        summary="Change a web form, or switch it off (active=false)",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def put_form(
+        self,
+        form_id: FromPath[uuid.UUID],
+        data: JSONBody[FormIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> FormOut:
+        auth.require_token_scope("settings", "write")
+        form = await forms.save_form(db, access, data, form_id)
+        await db.commit()
+        return form_out(form, forms.slug_of(access.scope))
+
+
+class PublicLeadFormController(Controller):
+    """No sign-in: anyone on the internet. The workspace comes from the slug and key in the address."""
+
+    path = "/api/v1/public/lead-forms/{slug:str}/{key:str}"
+    tags = ["public"]
+
+    @get("", summary="A web form's fields and a fresh submission token", responses=problems(404))
+    async def show_form(
+        self, slug: FromPath[str], key: FromPath[str], db: NamedDependency[AsyncSession]
+    ) -> PublicFormOut:
+        _, form = await forms.find_public(db, slug, key)
+        fields = [FormFieldOut(f["field"], f["label"], f["required"]) for f in form.fields]
+        return PublicFormOut(name=form.name, fields=fields, thank_you=form.thank_you, token=forms.issue_token(form))
+
+    @post(
+        "",
+        status_code=201,
+        summary="Send a web form: a lead, through the assignment rules (spam-checked, rate-limited)",
+        responses=problems(400, 404, 422, 429),
+    )
+    async def submit_form(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        key: FromPath[str],
+        data: JSONBody[SubmissionIn],
+        db: NamedDependency[AsyncSession],
+    ) -> dict[str, str]:
+        scope, form = await forms.find_public(db, slug, key)
+        await ratelimit.enforce(
+            f"lead-form:{form.key}:{client_ip(request)}",
+            FORM_POSTS,
+            FORM_WINDOW_SECONDS,
+            "Too many submissions of this form from your address: try again later.",
+        )
+        await forms.submit(db, scope, form, data)
+        await db.commit()
+        return {"status": "received"}

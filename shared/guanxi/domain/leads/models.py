@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, Numeric, SmallInteger, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,6 +61,19 @@ class AssignmentRule(TenantRecordMixin, TenantBase):
     member_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)), default=list)
     department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"), default=None)
     turn: Mapped[int] = mapped_column(Integer, default=0)  # the round-robin pointer
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LeadForm(TenantRecordMixin, TenantBase):
+    """A web form a workspace embeds on its own site; found by its random ``key`` (with the workspace's slug)."""
+
+    __tablename__ = "lead_forms"
+
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # [{field, label, required}]
+    source: Mapped[str | None] = mapped_column(String(60), default=None)  # the leads' source; none: the form's name
+    thank_you: Mapped[str | None] = mapped_column(String(1000), default=None)
     active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -119,3 +119,52 @@ class RuleOut(msgspec.Struct):
     member_ids: list[uuid.UUID]
     department_id: uuid.UUID | None
     active: bool
+
+
+FormField = Literal["name", "company", "title", "phone", "email", "region", "industry", "employees", "description"]
+
+
+class FormFieldIn(msgspec.Struct, forbid_unknown_fields=True):
+    field: FormField
+    label: str | None = None  # none: the field's usual name in the visitor's language
+    required: bool = False
+
+
+class FormIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    fields: list[FormFieldIn]
+    source: str | None = None
+    thank_you: str | None = None
+    active: bool = True
+
+
+class FormFieldOut(msgspec.Struct):
+    field: str
+    label: str | None
+    required: bool
+
+
+class FormOut(msgspec.Struct):
+    id: uuid.UUID
+    key: str
+    slug: str  # the workspace's: the public address is /f/{slug}/{key}
+    name: str
+    fields: list[FormFieldOut]
+    source: str | None
+    thank_you: str | None
+    active: bool
+
+
+class PublicFormOut(msgspec.Struct):
+    """What a visitor's page needs: the fields and a token that must be at least a few seconds old when posted."""
+
+    name: str
+    fields: list[FormFieldOut]
+    thank_you: str | None
+    token: str
+
+
+class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True):
+    values: dict[str, str]  # field -> what the visitor typed
+    token: str
+    website: str = ""  # the honeypot: hidden from people, filled by bots

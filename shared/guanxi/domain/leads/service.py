@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id
-from guanxi.db.tenancy import scoped
+from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities.models import Activity
 from guanxi.domain.customers import repository as customers_repository
@@ -30,6 +30,7 @@ from guanxi.domain.deals.schemas import DealIn
 from guanxi.domain.leads import assignment
 from guanxi.domain.leads.models import Lead
 from guanxi.domain.leads.schemas import ConvertIn, LeadIn
+from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import DomainError, FieldError, conflict, forbidden, validation_error
 
@@ -122,32 +123,37 @@ async def fetch(session: AsyncSession, access: Access, lead_id: uuid.UUID, actio
 
 
 async def insert_lead(
-    session: AsyncSession, access: Access, values: dict[str, Any], via: str, batch_id: uuid.UUID | None = None
+    session: AsyncSession,
+    scope: TenantScope,
+    actor_id: uuid.UUID | None,
+    values: dict[str, Any],
+    via: str,
+    batch_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Write a cleaned lead: an owner given is kept (None: the pool); none given, the assignment rules choose."""
+    options = scoped(scope)
     if "owner_id" not in values:
-        values = {**values, "owner_id": await assignment.owner_for(session, access.scope, values)}
+        values = {**values, "owner_id": await assignment.owner_for(session, scope, values)}
     if values.get("estimated_value") is not None and not values.get("currency"):
-        values = {**values, "currency": await deals._default_currency(session, access)}
+        currency = await session.scalar(select(WorkspaceSettings.currency).limit(1), execution_options=options)
+        values = {**values, "currency": currency or "CNY"}
+    values.setdefault("status", "new")
     lead_id = new_id()
     await session.execute(
-        insert(Lead).values(id=lead_id, captured_via=via, created_by=access.member_id, **values),
-        execution_options=scoped(access.scope),
+        insert(Lead).values(id=lead_id, captured_via=via, created_by=actor_id, **values), execution_options=options
     )
-    shown = {k: [None, v] for k, v in values.items() if v not in (None, [], "")}
+    changes = {k: [None, v] for k, v in values.items() if v not in (None, [], "")} | {"captured_via": [None, via]}
     await session.execute(
         insert(RecordChange).values(
             id=new_id(),
             record_type="lead",
             record_id=lead_id,
-            actor_id=access.member_id,
+            actor_id=actor_id,
             action="created",
-            changes={
-                k: [customers.jsonable(v) for v in pair] for k, pair in {**shown, "captured_via": [None, via]}.items()
-            },
+            changes={k: [customers.jsonable(v) for v in pair] for k, pair in changes.items()},
             batch_id=batch_id,
         ),
-        execution_options=scoped(access.scope),
+        execution_options=options,
     )
     return lead_id
 
@@ -157,8 +163,7 @@ async def create(session: AsyncSession, access: Access, data: LeadIn, via: str) 
     values = clean(data, creating=True)
     if values.get("owner_id") is not None:
         await customers.check_owner(session, access, MODULE, values["owner_id"], "create")
-    values.setdefault("status", "new")
-    lead_id = await insert_lead(session, access, values, via)
+    lead_id = await insert_lead(session, access.scope, access.member_id, values, via)
     return await fetch(session, access, lead_id)
 
 

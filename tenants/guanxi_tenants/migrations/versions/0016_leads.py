@@ -1,4 +1,4 @@
-"""leads: leads and the lead pool, the ordered assignment rules, activities logged on a lead
+"""leads: leads and the lead pool, the ordered assignment rules, the web forms, activities logged on a lead
 
 Revision ID: t0016
 Revises: t0015
@@ -90,6 +90,19 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("created_by", pg.UUID(as_uuid=True)),
     )
+    op.create_table(
+        "lead_forms",
+        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("key", sa.String(40), nullable=False, unique=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("fields", pg.JSONB, nullable=False, server_default="[]"),
+        sa.Column("source", sa.String(60)),
+        sa.Column("thank_you", sa.String(1000)),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_by", pg.UUID(as_uuid=True)),
+    )
     op.add_column("activities", sa.Column("lead_id", pg.UUID(as_uuid=True), sa.ForeignKey("leads.id")))
     op.alter_column("activities", "account_id", nullable=True)
     op.create_check_constraint("activity_on_record", "activities", "account_id IS NOT NULL OR lead_id IS NOT NULL")
@@ -102,5 +115,6 @@ def downgrade() -> None:
     op.drop_constraint("activity_on_record", "activities")
     op.alter_column("activities", "account_id", nullable=False)
     op.drop_column("activities", "lead_id")
+    op.drop_table("lead_forms")
     op.drop_table("lead_assignment_rules")
     op.drop_table("leads")
