@@ -29,6 +29,7 @@ from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
+from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
@@ -74,6 +75,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             PoolController,
             AccountPoolController,
             DealController,
+            LeadController,
+            PublicFormController,
             SearchController,
             SettingsController,
             SalesSettingsController,
@@ -91,7 +94,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             cookie_httponly=True,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH],
+            exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH, "/f/"],  # /f/: the public lead forms (no session)
         ),
         template_config=TemplateConfig(instance=with_provider_buttons(template_engine())),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -27,12 +27,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("contacts", N_("Contacts"), "contacts", "", built=True, path="/contacts"),
     Section("pool", N_("Customer pool"), "pool", "", built=True, path="/pool"),
     Section("calendar", N_("Calendar"), "calendar", "", built=True, path="/calendar"),
-    Section(
-        "leads",
-        N_("Leads"),
-        "leads",
-        N_("Capture and qualify new leads from your website, imports and the API, and hand them to the right rep."),
-    ),
+    Section("leads", N_("Leads"), "leads", "", built=True, path="/leads"),
     Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
     Section(
         "quotes",
