@@ -58,6 +58,8 @@ class FakeLeads:
     notes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     taken_by_someone: set[str] = field(default_factory=set)
     submissions: list[dict[str, Any]] = field(default_factory=list)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         original_signed_in = self.api._signed_in
@@ -101,8 +103,15 @@ class FakeLeads:
         if parts[2:3] != ["leads"]:
             if (request.method, request.url.path) == ("POST", "/api/v1/activities"):
                 return self._note(json.loads(request.content))
-            if (request.method, request.url.path) == ("GET", "/api/v1/admin/members"):
+            if (request.method, request.url.path) in (
+                ("GET", "/api/v1/admin/members"),
+                ("GET", "/api/v1/admin/departments"),
+            ):
                 return httpx.Response(200, json=[])
+            if parts[2:3] == ["lead-forms"]:
+                return self._forms(request, parts[3] if len(parts) > 3 else None)
+            if parts[2:3] == ["lead-assignment-rules"]:
+                return self._rules(request)
             return None
         if len(parts) == 3:
             return self._list(request) if request.method == "GET" else self._create(json.loads(request.content))
@@ -216,3 +225,36 @@ class FakeLeads:
         }
         self.notes.setdefault(body["lead_id"], []).insert(0, note)
         return httpx.Response(201, json=note)
+
+    def _forms(self, request: httpx.Request, form_id: str | None) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=self.forms)
+        body = json.loads(request.content)
+        if not any(f["field"] in ("name", "company") and f["required"] for f in body["fields"]):
+            message = "the name or the company must be a required field: a lead needs one"
+            return problem(422, "validation-error", errors=[{"field": "fields", "message": message}])
+        found = next((f for f in self.forms if f["id"] == form_id), None)
+        if found is None:
+            found = {"id": str(uuid.uuid4()), "key": KEY, "slug": SLUG}
+            self.forms.append(found)
+        found.update(body)
+        return httpx.Response(201 if form_id is None else 200, json=found)
+
+    def _rules(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            body = json.loads(request.content)
+            for index, rule in enumerate(body):
+                if not rule["member_ids"] and not rule["department_id"]:
+                    return problem(
+                        422,
+                        "validation-error",
+                        errors=[
+                            {
+                                "field": f"rules[{index}].member_ids",
+                                "message": "name the members or a department",
+                                "code": "required",
+                            }
+                        ],
+                    )
+            self.rules = [{"id": str(uuid.uuid4()), "position": n, **rule} for n, rule in enumerate(body)]
+        return httpx.Response(200, json=self.rules)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -106,3 +107,49 @@ def test_the_public_form_is_framable_needs_no_sign_in_and_sends_through_the_api(
     ]
     leads.api.override("GET", "/api/v1/public/lead-forms/nope/nothing-here-at-all", problem(404, "not-found"))
     assert web.get("/f/nope/nothing-here-at-all").status_code == 404
+
+
+def test_an_administrator_builds_a_form_and_gets_its_embed_snippet(
+    signed_in: TestClient[Any], leads: FakeLeads
+) -> None:
+    assert signed_in.get("/w/settings/lead-forms/new").status_code == 200
+    refused = post_form(
+        signed_in,
+        "/w/settings/lead-forms/new",
+        {"name": "官网", "field": "email", "required_email": "on", "active": "on"},
+    )
+    assert refused.status_code == 422 and "a lead needs one" in refused.text
+    made = post_form(
+        signed_in,
+        "/w/settings/lead-forms/new",
+        {"name": "官网咨询", "field": "name", "required_name": "on", "label_name": "您的姓名", "active": "on"},
+    )
+    assert made.status_code in (302, 303)
+    assert leads.forms[0]["fields"] == [{"field": "name", "required": True, "label": "您的姓名"}]
+    page = signed_in.get("/w/settings/lead-forms")
+    assert f"/f/{SLUG}/{KEY}" in page.text and "&lt;iframe src=" in page.text and "官网咨询" in page.text
+
+
+def test_an_administrator_orders_the_assignment_rules(signed_in: TestClient[Any], leads: FakeLeads) -> None:
+    refused = post_form(signed_in, "/w/settings/lead-rules", {"action": "add", "name": "无人", "sources": "展会"})
+    assert refused.status_code == 422
+    for name in ("展会", "官网"):
+        leads.rules.append(
+            {
+                "id": str(uuid.uuid4()),
+                "position": 0,
+                "name": name,
+                "sources": [name],
+                "regions": [],
+                "min_employees": None,
+                "max_employees": None,
+                "member_ids": [leads.me],
+                "department_id": None,
+                "active": True,
+            }
+        )
+    moved = post_form(signed_in, "/w/settings/lead-rules", {"action": "up", "index": "1"})
+    assert moved.status_code in (302, 303) and [r["name"] for r in leads.rules] == ["官网", "展会"]
+    bad = post_form(signed_in, "/w/settings/lead-rules", {"action": "add", "name": "大客户", "min_employees": "many"})
+    assert bad.status_code == 422 and "Enter a whole number" in bad.text
+    assert "官网" in signed_in.get("/w/settings/lead-rules").text

@@ -29,6 +29,7 @@ from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
+from guanxi_web.controllers.lead_settings import LeadSettingsController
 from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
@@ -77,6 +78,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             DealController,
             LeadController,
             PublicFormController,
+            LeadSettingsController,
             SearchController,
             SettingsController,
             SalesSettingsController,
