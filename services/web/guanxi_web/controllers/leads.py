@@ -185,6 +185,7 @@ class LeadController(Controller):
             ),
             "convert_error": None,
             "note_error": None,
+            "field_labels": {**LEAD_FIELDS, **STATUS_FIELDS, "tags": N_("Tags"), "owner_id": N_("Owner")},
             **extra,
         }
         title = lead.name or lead.company or _("Lead")
