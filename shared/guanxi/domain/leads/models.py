@@ -42,6 +42,7 @@ class Lead(TenantRecordMixin, TenantBase):
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"), default=None)
     deal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deals.id"), default=None)
     converted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    import_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the import that created the lead
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     deleted_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
 

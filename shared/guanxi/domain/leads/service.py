@@ -140,7 +140,8 @@ async def insert_lead(
     values.setdefault("status", "new")
     lead_id = new_id()
     await session.execute(
-        insert(Lead).values(id=lead_id, captured_via=via, created_by=actor_id, **values), execution_options=options
+        insert(Lead).values(id=lead_id, captured_via=via, created_by=actor_id, import_id=batch_id, **values),
+        execution_options=options,
     )
     changes = {k: [None, v] for k, v in values.items() if v not in (None, [], "")} | {"captured_via": [None, via]}
     await session.execute(

@@ -1,11 +1,12 @@
-"""leads: leads and the lead pool, the ordered assignment rules, the web forms, activities logged on a lead
+"""leads: leads and the lead pool, assignment rules, web forms, activities on a lead, imports into pools
 
 Revision ID: t0016
 Revises: t0015
 Create Date: 2026-11-26
 
 A lead without an owner is in the lead pool. An activity belongs to an account, or (before conversion) to a
-lead; converting the lead moves its activities onto the new account and contact.
+lead; converting the lead moves its activities onto the new account and contact. Leads can be imported, and
+an import of accounts may put them straight into a customer pool (``imports.pool_id``).
 """
 
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ def upgrade() -> None:
         sa.Column("contact_id", pg.UUID(as_uuid=True), sa.ForeignKey("contacts.id")),
         sa.Column("deal_id", pg.UUID(as_uuid=True), sa.ForeignKey("deals.id")),
         sa.Column("converted_at", sa.DateTime(timezone=True)),
+        sa.Column("import_id", pg.UUID(as_uuid=True)),  # the import that created the lead (undo removes it)
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
         sa.Column("deleted_by", pg.UUID(as_uuid=True)),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
@@ -103,6 +105,8 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("created_by", pg.UUID(as_uuid=True)),
     )
+    # An import of accounts may put them straight into a customer pool, unowned.
+    op.add_column("imports", sa.Column("pool_id", pg.UUID(as_uuid=True), sa.ForeignKey("pools.id")))
     op.add_column("activities", sa.Column("lead_id", pg.UUID(as_uuid=True), sa.ForeignKey("leads.id")))
     op.alter_column("activities", "account_id", nullable=True)
     op.create_check_constraint("activity_on_record", "activities", "account_id IS NOT NULL OR lead_id IS NOT NULL")
@@ -115,6 +119,7 @@ def downgrade() -> None:
     op.drop_constraint("activity_on_record", "activities")
     op.alter_column("activities", "account_id", nullable=False)
     op.drop_column("activities", "lead_id")
+    op.drop_column("imports", "pool_id")
     op.drop_table("lead_forms")
     op.drop_table("lead_assignment_rules")
     op.drop_table("leads")
