@@ -145,6 +145,11 @@ async def test_converting_makes_account_contact_and_deal_and_keeps_the_leads_act
         "/api/v1/activities", json={"kind": "call", "lead_id": lead["id"], "subject": "首次电话"}, headers=bearer(owner)
     )
     assert note.status_code == 201, note.text
+    elsewhere = await add_account(client, owner, name="Another customer")
+    moved = await client.patch(
+        f"/api/v1/activities/{note.json()['id']}", json={"account_id": elsewhere["id"]}, headers=bearer(owner)
+    )
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "lead_id"
     timeline = (await client.get(f"/api/v1/leads/{lead['id']}/timeline", headers=bearer(owner))).json()["items"]
     assert [i["type"] for i in timeline] == ["activity", "change"]
     converted = await client.post(

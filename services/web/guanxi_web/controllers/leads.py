@@ -284,7 +284,9 @@ class PublicFormController(Controller):
         values: dict[str, str] | None = None,
         error: Any = None,
         status: int = 200,
+        sent: bool = False,
     ) -> Template:
+        """The form with a fresh token (a refused post is sent again with a new one), or its thank-you text."""
         form = await api.public_form(slug, key)
         return Template(
             "leads/public_form.html",
@@ -293,7 +295,7 @@ class PublicFormController(Controller):
                 "form": form,
                 "values": values or {},
                 "error": error,
-                "sent": False,
+                "sent": sent,
                 "labels": LEAD_FIELDS,
                 "title": form.name,
             },
@@ -325,15 +327,4 @@ class PublicFormController(Controller):
             if error.status not in (422, 429):
                 raise
             return await self._show(api, slug, key, values, error, error.status)
-        form = await api.public_form(slug, key)
-        return Template(
-            "leads/public_form.html",
-            context={
-                "form": form,
-                "values": {},
-                "error": None,
-                "sent": True,
-                "labels": LEAD_FIELDS,
-                "title": form.name,
-            },
-        )
+        return await self._show(api, slug, key, sent=True)

@@ -175,6 +175,8 @@ async def get(session: AsyncSession, access: Access, activity_id: uuid.UUID) -> 
 async def change(session: AsyncSession, access: Access, activity_id: uuid.UUID, data: ActivityIn) -> dict[str, Any]:
     row = await _load(session, access, activity_id, "update")
     values = _clean(data, creating=False, kind=row.kind)
+    if "lead_id" in values or (row.account_id is None and "account_id" in values):
+        raise validation_error(FieldError("lead_id", "an activity stays with its lead until the lead is converted"))
     if "owner_id" in values and values["owner_id"] != row.owner_id:
         await customers.check_owner(session, access, "activities", values["owner_id"], "update")
     await _check_account(session, access, {"account_id": values.get("account_id", row.account_id), **values})
