@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.api.test_admin import join
 from tests.api.test_customers import add_account, counted_sql
+from tests.api.test_tokens import as_token, new_token
 from tests.conftest import bearer, signed_up
 
 
@@ -283,3 +284,20 @@ async def test_another_workspace_gets_404_for_our_leads_and_sees_none(client: An
         "/api/v1/activities", json={"kind": "note", "lead_id": lead["id"], "subject": "x"}, headers=bearer(stranger)
     )
     assert on_ours.status_code == 422 and on_ours.json()["errors"][0]["field"] == "lead_id"
+
+
+async def test_an_integration_records_leads_through_the_rules_within_its_token_scopes(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    await set_rules(client, owner, [{"name": "ERP", "sources": ["erp"], "member_ids": [rep["user"]["id"]]}])
+    writer = await new_token(client, owner, ["leads:write"])
+    reader = await new_token(client, owner, ["leads:read"])
+    made = await client.post("/api/v1/leads", json={"company": "云栖科技", "source": "ERP"}, headers=as_token(writer))
+    assert made.status_code == 201, made.text
+    assert made.json()["captured_via"] == "api" and made.json()["owner_id"] == rep["user"]["id"]
+    refused = await client.post("/api/v1/leads", json={"company": "x"}, headers=as_token(reader))
+    assert refused.status_code == 403
+    listed = await client.get("/api/v1/leads", headers=as_token(reader))
+    assert [x["company"] for x in listed.json()["items"]] == ["云栖科技"]
+    stranger = await signed_up(client)
+    assert (await client.get("/api/v1/lead-assignment-rules", headers=bearer(stranger))).json() == []
