@@ -153,3 +153,17 @@ def test_an_administrator_orders_the_assignment_rules(signed_in: TestClient[Any]
     bad = post_form(signed_in, "/w/settings/lead-rules", {"action": "add", "name": "大客户", "min_employees": "many"})
     assert bad.status_code == 422 and "Enter a whole number" in bad.text
     assert "官网" in signed_in.get("/w/settings/lead-rules").text
+
+
+def test_a_lead_is_edited_and_an_emptied_field_is_cleared(signed_in: TestClient[Any], leads: FakeLeads) -> None:
+    lead = new_lead(name="张伟", company="深圳华强电子", phone="13800001111", employees=120, owner_id=leads.me)
+    leads.leads.append(lead)
+    page = signed_in.get(f"/leads/{lead['id']}/edit")
+    assert page.status_code == 200 and 'value="13800001111"' in page.text and 'value="120"' in page.text
+    saved = post_form(
+        signed_in,
+        f"/leads/{lead['id']}/edit",
+        {"name": "张伟", "company": "深圳华强电子集团", "phone": "", "employees": "150"},
+    )
+    assert saved.status_code in (302, 303) and saved.headers["location"].endswith("done=lead-saved")
+    assert (lead["company"], lead["phone"], lead["employees"]) == ("深圳华强电子集团", None, 150)

@@ -105,6 +105,7 @@ NOTICES = {
     "lead-taken": N_("Someone claimed that lead a moment before you."),
     "lead-released": N_("The lead is back in the lead pool."),
     "lead-updated": N_("The lead's status is saved."),
+    "lead-saved": N_("The lead is saved."),
     "note-added": N_("Added to the lead's timeline."),
     "lead-converted": N_("The lead is now this account, with its contact and history."),
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),

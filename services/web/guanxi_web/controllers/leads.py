@@ -52,8 +52,9 @@ STATUSES = {
 TABS = ("mine", "pool", "all")
 
 
-def read_lead(data: Any) -> tuple[Form, dict[str, Any]]:
-    """The form's values and the API's body; numbers that are not numbers are caught here, by field."""
+def read_lead(data: Any, *, editing: bool = False) -> tuple[Form, dict[str, Any]]:
+    """The form's values and the API's body; numbers that are not numbers are caught here, by field. Editing, a
+    field left empty is cleared."""
     form, submitted = Form.read(LEAD_FIELDS, data)
     body: dict[str, Any] = {
         k: v.strip()
@@ -74,6 +75,8 @@ def read_lead(data: Any) -> tuple[Form, dict[str, Any]]:
             body["estimated_value"] = str(Decimal(value))
         except InvalidOperation:
             form.errors.setdefault("estimated_value", []).append(_("Enter an amount, like 128000 or 128000.50."))
+    if editing:
+        body |= {name: None for name in LEAD_FIELDS if name not in body and name not in form.errors}
     return form, body
 
 
@@ -140,8 +143,45 @@ class LeadController(Controller):
     async def new(self, request: Request[Any, Any, Any], me: NamedDependency[Me]) -> Template:
         return self._form(request, me, Form(LEAD_FIELDS, values={"currency": currency_of(me)}))
 
-    def _form(self, request: Request[Any, Any, Any], me: Me, form: Form, status: int = 200) -> Template:
-        return customers_page(request, "leads/_form.html", me, _("New lead"), "leads", status_code=status, form=form)
+    def _form(
+        self, request: Request[Any, Any, Any], me: Me, form: Form, status: int = 200, lead_id: str | None = None
+    ) -> Template:
+        title = _("Edit lead") if lead_id else _("New lead")
+        return customers_page(
+            request, "leads/_form.html", me, title, "leads", status_code=status, form=form, lead_id=lead_id
+        )
+
+    @get("/{lead_id:uuid}/edit")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        lead_id: FromPath[uuid.UUID],
+    ) -> Template:
+        lead = await api.lead(str(lead_id))
+        values = {name: "" if getattr(lead, name) is None else str(getattr(lead, name)) for name in LEAD_FIELDS}
+        return self._form(request, me, Form(LEAD_FIELDS, values=values), lead_id=str(lead_id))
+
+    @post("/{lead_id:uuid}/edit")
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        lead_id: FromPath[uuid.UUID],
+    ) -> Response[Any] | Template:
+        form, body = read_lead(await request.form(), editing=True)
+        if form.invalid:
+            return self._form(request, me, form, 422, str(lead_id))
+        try:
+            await api.update_lead(str(lead_id), body)
+        except ApiError as error:
+            if error.status not in (409, 422):
+                raise
+            form.refuse(error)
+            return self._form(request, me, form, error.status, str(lead_id))
+        return redirect(request, f"/leads/{lead_id}?done=lead-saved")
 
     @post("")
     async def create(
