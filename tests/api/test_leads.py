@@ -301,3 +301,17 @@ async def test_an_integration_records_leads_through_the_rules_within_its_token_s
     assert [x["company"] for x in listed.json()["items"]] == ["云栖科技"]
     stranger = await signed_up(client)
     assert (await client.get("/api/v1/lead-assignment-rules", headers=bearer(stranger))).json() == []
+
+
+async def test_null_clears_a_field_but_a_lead_keeps_a_name_or_company(client: Any) -> None:
+    owner = await signed_up(client)
+    lead = await add_lead(client, owner, phone="13800001111", employees=50, owner_id=owner["user"]["id"])
+    cleared = await client.patch(
+        f"/api/v1/leads/{lead['id']}", json={"phone": None, "employees": None, "name": None}, headers=bearer(owner)
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["phone"], cleared.json()["employees"], cleared.json()["name"]) == (None, None, None)
+    nameless = await client.patch(f"/api/v1/leads/{lead['id']}", json={"company": None}, headers=bearer(owner))
+    assert nameless.status_code == 422 and nameless.json()["errors"][0]["field"] == "name"
+    history = (await client.get(f"/api/v1/leads/{lead['id']}/timeline", headers=bearer(owner))).json()["items"]
+    assert history[0]["changes"]["phone"] == ["13800001111", None]
