@@ -183,3 +183,33 @@ def test_account_custom_fields_show_their_label_not_their_key(signed_in: TestCli
     html = signed_in.get(upload(signed_in).headers["location"]).text
     assert '<option value="custom.ke_hu_bian_hao">客户编号</option>' in html
     assert "Custom field ke_hu_bian_hao" not in html
+
+
+def test_accounts_can_be_imported_straight_into_a_customer_pool(
+    signed_in: TestClient[Any], imports: FakeImports, fake_api: FakeApi
+) -> None:
+    pool = {
+        "id": "0190a1b2-0000-7000-8000-000000000001",
+        "name": "华南公海",
+        "is_default": False,
+        "daily_claim_limit": None,
+        "owned_cap": None,
+        "cap_counts_won": True,
+        "locked_cap": None,
+        "reclaim_cooldown_days": 0,
+        "warn_days": 3,
+        "recycle_won": False,
+        "recycle_with_open_deal": False,
+        "hide_contact_details": True,
+        "members": [],
+        "rules": [],
+    }
+    imports.pools.append(pool)
+    location = upload(signed_in).headers["location"]
+    page = signed_in.get(location)
+    assert '<option value="0190a1b2-0000-7000-8000-000000000001">华南公海</option>' in page.text
+    values = form_values(signed_in, location, f"{location}/start")
+    started = post_form(signed_in, f"{location}/start", {**values, "pool_id": pool["id"]})
+    assert started.status_code == 303
+    body = json.loads(fake_api.calls("PUT", f"/api/v1/imports/{location.rsplit('/', 1)[1]}/mapping")[-1].content)
+    assert body["pool_id"] == pool["id"]

@@ -551,9 +551,13 @@ class ApiCaller:
     async def import_(self, import_id: str) -> Import:
         return await self._call("GET", f"/api/v1/imports/{quote(import_id, safe='')}", Import)
 
-    async def map_import(self, import_id: str, mapping: dict[str, str | None], duplicates: str) -> Import:
+    async def map_import(
+        self, import_id: str, mapping: dict[str, str | None], duplicates: str, pool_id: str | None = None
+    ) -> Import:
+        """``pool_id``: accounts go into that customer pool without an owner."""
         path = f"/api/v1/imports/{quote(import_id, safe='')}/mapping"
-        return await self._call("PUT", path, Import, json={"mapping": mapping, "duplicates": duplicates})
+        body = {"mapping": mapping, "duplicates": duplicates, **({"pool_id": pool_id} if pool_id else {})}
+        return await self._call("PUT", path, Import, json=body)
 
     async def start_import(self, import_id: str) -> Import:
         return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/start", Import)
