@@ -21,6 +21,7 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.web.fake_customers import FakeCustomers
 from tests.web.fake_imports import FakeImports
+from tests.web.fake_pools import new_pool
 from tests.web.test_accounts import crm_fixture, form_values  # noqa: F401 (fixtures)
 
 HTMX = {"HX-Request": "true"}
@@ -188,26 +189,11 @@ def test_account_custom_fields_show_their_label_not_their_key(signed_in: TestCli
 def test_accounts_can_be_imported_straight_into_a_customer_pool(
     signed_in: TestClient[Any], imports: FakeImports, fake_api: FakeApi
 ) -> None:
-    pool = {
-        "id": "0190a1b2-0000-7000-8000-000000000001",
-        "name": "华南公海",
-        "is_default": False,
-        "daily_claim_limit": None,
-        "owned_cap": None,
-        "cap_counts_won": True,
-        "locked_cap": None,
-        "reclaim_cooldown_days": 0,
-        "warn_days": 3,
-        "recycle_won": False,
-        "recycle_with_open_deal": False,
-        "hide_contact_details": True,
-        "members": [],
-        "rules": [],
-    }
+    pool = new_pool("华南公海")
     imports.pools.append(pool)
     location = upload(signed_in).headers["location"]
     page = signed_in.get(location)
-    assert '<option value="0190a1b2-0000-7000-8000-000000000001">华南公海</option>' in page.text
+    assert f'<option value="{pool["id"]}">华南公海</option>' in page.text
     values = form_values(signed_in, location, f"{location}/start")
     started = post_form(signed_in, f"{location}/start", {**values, "pool_id": pool["id"]})
     assert started.status_code == 303
