@@ -37,3 +37,8 @@ async def test_demo_workspace_is_created_once_with_its_team(client: Any) -> None
         timeline = await client.get(f"/api/v1/accounts/{account['id']}/timeline", headers=bearer(owner))
         kinds |= {item["activity"]["kind"] for item in timeline.json()["items"] if item["type"] == "activity"}
     assert len(kinds) >= 3
+    # leads handed out by the demo's assignment rules: big companies to the manager, regions to their team
+    all_leads = {x["name"]: x for x in (await client.get("/api/v1/leads", headers=bearer(owner))).json()["items"]}
+    assert all_leads["吴磊"]["owner_id"] == by_name["李娜"]["id"]  # 1,200 people: the first rule wins
+    assert all_leads["孙丽"]["owner_id"] == by_name["王强"]["id"]
+    assert all_leads["黄涛"]["owner_id"] is None  # no rule for 西南: the lead pool

@@ -8,9 +8,11 @@ people.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, platform_session, scoped
@@ -20,6 +22,8 @@ from guanxi.domain.identity import repository
 from guanxi.domain.identity.models import Membership, User
 from guanxi.domain.identity.passwords import hash_password
 from guanxi.domain.identity.service import SignupInput, signup
+from guanxi.domain.leads import service as leads
+from guanxi.domain.leads.models import AssignmentRule, LeadForm
 from guanxi.domain.tenancy.repository import add_member
 
 DEMO_EMAIL = "demo@example.com"
@@ -37,6 +41,64 @@ PEOPLE = [
     ("刘洋", "liu.yang@example.com", "service_agent", "客服部", None, True),
     ("赵敏", "zhao.min@example.com", "marketer", "市场部", None, True),
 ]
+
+
+# Leads: person, company, source, region, employees (the rules below hand most of them out; the rest wait in the pool)
+LEADS = [
+    ("周杰", "广州天河电子科技", "展会", "华南", 80),
+    ("孙丽", "杭州西湖软件", "官网", "华东", 45),
+    ("吴磊", "苏州工业园精密制造", "展会", "华东", 1200),
+    ("郑爽", "深圳南山贸易", "转介绍", "华南", 12),
+    ("Maria Lopez", "Acme Trading Ltd", "Website", "海外", 300),
+    ("黄涛", "成都高新医疗器械", "官网", "西南", 150),
+]
+
+
+async def _demo_leads(
+    session: AsyncSession, scope: TenantScope, owner_id: uuid.UUID, people: dict[str, uuid.UUID]
+) -> None:
+    """Assignment rules (big companies to the sales manager, then each region's team in turn), a web form, and a
+    few leads from several sources that the rules hand out."""
+    options = scoped(scope)
+    rules = [
+        ("大客户", [], 1000, [people["李娜"]]),
+        ("华东", ["华东"], None, [people["王强"]]),
+        ("华南", ["华南"], None, [people["陈静"]]),
+    ]
+    for position, (name, regions, at_least, members) in enumerate(rules):
+        await session.execute(
+            insert(AssignmentRule).values(
+                id=new_id(),
+                position=position,
+                name=name,
+                regions=regions,
+                min_employees=at_least,
+                member_ids=members,
+                created_by=owner_id,
+            ),
+            execution_options=options,
+        )
+    fields = [
+        {"field": "name", "label": None, "required": True},
+        {"field": "company", "label": None, "required": False},
+        {"field": "phone", "label": None, "required": False},
+        {"field": "email", "label": None, "required": True},
+    ]
+    await session.execute(
+        insert(LeadForm).values(
+            id=new_id(),
+            key=secrets.token_urlsafe(18),
+            name="官网咨询",
+            fields=fields,
+            source="官网",
+            thank_you="感谢您的咨询，我们会在一个工作日内联系您。",
+            created_by=owner_id,
+        ),
+        execution_options=options,
+    )
+    for name, company, source, region, employees in LEADS:
+        values = {"name": name, "company": company, "source": source, "region": region, "employees": employees}
+        await leads.insert_lead(session, scope, owner_id, values, "manual")
 
 
 async def ensure_demo_workspace() -> tuple[str, str, bool]:
@@ -92,5 +154,6 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
         connection = await (await session.connection()).get_raw_connection()
         await generate(connection.driver_connection, tenant.schema_name, sellers, accounts=DEMO_ACCOUNTS)
         await generate_activities(connection.driver_connection, tenant.schema_name, per_account=5)
+        await _demo_leads(session, scope, owner.id, people)
         await session.commit()
     return DEMO_EMAIL, DEMO_PASSWORD, True

@@ -39,6 +39,7 @@ class FakeImports:
     imports: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)  # file name, bytes, content type
     may_import: bool = True
+    pools: list[dict[str, Any]] = field(default_factory=list)  # GET /api/v1/pools: the mapping step offers them
 
     def __post_init__(self) -> None:
         original = self.api._signed_in
@@ -51,6 +52,8 @@ class FakeImports:
 
     def signed_in(self, request: httpx.Request) -> httpx.Response | None:
         parts = request.url.path.strip("/").split("/")  # api, v1, imports, <id>, <action>
+        if (request.method, request.url.path) == ("GET", "/api/v1/pools"):
+            return httpx.Response(200, json=self.pools)
         if parts[2:3] != ["imports"]:
             return None
         if not self.may_import:
@@ -144,6 +147,7 @@ class FakeImports:
         return "", b"", ""
 
     def _map(self, job: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
+        job["pool_id"] = body.get("pool_id")
         errors = []
         taken: set[str] = set()
         for column, name in body["mapping"].items():

@@ -21,6 +21,7 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.web.fake_customers import FakeCustomers
 from tests.web.fake_imports import FakeImports
+from tests.web.fake_pools import new_pool
 from tests.web.test_accounts import crm_fixture, form_values  # noqa: F401 (fixtures)
 
 HTMX = {"HX-Request": "true"}
@@ -183,3 +184,18 @@ def test_account_custom_fields_show_their_label_not_their_key(signed_in: TestCli
     html = signed_in.get(upload(signed_in).headers["location"]).text
     assert '<option value="custom.ke_hu_bian_hao">客户编号</option>' in html
     assert "Custom field ke_hu_bian_hao" not in html
+
+
+def test_accounts_can_be_imported_straight_into_a_customer_pool(
+    signed_in: TestClient[Any], imports: FakeImports, fake_api: FakeApi
+) -> None:
+    pool = new_pool("华南公海")
+    imports.pools.append(pool)
+    location = upload(signed_in).headers["location"]
+    page = signed_in.get(location)
+    assert f'<option value="{pool["id"]}">华南公海</option>' in page.text
+    values = form_values(signed_in, location, f"{location}/start")
+    started = post_form(signed_in, f"{location}/start", {**values, "pool_id": pool["id"]})
+    assert started.status_code == 303
+    body = json.loads(fake_api.calls("PUT", f"/api/v1/imports/{location.rsplit('/', 1)[1]}/mapping")[-1].content)
+    assert body["pool_id"] == pool["id"]

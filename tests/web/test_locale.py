@@ -43,12 +43,12 @@ def test_language_cookie_sets_html_lang_and_the_words_on_screen(
 
 def test_simplified_and_traditional_differ_where_they_should(signed_in: TestClient[Any]) -> None:
     signed_in.cookies.set("gx_locale", "zh-Hans", domain="testserver.local")
-    simplified = signed_in.get("/w/leads").text
+    simplified = signed_in.get("/w/campaigns").text
     signed_in.cookies.set("gx_locale", "zh-Hant", domain="testserver.local")
-    traditional = signed_in.get("/w/leads").text
+    traditional = signed_in.get("/w/campaigns").text
 
-    assert "收集线索" in simplified and "收集線索" not in simplified
-    assert "收集線索" in traditional and "收集线索" not in traditional
+    assert "带来了哪些线索" in simplified and "帶來了哪些線索" not in simplified
+    assert "帶來了哪些線索" in traditional and "带来了哪些线索" not in traditional
     assert "营销活动" in simplified and "行銷活動" in traditional
 
 

@@ -27,6 +27,12 @@ from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
+from guanxi_api.controllers.leads import (
+    LeadController,
+    LeadFormController,
+    LeadRuleController,
+    PublicLeadFormController,
+)
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.pipeline import PipelineController
@@ -110,6 +116,10 @@ def create_app() -> Litestar:
             DealController,
             PipelineAdminController,
             LossReasonController,
+            LeadController,
+            LeadRuleController,
+            LeadFormController,
+            PublicLeadFormController,
             ProductController,
             PriceListController,
             NumberingController,

@@ -51,6 +51,10 @@ from guanxi.domain.identity.schemas import WorkspaceOut as Workspace
 from guanxi.domain.imports.schemas import ImportOut as Import
 from guanxi.domain.invitations.schemas import InvitationOut as Invitation
 from guanxi.domain.invitations.schemas import InvitationPreview
+from guanxi.domain.leads.schemas import ConvertOut, LeadPage, PublicFormOut
+from guanxi.domain.leads.schemas import FormOut as LeadForm
+from guanxi.domain.leads.schemas import LeadOut as Lead
+from guanxi.domain.leads.schemas import RuleOut as LeadRule
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
@@ -89,6 +93,7 @@ __all__ = [
     "ContactPage",
     "Contract",
     "ContractPage",
+    "ConvertOut",
     "CustomField",
     "Deal",
     "DealLines",
@@ -101,6 +106,10 @@ __all__ = [
     "Import",
     "Invitation",
     "InvitationPreview",
+    "Lead",
+    "LeadForm",
+    "LeadPage",
+    "LeadRule",
     "LeaderRow",
     "LossReason",
     "Me",
@@ -116,6 +125,7 @@ __all__ = [
     "Problem",
     "Product",
     "ProductPage",
+    "PublicFormOut",
     "Quote",
     "QuotePage",
     "RecoveryCodes",
@@ -568,9 +578,13 @@ class ApiCaller:
     async def import_(self, import_id: str) -> Import:
         return await self._call("GET", f"/api/v1/imports/{quote(import_id, safe='')}", Import)
 
-    async def map_import(self, import_id: str, mapping: dict[str, str | None], duplicates: str) -> Import:
+    async def map_import(
+        self, import_id: str, mapping: dict[str, str | None], duplicates: str, pool_id: str | None = None
+    ) -> Import:
+        """``pool_id``: accounts go into that customer pool without an owner."""
         path = f"/api/v1/imports/{quote(import_id, safe='')}/mapping"
-        return await self._call("PUT", path, Import, json={"mapping": mapping, "duplicates": duplicates})
+        body = {"mapping": mapping, "duplicates": duplicates, **({"pool_id": pool_id} if pool_id else {})}
+        return await self._call("PUT", path, Import, json=body)
 
     async def start_import(self, import_id: str) -> Import:
         return await self._call("POST", f"/api/v1/imports/{quote(import_id, safe='')}/start", Import)
@@ -756,6 +770,53 @@ class ApiCaller:
     async def may_change_catalogue(self) -> bool:
         """Whether the reader may change products and prices: the API's ``products`` update scope."""
         return (await self.permissions()).get("products", {}).get("update", "none") != "none"
+
+    # Leads (线索), the lead pool, assignment rules and web forms ------------------------------------------------
+
+    async def leads(self, params: Query) -> LeadPage:
+        return await self._call("GET", "/api/v1/leads", LeadPage, params=params)
+
+    async def lead(self, lead_id: str) -> Lead:
+        return await self._call("GET", f"/api/v1/leads/{quote(lead_id, safe='')}", Lead)
+
+    async def create_lead(self, body: dict[str, Any]) -> Lead:
+        return await self._call("POST", "/api/v1/leads", Lead, json=body)
+
+    async def update_lead(self, lead_id: str, changes: dict[str, Any]) -> Lead:
+        return await self._call("PATCH", f"/api/v1/leads/{quote(lead_id, safe='')}", Lead, json=changes)
+
+    async def lead_action(self, lead_id: str, action: str, body: dict[str, Any] | None = None) -> Lead:
+        """``claim``, ``release`` or ``assign`` (with ``{"owner_id": …}``)."""
+        path = f"/api/v1/leads/{quote(lead_id, safe='')}/{quote(action, safe='')}"
+        return await self._call("POST", path, Lead, json=body)
+
+    async def convert_lead(self, lead_id: str, body: dict[str, Any]) -> ConvertOut:
+        return await self._call("POST", f"/api/v1/leads/{quote(lead_id, safe='')}/convert", ConvertOut, json=body)
+
+    async def lead_timeline(self, lead_id: str) -> TimelinePage:
+        return await self._call("GET", f"/api/v1/leads/{quote(lead_id, safe='')}/timeline", TimelinePage)
+
+    async def lead_rules(self) -> list[LeadRule]:
+        return await self._call("GET", "/api/v1/lead-assignment-rules", list[LeadRule])
+
+    async def save_lead_rules(self, rules: list[dict[str, Any]]) -> list[LeadRule]:
+        return await self._call("PUT", "/api/v1/lead-assignment-rules", list[LeadRule], json=rules)
+
+    async def lead_forms(self) -> list[LeadForm]:
+        return await self._call("GET", "/api/v1/lead-forms", list[LeadForm])
+
+    async def save_lead_form(self, form_id: str | None, body: dict[str, Any]) -> LeadForm:
+        if form_id is None:
+            return await self._call("POST", "/api/v1/lead-forms", LeadForm, json=body)
+        return await self._call("PUT", f"/api/v1/lead-forms/{quote(form_id, safe='')}", LeadForm, json=body)
+
+    async def public_form(self, slug: str, key: str) -> PublicFormOut:
+        path = f"/api/v1/public/lead-forms/{quote(slug, safe='')}/{quote(key, safe='')}"
+        return await self._call("GET", path, PublicFormOut)
+
+    async def send_public_form(self, slug: str, key: str, body: dict[str, Any]) -> None:
+        path = f"/api/v1/public/lead-forms/{quote(slug, safe='')}/{quote(key, safe='')}"
+        await self._call("POST", path, None, json=body)
 
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 

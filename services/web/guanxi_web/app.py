@@ -30,6 +30,8 @@ from guanxi_web.controllers.exports import ExportController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
+from guanxi_web.controllers.lead_settings import LeadSettingsController
+from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
@@ -84,6 +86,9 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             QuoteController,
             ContractController,
             ProductController,
+            LeadController,
+            PublicFormController,
+            LeadSettingsController,
             SearchController,
             SettingsController,
             SalesSettingsController,
@@ -102,7 +107,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             cookie_httponly=True,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH],
+            exclude=["/health", "/ready", STATIC_PATH, HTMX_PATH, "/f/"],  # /f/: the public lead forms (no session)
         ),
         template_config=TemplateConfig(instance=with_provider_buttons(template_engine())),
         exception_handlers=EXCEPTION_HANDLERS,

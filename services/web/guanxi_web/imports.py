@@ -1,4 +1,4 @@
-"""Imports (导入) of accounts and contacts: what each kind is called, the labels of the fields a column can go to
+"""Imports (导入) of accounts, contacts and leads: what each kind is called, the labels of the fields a column can go to
 (custom fields by their label), the duplicates modes, the statuses, and the mapping form read into the API's JSON."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ STATUSES = {
     "undone": N_("Undone"),
 }
 WORKING = frozenset({"queued", "running", "undoing"})  # the progress page asks again every 2 seconds
-MAPPING_FIELDS = {"mapping": N_("Columns"), "duplicates": N_("Duplicates")}
+MAPPING_FIELDS = {"mapping": N_("Columns"), "duplicates": N_("Duplicates"), "pool_id": N_("Customer pool")}
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,38 @@ KINDS = {
         N_("Your role may not import contacts."),
     ),
 }
+LEAD_FIELDS = {
+    f.name: f
+    for f in (
+        Field("name", N_("Person's name")),
+        Field("company", N_("Company")),
+        Field("title", N_("Job title")),
+        Field("phone", N_("Phone"), "tel"),
+        Field("email", N_("Email"), "email"),
+        Field("source", N_("Source")),
+        Field("region", N_("Region")),
+        Field("industry", N_("Industry")),
+        Field("employees", N_("Employees"), "integer"),
+        Field("estimated_value", N_("Estimated value"), "number"),
+        Field("currency", N_("Currency")),
+        Field("tags", N_("Tags"), "tags"),
+        Field("description", N_("Notes"), "textarea"),
+    )
+}
+KINDS["leads"] = Kind(
+    N_("Leads"),
+    N_("Import leads"),
+    LEAD_FIELDS,
+    "/leads",
+    N_("All leads"),
+    N_("one lead per row; without an owner column the assignment rules hand them out"),
+    N_("Columns left on “Do not import” are skipped. One column must be the person's name or the company."),
+    N_("Choose the column that holds the person's name or the company."),
+    N_("Leads you already have"),
+    N_("Every row becomes a new lead."),
+    N_("The leads this import added are deleted."),
+    N_("Your role may not import leads."),
+)
 # Fields a column can go to that the record forms do not have.
 IMPORT_ONLY = {"owner": N_("Owner"), "account": N_("Account")}
 

@@ -48,11 +48,22 @@ class LocaleMiddleware:
         await self.app(scope, receive, send)
 
 
+# The public lead forms (/f/<slug>/<key>) are made to be framed by the workspace's own site, whatever it is.
+EMBEDDABLE_PREFIX = "/f/"
+EMBEDDABLE_HEADERS = {
+    **{name: value for name, value in SECURITY_HEADERS.items() if name != "X-Frame-Options"},
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors *"
+    ),
+}
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A ``before_send`` hook, so that every response has them, a 404 for an unknown path included. A response
     that sets one itself keeps its own (the quote's PDF may be framed by our own pages, nothing else may)."""
     if message["type"] == "http.response.start":
         headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if headers.get(name) is None:
+        embeddable = str(scope.get("path", "")).startswith(EMBEDDABLE_PREFIX)
+        for name, value in (EMBEDDABLE_HEADERS if embeddable else SECURITY_HEADERS).items():
+            if headers.get(name) is None:  # a response may set its own (the PDF preview's framing rule)
                 headers[name] = value

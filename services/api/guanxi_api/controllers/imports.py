@@ -55,6 +55,7 @@ async def import_out(db: AsyncSession, access: Access, row: Import) -> ImportOut
         started_at=row.started_at,
         finished_at=row.finished_at,
         undone_at=row.undone_at,
+        pool_id=row.pool_id,
     )
 
 
@@ -72,11 +73,12 @@ class ImportController(Controller):
     @post(
         "",
         status_code=201,
-        summary="Upload a CSV (UTF-8, UTF-16, GB18030/GBK, Big5) or XLSX file of accounts or contacts",
-        description="Multipart form with a `file`, `?module=customers` or `contacts`. Answers the header, the first "
-        "rows and a suggested mapping (the last import with the same columns, or guessed from the column names in "
-        "English or Chinese). A contact's `account` column holds the account's name or id; duplicates are found "
-        "by email, phone or name (accounts) and by any email or phone number (contacts).",
+        summary="Upload a CSV (UTF-8, UTF-16, GB18030/GBK, Big5) or XLSX file of accounts, contacts or leads",
+        description="Multipart form with a `file`, `?module=customers`, `contacts` or `leads`. Answers the header, "
+        "the first rows and a suggested mapping (the last import with the same columns, or guessed from the column "
+        "names in English or Chinese). A contact's `account` column holds the account's name or id; duplicates are "
+        "found by email, phone or name (accounts) and by any email or phone number (contacts). Leads without an owner "
+        "column go through the lead assignment rules; accounts mapped with a `pool_id` land unowned in that pool.",
         responses=problems(400, 401, 403, 413, 422),
         request_max_body_size=get_settings().import_max_bytes + UPLOAD_OVERHEAD,
         opt={"accepts_files": True},
@@ -139,7 +141,7 @@ class ImportController(Controller):
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
     ) -> ImportOut:
-        row = await service.set_mapping(db, access, import_id, data.mapping, data.duplicates)
+        row = await service.set_mapping(db, access, import_id, data.mapping, data.duplicates, data.pool_id)
         auth.require_token_scope(row.module, "write")
         await db.commit()
         return await import_out(db, access, row)

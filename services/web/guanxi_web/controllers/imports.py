@@ -14,7 +14,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from guanxi_web.api_client import ApiCaller, ApiError, Import, Me
+from guanxi_web.api_client import ApiCaller, ApiError, Import, Me, optional
 from guanxi_web.controllers.customers import customers_page, refuse
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form, refusal_status
@@ -43,8 +43,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024 + 64 * 1024  # the API's 50 MiB, and the mul
 
 
 def _module(value: object) -> str:
-    """What the wizard imports: accounts unless contacts were chosen."""
-    return "contacts" if value == "contacts" else "customers"
+    """What the wizard imports: accounts unless contacts or leads were chosen."""
+    return value if value in ("contacts", "leads") else "customers"
 
 
 def mapping_form(job: Import, values: dict[str, str] | None = None) -> Form:
@@ -114,6 +114,7 @@ class ImportController(Controller):
         job: Import,
         *,
         form: Form | None = None,
+        api: ApiCaller | None = None,
         notice: str | None = None,
         refusal: str | None = None,
         status_code: int = 200,
@@ -136,6 +137,10 @@ class ImportController(Controller):
                 form=form,
                 field_options=field_options(job),
                 duplicates_options=[(key, _(label)) for key, label in DUPLICATES.items()],
+                # accounts may go straight into a customer pool, unowned (the pools one may see; none: no choice)
+                pools=[(str(p.id), p.name) for p in await optional(api.pools()) or []]
+                if api is not None and job.module == "customers"
+                else [],
                 column_name=column_name,
                 samples=samples(job),
             )
@@ -157,7 +162,7 @@ class ImportController(Controller):
         notice = {"undo": _("Undoing the import. What it added is deleted and what it changed put back.")}.get(
             request.query_params.get("done") or ""
         )
-        return await self._job_page(request, me, await api.import_(str(import_id)), notice=notice)
+        return await self._job_page(request, me, await api.import_(str(import_id)), api=api, notice=notice)
 
     @post("/{import_id:uuid}/start")
     async def start(
@@ -170,10 +175,11 @@ class ImportController(Controller):
         job = await api.import_(str(import_id))
         data = await request.form()
         mapping, duplicates = read_mapping(data, job)
+        pool_id = str(data.get("pool_id") or "") or None
         submitted = {column_name(int(index)): field or "" for index, field in mapping.items()}
-        form = mapping_form(job, {**submitted, "duplicates": duplicates})
+        form = mapping_form(job, {**submitted, "duplicates": duplicates, "pool_id": pool_id or ""})
         try:
-            await api.map_import(str(import_id), mapping, duplicates)
+            await api.map_import(str(import_id), mapping, duplicates, pool_id)
             await api.start_import(str(import_id))
         except ApiError as error:
             if error.status in (401, 404):
@@ -182,7 +188,7 @@ class ImportController(Controller):
             if "mapping" in form.errors:  # no column for the required field: say which field
                 form.errors["mapping"] = [_(kind_of(job.module).missing)]
             job = await api.import_(str(import_id))
-            return await self._job_page(request, me, job, form=form, status_code=refusal_status(error))
+            return await self._job_page(request, me, job, form=form, api=api, status_code=refusal_status(error))
         log.info("import.started", import_id=str(import_id), duplicates=duplicates)
         return redirect(request, f"/accounts/import/{import_id}")
 

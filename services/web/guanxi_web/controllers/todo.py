@@ -26,6 +26,8 @@ LINKS = {"activity": "/accounts/{account_id}#timeline", "account": "/accounts/{r
 
 
 def link(item: Any) -> str:
+    if item.record_type == "activity" and item.account_id is None and item.lead_id is not None:
+        return f"/leads/{item.lead_id}"
     pattern = LINKS.get(item.record_type, f"/{item.record_type}s/{{record_id}}")
     return pattern.format(record_id=item.record_id, account_id=item.account_id)
 

@@ -16,7 +16,8 @@ class Activity(TenantRecordMixin, TenantBase):
     __tablename__ = "activities"
 
     kind: Mapped[str] = mapped_column(String(20))  # call | meeting | visit | email | note | task
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"), default=None)  # before conversion
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"), default=None)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text, default=None)

@@ -16,6 +16,7 @@ Direction = Literal["inbound", "outbound"]
 class ActivityIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     kind: Kind | UnsetType = UNSET
     account_id: uuid.UUID | UnsetType = UNSET
+    lead_id: uuid.UUID | UnsetType = UNSET  # an activity on a lead, instead of an account
     contact_id: uuid.UUID | UnsetType | None = UNSET
     subject: str | UnsetType = UNSET
     body: str | UnsetType | None = UNSET
@@ -33,7 +34,7 @@ class ActivityIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
 class ActivityOut(msgspec.Struct):
     id: uuid.UUID
     kind: str
-    account_id: uuid.UUID
+    account_id: uuid.UUID | None
     contact_id: uuid.UUID | None
     subject: str
     body: str | None
@@ -49,6 +50,7 @@ class ActivityOut(msgspec.Struct):
     owner_id: uuid.UUID | None
     created_at: dt.datetime
     created_by: uuid.UUID | None
+    lead_id: uuid.UUID | None = None
 
 
 class ActivityPage(msgspec.Struct, omit_defaults=True):

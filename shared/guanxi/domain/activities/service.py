@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id, utcnow
@@ -26,6 +26,7 @@ from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.deals.models import Deal, LossReason
+from guanxi.domain.leads.models import Lead
 from guanxi.domain.pipeline.models import PipelineStage
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, forbidden, validation_error
@@ -48,9 +49,11 @@ def _clean(data: ActivityIn, *, creating: bool, kind: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     given = customers.given_fields(data)
     if creating:
-        for required in ("kind", "account_id", "subject"):
+        for required in ("kind", "subject"):
             if required not in given:
                 c.fail(required, "is required", "required")
+        if ("account_id" in given) == ("lead_id" in given):
+            c.fail("account_id", "is required: the account (or else the lead, lead_id) it is about", "required")
     for name, value in given.items():
         if name == "subject":
             values[name] = c.text(name, value, 200, required=True)
@@ -77,7 +80,19 @@ def _clean(data: ActivityIn, *, creating: bool, kind: str) -> dict[str, Any]:
 
 
 async def _check_account(session: AsyncSession, access: Access, values: dict[str, Any]) -> None:
-    """The account must be one the caller can see; the contact, one of that account's."""
+    """The account must be one the caller can see; the contact, one of that account's; the lead, one the caller
+    can see and not yet converted (after that its activities live on the account)."""
+    lead_id = values.get("lead_id")
+    if lead_id is not None:
+        if "contact_id" in values and values["contact_id"] is not None:
+            raise validation_error(FieldError("contact_id", "a lead's activity has no contact", "invalid"))
+        found = await session.scalar(
+            select(Lead.id).where(Lead.id == lead_id, Lead.status != "converted", _leads_seen(access)),
+            execution_options=scoped(access.scope),
+        )
+        if found is None:
+            raise validation_error(FieldError("lead_id", "is not an open lead you can see", "not_found"))
+        return
     account_id = values.get("account_id")
     if account_id is not None and await customers_repository.fetch_one(session, access, Account, account_id) is None:
         raise validation_error(FieldError("account_id", "is not an account you can see", "not_found"))
@@ -91,11 +106,21 @@ async def _check_account(session: AsyncSession, access: Access, values: dict[str
             raise validation_error(FieldError("contact_id", "is not a contact of this account", "invalid"))
 
 
+def _leads_seen(access: Access) -> ColumnElement[bool]:
+    """The leads one may see: in one's scope, or unowned (the lead pool is open to all who may read leads)."""
+    if not access.can("leads", "read"):
+        return false()
+    return and_(Lead.deleted_at.is_(None), or_(Lead.owner_id.is_(None), access.where("leads", "read", Lead.owner_id)))
+
+
 def _visible(access: Access) -> ColumnElement[bool]:
-    """An activity is seen with its account (跟进记录 follow the customer), or when it is one's own."""
+    """An activity is seen with its account (跟进记录 follow the customer) or, before conversion, with its lead;
+    or when it is one's own."""
     accounts = select(Account.id).where(Account.deleted_at.is_(None), customers_repository.visible(access, Account))
+    leads = select(Lead.id).where(_leads_seen(access))
     mine = access.where("activities", "read", Activity.owner_id)
-    return and_(Activity.deleted_at.is_(None), or_(Activity.account_id.in_(accounts), mine))
+    on_lead = and_(Activity.account_id.is_(None), Activity.lead_id.in_(leads))
+    return and_(Activity.deleted_at.is_(None), or_(Activity.account_id.in_(accounts), on_lead, mine))
 
 
 async def _load(session: AsyncSession, access: Access, activity_id: uuid.UUID, action: str = "read") -> Activity:
@@ -130,7 +155,9 @@ async def create(session: AsyncSession, access: Access, data: ActivityIn) -> dic
         insert(Activity).values(id=activity_id, owner_id=owner_id, created_by=access.member_id, **values),
         execution_options=options,
     )
-    if values["kind"] != "task":  # the customer was attended to: what the pool and churn warnings read
+    if values["kind"] != "task" and values.get(
+        "account_id"
+    ):  # the customer was attended to: what the pool and churn warnings read
         await session.execute(
             update(Account)
             .where(Account.id == values["account_id"])
@@ -148,6 +175,8 @@ async def get(session: AsyncSession, access: Access, activity_id: uuid.UUID) -> 
 async def change(session: AsyncSession, access: Access, activity_id: uuid.UUID, data: ActivityIn) -> dict[str, Any]:
     row = await _load(session, access, activity_id, "update")
     values = _clean(data, creating=False, kind=row.kind)
+    if "lead_id" in values or (row.account_id is None and "account_id" in values):
+        raise validation_error(FieldError("lead_id", "an activity stays with its lead until the lead is converted"))
     if "owner_id" in values and values["owner_id"] != row.owner_id:
         await customers.check_owner(session, access, "activities", values["owner_id"], "update")
     await _check_account(session, access, {"account_id": values.get("account_id", row.account_id), **values})
@@ -316,6 +345,15 @@ async def contact_timeline(
     return await _merged(session, access, Activity.contact_id == contact_id, changes, cursor, limit)
 
 
+async def lead_timeline(
+    session: AsyncSession, access: Access, lead_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A lead's timeline: its activities (also those moved onto the account it became) and its change history.
+    The caller has checked that the lead is one they may see."""
+    changes = and_(RecordChange.record_type == "lead", RecordChange.record_id == lead_id)
+    return await _merged(session, access, Activity.lead_id == lead_id, changes, cursor, limit)
+
+
 async def _merged(
     session: AsyncSession,
     access: Access,
@@ -357,7 +395,9 @@ async def _merged(
     ]
     deal_names, names = await _deal_words(session, access, [c for c in changes if c.record_type == "deal"])
     for change in changes:
-        module = {"account": "customers", "contact": "contacts", "deal": "deals"}.get(change.record_type, "contacts")
+        module = {"account": "customers", "contact": "contacts", "deal": "deals", "lead": "leads"}.get(
+            change.record_type, "contacts"
+        )
         shown = {
             name: [access.fields.shape(module, {name: value}, "record").get(name) for value in pair]
             if isinstance(pair, list)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +25,7 @@ class Import(TenantRecordMixin, TenantBase):
     preview: Mapped[list[list[str]]] = mapped_column(JSONB, default=list)
     mapping: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     duplicates: Mapped[str] = mapped_column(String(10), default="skip")
+    pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"), default=None)  # accounts: unowned, here
     status: Mapped[str] = mapped_column(String(20), default="uploaded")
     total_rows: Mapped[int | None] = mapped_column(default=None)
     processed_rows: Mapped[int] = mapped_column(default=0)

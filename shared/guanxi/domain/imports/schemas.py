@@ -12,6 +12,7 @@ import msgspec
 class MappingIn(msgspec.Struct, forbid_unknown_fields=True):
     mapping: dict[str, str | None]  # column index ("0", "1", …) -> field, or null to leave the column out
     duplicates: Literal["skip", "update", "create"] = "skip"
+    pool_id: uuid.UUID | None = None  # accounts only: import them into this customer pool, without an owner
 
 
 class ImportOut(msgspec.Struct):
@@ -40,3 +41,4 @@ class ImportOut(msgspec.Struct):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     undone_at: dt.datetime | None
+    pool_id: uuid.UUID | None = None

@@ -19,9 +19,10 @@ from guanxi.domain.customfields import service as customfields
 from guanxi.domain.imports import reader
 from guanxi.domain.imports.models import Import
 from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.pools.models import Pool
 from guanxi.errors import DomainError, FieldError, conflict, validation_error
 
-MODULES = ("customers", "contacts")
+MODULES = ("customers", "contacts", "leads")
 DUPLICATE_MODES = ("skip", "update", "create")
 # field -> the column names (normalised) it is suggested for; custom fields match their label and key
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -62,6 +63,23 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "whatsapp": ("whatsapp",),
         "line": ("line", "lineid"),
         "owner": ("owner", "负责人", "負責人"),
+    },
+    "leads": {
+        "name": ("name", "fullname", "contact", "contactname", "person", "姓名", "联系人", "聯絡人"),
+        "company": ("company", "companyname", "account", "organisation", "organization", "公司", "公司名称",
+                    "公司名稱", "单位", "單位", "企业", "企業"),
+        "title": ("title", "jobtitle", "position", "职位", "職位", "职务", "職務"),
+        "phone": ("phone", "mobile", "telephone", "tel", "电话", "手机", "電話", "手機"),
+        "email": ("email", "e-mail", "mail", "邮箱", "电子邮件", "郵箱", "電子郵件"),
+        "source": ("source", "leadsource", "来源", "线索来源", "來源", "線索來源"),
+        "region": ("region", "territory", "province", "area", "地区", "区域", "地區", "區域", "省份"),
+        "industry": ("industry", "sector", "行业", "行業"),
+        "employees": ("employees", "size", "companysize", "员工人数", "人员规模", "員工人數", "規模"),
+        "estimated_value": ("value", "estimatedvalue", "amount", "budget", "预计金额", "預計金額", "预算", "預算"),
+        "currency": ("currency", "币种", "幣種", "幣別"),
+        "tags": ("tags", "tag", "labels", "标签", "標籤"),
+        "description": ("description", "notes", "note", "remark", "备注", "備註", "描述"),
+        "owner": ("owner", "负责人", "負責人", "销售", "業務"),
     },
 }  # fmt: skip
 FIELDS = {module: tuple(names) for module, names in SYNONYMS.items()}
@@ -152,7 +170,12 @@ async def recent(session: AsyncSession, access: Access, module: str) -> list[Imp
 
 
 async def set_mapping(
-    session: AsyncSession, access: Access, import_id: uuid.UUID, mapping: dict[str, str | None], duplicates: str
+    session: AsyncSession,
+    access: Access,
+    import_id: uuid.UUID,
+    mapping: dict[str, str | None],
+    duplicates: str,
+    pool_id: uuid.UUID | None = None,
 ) -> Import:
     row = await _get(session, access, import_id)
     if row.status != "uploaded":
@@ -176,15 +199,24 @@ async def set_mapping(
             errors.append(FieldError(where, f"your role may not set {field!r}", "field_forbidden"))
         else:
             cleaned[column] = field
-    required = "account" if row.module == "contacts" else "name"
-    if not errors and required not in cleaned.values():
-        errors.append(FieldError("mapping", f"one column must be imported as {required!r}", "required"))
+    required = {"contacts": ("account",), "leads": ("name", "company")}.get(row.module, ("name",))
+    if not errors and not set(required) & set(cleaned.values()):
+        wanted = " or ".join(repr(r) for r in required)
+        errors.append(FieldError("mapping", f"one column must be imported as {wanted}", "required"))
+    if pool_id is not None:
+        if row.module != "customers":
+            errors.append(FieldError("pool_id", "only accounts are imported into a customer pool", "invalid"))
+        elif (
+            await session.scalar(select(Pool.id).where(Pool.id == pool_id), execution_options=scoped(access.scope))
+            is None
+        ):
+            errors.append(FieldError("pool_id", "is not a customer pool of this workspace", "invalid"))
     if duplicates not in DUPLICATE_MODES:
         errors.append(FieldError("duplicates", f"must be one of {', '.join(DUPLICATE_MODES)}", "invalid_choice"))
     if errors:
         raise validation_error(*errors)
     await session.execute(
-        update(Import).where(Import.id == import_id).values(mapping=cleaned, duplicates=duplicates),
+        update(Import).where(Import.id == import_id).values(mapping=cleaned, duplicates=duplicates, pool_id=pool_id),
         execution_options=scoped(access.scope),
     )
     return await _get(session, access, import_id)

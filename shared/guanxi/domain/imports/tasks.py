@@ -32,6 +32,9 @@ from guanxi.domain.customfields.models import CustomField
 from guanxi.domain.imports import reader
 from guanxi.domain.imports.models import Import
 from guanxi.domain.imports.service import storage_path
+from guanxi.domain.leads import service as leads
+from guanxi.domain.leads.models import Lead
+from guanxi.domain.leads.schemas import LeadIn
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import DomainError
 from guanxi.jobs import JobContext, tenant_job
@@ -51,7 +54,7 @@ WORDS = {
 }  # fmt: skip
 TRUE, FALSE = {"true", "yes", "y", "1", "是", "对", "對", "✓"}, {"false", "no", "n", "0", "否", "不", ""}
 LISTS = {"tags", "phones", "emails"}
-INTEGERS = {"payment_terms_days", "age"}
+INTEGERS = {"payment_terms_days", "age", "employees"}
 _LOCATION = re.compile(r"at `\$\.([A-Za-z_]+)")
 
 
@@ -318,6 +321,8 @@ def _is_uuid(text: str) -> bool:
 async def _check_batch(
     session: AsyncSession, access: Access, job: Import, converter: Converter, numbered: list[tuple[int, list[str]]]
 ) -> Batch:
+    if job.module == "leads":
+        return await _check_leads(session, access, converter, numbered)
     batch = Batch()
     module = job.module
     model = Account if module == "customers" else Contact
@@ -359,9 +364,12 @@ async def _check_batch(
                 )  # fmt: skip
             owner = values.get("owner_id", access.member_id)
             owners = access.owners(module, "create")
-            if owner not in members or (owners is not None and owner not in owners):
+            if job.pool_id is not None:  # straight into a customer pool: nobody owns them until claimed
+                values.update(owner_id=None, pool_id=job.pool_id)
+            elif owner not in members or (owners is not None and owner not in owners):
                 raise _RowError([converter.problem(row_number, "owner", "is not someone you may assign records to")])
-            values["owner_id"] = owner
+            else:
+                values["owner_id"] = owner
             if model is Contact:
                 values.setdefault("name", customers.display_name(values.get("family_name"), values.get("given_name")))
                 values.pop("is_primary", None)
@@ -392,7 +400,42 @@ async def _check_batch(
     return batch
 
 
+async def _check_leads(
+    session: AsyncSession, access: Access, converter: Converter, numbered: list[tuple[int, list[str]]]
+) -> Batch:
+    """Leads are checked like the API checks them; an owner column names the owner (one the importer may assign
+    to), none: the assignment rules choose when the row is written. Every row makes a new lead."""
+    batch = Batch()
+    members = set(converter.owners.values())
+    owners = access.owners("leads", "create")
+    for row_number, cells in numbered:
+        if not any(cell.strip() for cell in cells):
+            batch.skipped += 1
+            continue
+        payload, problems = converter.payload(row_number, cells)
+        if problems:
+            batch.problems += problems
+            continue
+        try:
+            values = leads.clean(converter.decode(row_number, payload, LeadIn), creating=True)
+            owner = values.get("owner_id")
+            if owner is not None and (owner not in members or (owners is not None and owner not in owners)):
+                raise _RowError([converter.problem(row_number, "owner", "is not someone you may assign leads to")])
+        except _RowError as error:
+            batch.problems += error.problems
+            continue
+        except DomainError as error:
+            batch.problems += [converter.problem(row_number, e.field, e.message) for e in error.errors]
+            continue
+        batch.creates.append(values)
+    return batch
+
+
 async def _write_batch(session: AsyncSession, access: Access, job: Import, batch: Batch) -> tuple[int, int]:
+    if job.module == "leads":
+        for values in batch.creates:
+            await leads.insert_lead(session, access.scope, access.member_id, values, "import", job.id)
+        return len(batch.creates), 0
     model = Account if job.module == "customers" else Contact
     changes = []
     if batch.creates:
@@ -516,7 +559,7 @@ async def undo_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
         job = await session.scalar(select(Import).where(Import.id == import_id))
         if job is None or job.status != "undoing":
             return
-        for model in (Contact, Account):
+        for model in (Contact, Account, Lead):
             await session.execute(
                 update(model)
                 .where(model.import_id == import_id, model.deleted_at.is_(None))

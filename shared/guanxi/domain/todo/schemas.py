@@ -17,6 +17,7 @@ class TodoItem(msgspec.Struct):
     due: dt.datetime | None
     overdue: bool
     account_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
     days_left: int | None = None
     amount: Decimal | None = None
     currency: str | None = None

@@ -19,6 +19,7 @@ from guanxi.domain.access.service import Access
 from guanxi.domain.activities.models import Activity
 from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers.models import Account
+from guanxi.domain.leads.models import Lead
 from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.pools.service import upcoming_returns
 from guanxi.domain.quotes.models import Quote
@@ -50,7 +51,8 @@ async def end_of_today(session: AsyncSession, access: Access) -> dt.datetime:
 
 @section("follow_ups")
 async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
-    """The reader's tasks, calls, meetings and visits not done and due before tonight (overdue ones first)."""
+    """The reader's tasks, calls, meetings and visits not done and due before tonight (overdue ones first), on
+    customers and on leads."""
     mine = (
         Activity.owner_id == access.member_id,
         Activity.deleted_at.is_(None),
@@ -61,17 +63,19 @@ async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime
     options = scoped(access.scope)
     count = await session.scalar(select(func.count()).select_from(Activity).where(*mine), execution_options=options)
     rows = await session.execute(
-        select(Activity.id, Activity.subject, Activity.kind, Activity.due_at, Activity.account_id, Account.name)
-        .join(Account, Account.id == Activity.account_id)
+        select(Activity.id, Activity.subject, Activity.kind, Activity.due_at, Activity.account_id, Activity.lead_id,
+               func.coalesce(Account.name, Lead.company, Lead.name).label("about"))
+        .outerjoin(Account, Account.id == Activity.account_id)
+        .outerjoin(Lead, Lead.id == Activity.lead_id)
         .where(*mine)
         .order_by(Activity.due_at, Activity.id)
         .limit(SHOWN),
         execution_options=options,
-    )
+    )  # fmt: skip
     now = dt.datetime.now(dt.UTC)
     return int(count or 0), [
-        {"record_type": "activity", "record_id": r.id, "title": r.subject, "detail": r.name, "due": r.due_at,
-         "overdue": r.due_at < now, "account_id": r.account_id, "kind": r.kind}
+        {"record_type": "activity", "record_id": r.id, "title": r.subject, "detail": r.about, "due": r.due_at,
+         "overdue": r.due_at < now, "account_id": r.account_id, "lead_id": r.lead_id, "kind": r.kind}
         for r in rows
     ]  # fmt: skip
 
