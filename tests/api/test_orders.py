@@ -338,3 +338,60 @@ async def test_another_workspace_never_reaches_an_order(client: Any) -> None:
     got = await page(client, owner, order["id"])
     assert (got["order"]["status"], got["order"]["collected"], got["order"]["invoiced"]) == (
         "confirmed", "100.00", "100.00")  # fmt: skip
+
+
+async def age(client: Any, who: dict[str, Any], order_id: str, instalment_id: str, days: int) -> None:
+    """Move an instalment's due date ``days`` before today, as time passing would."""
+    from guanxi.db.tenancy import tenant_session
+    from sqlalchemy import text
+
+    from tests.domain.audit.test_retention import job_for
+
+    job = await job_for(who["workspace"]["id"])
+    async with tenant_session(job.scope) as session:
+        await session.execute(
+            text(
+                f'UPDATE "{job.scope.schema}".payment_instalments SET due_date = current_date - CAST(:d AS integer) WHERE id = :i'
+            ),
+            {"d": days, "i": instalment_id},
+        )
+        await session.commit()
+
+
+async def test_receivables_age_open_amounts_per_customer_and_rep_within_ones_scope(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    acme = await add_account(client, rep, name="Acme")
+    huaqiang = await add_account(client, owner, name="华强")
+    order = await add_order(client, rep, acme["id"], order_date="2099-01-01")  # 10600.00, unplanned part not due
+    base = f"/api/v1/orders/{order['id']}/instalments"
+    made = []
+    for amount in ("1000", "2000", "3000", "4000"):
+        answer = await client.post(base, json={"due_date": "2099-01-01", "amount": amount}, headers=bearer(rep))
+        made.append(answer.json()["id"])
+    for instalment_id, days in zip(made, (10, 45, 75, 200), strict=True):
+        await age(client, owner, order["id"], instalment_id, days)
+    await client.post(f"/api/v1/orders/{order['id']}/payments", json={"amount": "400", "method": "cash",
+                      "instalment_id": made[0]}, headers=bearer(rep))  # fmt: skip
+    await add_order(client, owner, huaqiang["id"], currency="USD", order_date="2099-01-01")
+    paid = await add_order(client, owner, huaqiang["id"])
+    await client.post(f"/api/v1/orders/{paid['id']}/payments", json={"amount": "10600", "method": "cheque"},
+                      headers=bearer(owner))  # fmt: skip
+    mine = (await client.get("/api/v1/receivables", headers=bearer(rep))).json()
+    assert [(r["name"], len(r["ageing"])) for r in mine["items"]] == [("Acme", 1)]
+    buckets = mine["items"][0]["ageing"][0]
+    assert (buckets["not_due"], buckets["days_1_30"], buckets["days_31_60"], buckets["days_61_90"],
+            buckets["over_90"], buckets["total"]) == ("600.00", "600.00", "2000.00", "3000.00", "4000.00",
+                                                      "10200.00")  # fmt: skip
+    everyone = (await client.get("/api/v1/receivables", params={"by": "rep"}, headers=bearer(owner))).json()
+    assert {r["name"] for r in everyone["items"]} == {"Member sales_rep", owner["user"]["name"]}
+    assert [(t["currency"], t["total"]) for t in everyone["totals"]] == [("CNY", "10200.00"), ("USD", "10600.00")]
+    first = (await client.get("/api/v1/receivables", params={"limit": 1}, headers=bearer(owner))).json()
+    rest = (await client.get("/api/v1/receivables", params={"cursor": first["next_cursor"]},
+                             headers=bearer(owner))).json()  # fmt: skip
+    assert len(first["items"]) == 1 and len(rest["items"]) == 1 and rest.get("next_cursor") is None
+    assert first["items"][0]["key"] != rest["items"][0]["key"]
+    stranger = await signed_up(client)
+    assert (await client.get("/api/v1/receivables", headers=bearer(stranger))).json()["items"] == []
+    bad = await client.get("/api/v1/receivables", params={"cursor": "garbage"}, headers=bearer(owner))
+    assert bad.status_code == 422

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from guanxi.domain.access.service import Access
@@ -14,6 +14,7 @@ from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.orders import service
 from guanxi.domain.orders.schemas import (
+    AgeingOut,
     InstalmentIn,
     InstalmentOut,
     InvoiceIn,
@@ -26,6 +27,8 @@ from guanxi.domain.orders.schemas import (
     OrderStatus,
     PaymentIn,
     PaymentOut,
+    ReceivablePage,
+    ReceivableRow,
     StatusIn,
 )
 from guanxi.domain.products.lines import LineOut, totals
@@ -286,3 +289,31 @@ async def order_detail(db: AsyncSession, access: Access, order_id: uuid.UUID) ->
         payments=[_out(p, PaymentOut) for p in paid],
         invoices=[_out(i, InvoiceOut) for i in issued],
     )
+
+
+class ReceivableController(Controller):
+    path = "/api/v1/receivables"
+    tags = ["sales"]
+    dependencies = Deps
+
+    @get(
+        "",
+        summary="Open amounts per customer or per rep, aged by days past due, per currency",
+        responses=problems(401, 403, 422),
+    )
+    async def receivables(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        by: FromQuery[Literal["customer", "rep"]] = "customer",
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> ReceivablePage:
+        auth.require_token_scope("payments", "read")
+        rows, sums, next_cursor = await service.receivables(db, access, by=by, cursor=cursor, limit=limit)
+        return ReceivablePage(
+            items=[_out(r, ReceivableRow) for r in rows],
+            totals=[_out(s, AgeingOut) for s in sums],
+            next_cursor=next_cursor,
+        )

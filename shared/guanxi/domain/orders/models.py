@@ -44,6 +44,7 @@ class Order(TenantRecordMixin, TenantBase):
     margin: Mapped[Decimal | None] = mapped_column(Money, default=None)
     collected: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     invoiced: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    plan_open: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  # still open on active instalments
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     deleted_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
 

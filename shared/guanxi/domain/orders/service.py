@@ -20,11 +20,12 @@ from decimal import Decimal
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, func, insert, literal, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
+from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
@@ -268,7 +269,7 @@ async def set_status(session: AsyncSession, access: Access, order_id: uuid.UUID,
             raise conflict("status", "payments were recorded on this order: void them first", "order-has-payments")
         if before["invoiced"] > 0:
             raise conflict("status", "invoices were issued on this order: void them first", "order-has-invoices")
-        values["cancelled_at"] = func.now()
+        values.update(cancelled_at=func.now(), plan_open=0)
         if current == "shipped":
             await _move_stock(session, access, order_id, +1)
         await session.execute(
@@ -374,9 +375,7 @@ async def add_instalment(session: AsyncSession, access: Access, order_id: uuid.U
     active = [i for i in plan if i.status != "void"]
     if len(active) >= MAX_INSTALMENTS:
         raise validation_error(FieldError("due_date", f"a plan has at most {MAX_INSTALMENTS} instalments", "too_many"))
-    planned = sum((i.amount for i in active), Decimal(0))
-    unplanned_paid = order["collected"] - sum((i.collected for i in active), Decimal(0))
-    room = order["total"] - planned - unplanned_paid
+    room = order["open_amount"] - order["plan_open"]
     if amount > room:
         raise validation_error(
             FieldError(
@@ -393,6 +392,7 @@ async def add_instalment(session: AsyncSession, access: Access, order_id: uuid.U
         ),
         execution_options=options,
     )  # fmt: skip
+    await _plan_open(session, access, order_id, amount)
     await _timeline(session, access, order_id, "instalment", {"amount": [None, amount], "due_date": [None,
                     data.due_date]})  # fmt: skip
     item = await session.get(Instalment, instalment_id, execution_options=options)
@@ -425,7 +425,15 @@ async def void_instalment(session: AsyncSession, access: Access, order_id: uuid.
         update(Instalment).where(Instalment.id == instalment_id).values(status="void", updated_at=func.now()),
         execution_options=scoped(access.scope),
     )
+    await _plan_open(session, access, order_id, -item.amount)
     await _timeline(session, access, order_id, "instalment_void", {"amount": [item.amount, None]})
+
+
+async def _plan_open(session: AsyncSession, access: Access, order_id: uuid.UUID, change: Decimal) -> None:
+    await session.execute(
+        update(Order).where(Order.id == order_id).values(plan_open=Order.plan_open + change),
+        execution_options=scoped(access.scope),
+    )
 
 
 def _status_for(amount: Decimal, collected: Decimal) -> str:
@@ -453,9 +461,8 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
         open_amount = item.amount - item.collected
         where = "the instalment's"
     else:
-        active = [i for i in await instalments(session, access, order_id) if i.status != "void"]
-        open_amount = order["open_amount"] - sum((i.amount - i.collected for i in active), Decimal(0))
-        where = "the order's unplanned" if active else "the order's"
+        open_amount = order["open_amount"] - order["plan_open"]
+        where = "the order's unplanned" if order["plan_open"] else "the order's"
     if amount > open_amount:
         raise validation_error(
             FieldError(
@@ -470,6 +477,7 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
                     updated_at=func.now()),
             execution_options=options,
         )  # fmt: skip
+        await _plan_open(session, access, order_id, -amount)
     await session.execute(
         update(Order).where(Order.id == order_id).values(collected=Order.collected + amount, updated_at=func.now()),
         execution_options=options,
@@ -513,6 +521,8 @@ async def void_payment(session: AsyncSession, access: Access, order_id: uuid.UUI
                     _status_for(item.amount, collected), updated_at=func.now()),
             execution_options=options,
         )  # fmt: skip
+        if item.status != "void":
+            await _plan_open(session, access, order_id, payment.amount)
     await session.execute(
         update(Order)
         .where(Order.id == order_id)
@@ -648,3 +658,100 @@ async def invoices(session: AsyncSession, access: Access, order_id: uuid.UUID) -
             execution_options=scoped(access.scope),
         )
     )
+
+
+# ---- receivables ---------------------------------------------------------------------------------------------
+
+BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
+NO_OWNER = uuid.UUID(int=0)
+
+
+def _open_amounts(access: Access) -> Any:
+    """Every amount still open, with its due date: the open part of each active instalment (due on its date) and
+    the unplanned open part of each order (due on the order date). Reads only rows with money open, through the
+    partial indexes on open instalments and on orders not fully collected."""
+    planned = select(
+        Instalment.account_id,
+        Instalment.owner_id,
+        Instalment.currency,
+        (Instalment.amount - Instalment.collected).label("open"),
+        Instalment.due_date.label("due"),
+    ).where(Instalment.status.in_(("pending", "partly_paid")), access.where("payments", "read", Instalment.owner_id))
+    unplanned_open = Order.total - Order.collected - Order.plan_open
+    unplanned = select(
+        Order.account_id, Order.owner_id, Order.currency, unplanned_open.label("open"), Order.order_date.label("due")
+    ).where(
+        Order.deleted_at.is_(None),
+        Order.status != "cancelled",
+        Order.collected < Order.total,
+        unplanned_open > 0,
+        access.where("payments", "read", Order.owner_id),
+    )
+    return union_all(planned, unplanned).subquery("open_amounts")
+
+
+def _ageing(open_amounts: Any, today: dt.date) -> list[Any]:
+    late = literal(today) - open_amounts.c.due
+    amount = open_amounts.c.open
+    return [
+        func.coalesce(func.sum(amount).filter(late <= 0), 0).label("not_due"),
+        func.coalesce(func.sum(amount).filter(late.between(1, 30)), 0).label("days_1_30"),
+        func.coalesce(func.sum(amount).filter(late.between(31, 60)), 0).label("days_31_60"),
+        func.coalesce(func.sum(amount).filter(late.between(61, 90)), 0).label("days_61_90"),
+        func.coalesce(func.sum(amount).filter(late > 90), 0).label("over_90"),
+        func.sum(amount).label("total"),
+    ]
+
+
+def _bucket_row(row: Any) -> dict[str, Any]:
+    return {"currency": row.currency, **{name: Decimal(getattr(row, name)) for name in (*BUCKETS, "total")}}
+
+
+async def receivables(
+    session: AsyncSession, access: Access, *, by: str, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """Open amounts per customer (``by="customer"``) or per rep (``"rep"``), aged by days past due, one row per
+    key with a bucket set per currency (amounts in different currencies are never added), keyset-paged by the
+    key; and the totals of everything the reader may see, per currency. Three statements."""
+    access.require("payments", "read")
+    options = scoped(access.scope)
+    today = await workspace_today(session, access.scope)
+    open_amounts = _open_amounts(access)
+    key = (open_amounts.c.account_id if by == "customer" else func.coalesce(open_amounts.c.owner_id, NO_OWNER)).label(
+        "key"
+    )
+    keys = select(key).select_from(open_amounts).group_by(key).order_by(key).limit(limit + 1)
+    if cursor:
+        kind, last = customers.decode_cursor(cursor, str)
+        if kind != by:
+            raise validation_error(FieldError("cursor", "is a cursor of another grouping", "invalid"))
+        keys = keys.having(key > last)
+    page = list(await session.scalars(keys, execution_options=options))
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = customers.encode_cursor(by, page[-1])
+    rows: dict[uuid.UUID, dict[str, Any]] = {}
+    if page:
+        named = Account.name if by == "customer" else Member.name
+        joined = Account.id == key if by == "customer" else Member.id == key
+        found = await session.execute(
+            select(key, named.label("name"), open_amounts.c.currency, *_ageing(open_amounts, today))
+            .select_from(open_amounts)
+            .outerjoin(Account if by == "customer" else Member, joined)
+            .where(key.in_(page))
+            .group_by(key, named, open_amounts.c.currency)
+            .order_by(key, open_amounts.c.currency),
+            execution_options=options,
+        )
+        for row in found:
+            entry = rows.setdefault(row.key, {"key": None if row.key == NO_OWNER else row.key, "name": row.name,
+                                              "ageing": []})  # fmt: skip
+            entry["ageing"].append(_bucket_row(row))
+    sums = await session.execute(
+        select(open_amounts.c.currency, *_ageing(open_amounts, today))
+        .group_by(open_amounts.c.currency)
+        .order_by(open_amounts.c.currency),
+        execution_options=options,
+    )
+    return [rows[k] for k in page if k in rows], [_bucket_row(r) for r in sums], next_cursor

@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("margin", sa.Numeric(16, 2)),
         _money("collected"),
         _money("invoiced"),
+        _money("plan_open"),  # what the open instalments still wait for; the rest of the open amount is unplanned
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
         sa.Column("deleted_by", uuid),
         *_stamps(),
@@ -72,6 +73,9 @@ def upgrade() -> None:
                     postgresql_where=live)  # fmt: skip
     op.create_index("ix_orders_status_date", "orders", ["status", sa.text("order_date DESC"), sa.text("id DESC")],
                     postgresql_where=live)  # fmt: skip
+    # Receivables: only orders with money still open (the working set, not the archive of paid ones).
+    op.create_index("ix_orders_receivable", "orders", ["account_id", "owner_id"],
+                    postgresql_where=sa.text("deleted_at IS NULL AND status <> 'cancelled' AND collected < total"))  # fmt: skip
     op.create_index("ix_orders_deal", "orders", ["deal_id"], postgresql_where=sa.text("deal_id IS NOT NULL"))
     op.create_index(
         "ix_orders_contract", "orders", ["contract_id"], postgresql_where=sa.text("contract_id IS NOT NULL")
