@@ -32,6 +32,7 @@ SCHEDULE = (
     Periodic("exports.purge_expired", 3600),  # an exported file is gone within the hour after it expires
     Periodic("activities.schedule_reminders", 300),  # a reminder goes out within five minutes of its time
     Periodic("pools.reclaim", 24 * 3600),  # unattended customers back to the pool, then the owners' warnings
+    Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
 )
 
 

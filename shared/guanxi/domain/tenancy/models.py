@@ -35,3 +35,4 @@ class WorkspaceSettings(TenantRecordMixin, TenantBase):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     audit_retention_days: Mapped[int] = mapped_column(default=365)
     require_two_factor: Mapped[bool] = mapped_column(default=False)
+    payment_reminder_days: Mapped[int] = mapped_column(default=3)  # owners are mailed this long before a due date

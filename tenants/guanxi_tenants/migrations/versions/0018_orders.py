@@ -176,9 +176,14 @@ def upgrade() -> None:
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
     op.create_index("ix_invoices_order", "invoices", ["order_id", "issued_on"])
+    op.add_column(
+        "workspace_settings",
+        sa.Column("payment_reminder_days", sa.SmallInteger, nullable=False, server_default="3"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("workspace_settings", "payment_reminder_days")
     op.drop_table("invoices")
     op.drop_table("payments")
     op.drop_table("payment_instalments")
