@@ -61,7 +61,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("signup", "tenants", "memory", "customers", "imports", "export", "pools", "deals"),
+        choices=("signup", "tenants", "memory", "customers", "imports", "export", "pools", "deals", "orders"),
         action="append",
         help="run only these",
     )
@@ -77,7 +77,7 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import customers, deals, export, imports, memory, pools, signup, tenants_migrate
+    from bench import customers, deals, export, imports, memory, orders, pools, signup, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
     if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
@@ -93,6 +93,7 @@ def main() -> None:
         "export": export.run,  # on the workspace the customers benchmark generated
         "pools": pools.run,  # likewise
         "deals": deals.run,  # likewise, with 200,000 deals added once
+        "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone
