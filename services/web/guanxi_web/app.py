@@ -31,6 +31,7 @@ from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
+from guanxi_web.controllers.orders import OrderController, ReceivablesController
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
 from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
@@ -74,6 +75,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             PoolController,
             AccountPoolController,
             DealController,
+            OrderController,
+            ReceivablesController,
             SearchController,
             SettingsController,
             SalesSettingsController,

@@ -34,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
         N_("Capture and qualify new leads from your website, imports and the API, and hand them to the right rep."),
     ),
     Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
+    Section("orders", N_("Orders"), "quotes", "", built=True, path="/orders"),
     Section(
         "quotes",
         N_("Quotes & orders"),
