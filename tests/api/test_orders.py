@@ -351,7 +351,8 @@ async def age(client: Any, who: dict[str, Any], order_id: str, instalment_id: st
     async with tenant_session(job.scope) as session:
         await session.execute(
             text(
-                f'UPDATE "{job.scope.schema}".payment_instalments SET due_date = current_date - CAST(:d AS integer) WHERE id = :i'
+                f'UPDATE "{job.scope.schema}".payment_instalments '
+                "SET due_date = current_date - CAST(:d AS integer) WHERE id = :i"
             ),
             {"d": days, "i": instalment_id},
         )

@@ -74,8 +74,8 @@ def upgrade() -> None:
     op.create_index("ix_orders_status_date", "orders", ["status", sa.text("order_date DESC"), sa.text("id DESC")],
                     postgresql_where=live)  # fmt: skip
     # Receivables: only orders with money still open (the working set, not the archive of paid ones).
-    op.create_index("ix_orders_receivable", "orders", ["account_id", "owner_id"],
-                    postgresql_where=sa.text("deleted_at IS NULL AND status <> 'cancelled' AND collected < total"))  # fmt: skip
+    receivable = sa.text("deleted_at IS NULL AND status <> 'cancelled' AND collected < total")
+    op.create_index("ix_orders_receivable", "orders", ["account_id", "owner_id"], postgresql_where=receivable)
     op.create_index("ix_orders_deal", "orders", ["deal_id"], postgresql_where=sa.text("deal_id IS NOT NULL"))
     op.create_index(
         "ix_orders_contract", "orders", ["contract_id"], postgresql_where=sa.text("contract_id IS NOT NULL")
