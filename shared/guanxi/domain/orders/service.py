@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from msgspec import UNSET
 from sqlalchemy import ColumnElement, func, insert, literal, select, tuple_, union_all, update
@@ -46,6 +46,7 @@ NEXT = {"confirmed": ("shipped", "cancelled"), "shipped": ("delivered", "cancell
 ORDER_COLUMNS = [c for c in Order.__table__.columns if c.name not in ("deleted_at", "deleted_by", "created_by")]
 MAX_INSTALMENTS = 60
 ZERO = Decimal("0.00")
+PaymentOrInvoice = TypeVar("PaymentOrInvoice", Payment, Invoice)
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
@@ -498,17 +499,25 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
     return found
 
 
+async def _locked(
+    session: AsyncSession, access: Access, model: type[PaymentOrInvoice], order_id: uuid.UUID, row_id: uuid.UUID
+) -> PaymentOrInvoice:
+    """A payment or invoice of the order, locked for the rest of the transaction; 404 when it is not the order's."""
+    found = await session.scalar(
+        select(model).where(model.id == row_id, model.order_id == order_id).with_for_update(),
+        execution_options=scoped(access.scope),
+    )
+    if found is None:
+        raise not_found_for(model.__name__)
+    return found
+
+
 async def void_payment(session: AsyncSession, access: Access, order_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:
     """A payment recorded by mistake is voided (kept, marked), its amount open again."""
     access.require("payments", "update")
     await fetch(session, access, order_id, "update", lock=True)
     options = scoped(access.scope)
-    payment = await session.scalar(
-        select(Payment).where(Payment.id == payment_id, Payment.order_id == order_id).with_for_update(),
-        execution_options=options,
-    )
-    if payment is None:
-        raise not_found_for("Payment")
+    payment = await _locked(session, access, Payment, order_id, payment_id)
     if payment.voided_at is not None:
         raise conflict("payment_id", "the payment is already void", "already-void")
     if payment.instalment_id is not None:
@@ -626,12 +635,7 @@ async def void_invoice(session: AsyncSession, access: Access, order_id: uuid.UUI
     access.require("invoices", "update")
     await fetch(session, access, order_id, "read", lock=True)
     options = scoped(access.scope)
-    invoice = await session.scalar(
-        select(Invoice).where(Invoice.id == invoice_id, Invoice.order_id == order_id).with_for_update(),
-        execution_options=options,
-    )
-    if invoice is None:
-        raise not_found_for("Invoice")
+    invoice = await _locked(session, access, Invoice, order_id, invoice_id)
     if invoice.status == "void":
         raise conflict("invoice_id", "the invoice is already void", "already-void")
     await session.execute(
