@@ -53,6 +53,7 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Calendar",
         "Leads",
         "Deals",
+        "Orders",
         "Quotes & orders",
         "Approvals",
         "Activities & work reports",
