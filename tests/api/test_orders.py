@@ -396,3 +396,37 @@ async def test_receivables_age_open_amounts_per_customer_and_rep_within_ones_sco
     assert (await client.get("/api/v1/receivables", headers=bearer(stranger))).json()["items"] == []
     bad = await client.get("/api/v1/receivables", params={"cursor": "garbage"}, headers=bearer(owner))
     assert bad.status_code == 422
+
+
+async def test_payments_due_list_open_instalments_by_due_date_within_ones_scope(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    mine = await add_account(client, rep, name="Rep's customer")
+    theirs = await add_account(client, owner)
+    order = await add_order(client, rep, mine["id"])
+    base = f"/api/v1/orders/{order['id']}/instalments"
+    made = {}
+    for due in ("2099-03-01", "2099-01-01", "2099-02-01"):
+        answer = await client.post(base, json={"due_date": due, "amount": "100"}, headers=bearer(rep))
+        made[due] = answer.json()["id"]
+    await client.post(f"/api/v1/orders/{order['id']}/payments", json={"amount": "100", "method": "cash",
+                      "instalment_id": made["2099-02-01"]}, headers=bearer(rep))  # fmt: skip
+    other = await add_order(client, owner, theirs["id"])
+    await client.post(f"/api/v1/orders/{other['id']}/instalments", json={"due_date": "2099-01-15", "amount": "1"},
+                      headers=bearer(owner))  # fmt: skip
+    first = (await client.get("/api/v1/instalments", params={"limit": 1}, headers=bearer(rep))).json()
+    rest = (
+        await client.get("/api/v1/instalments", params={"cursor": first["next_cursor"]}, headers=bearer(rep))
+    ).json()
+    assert [i["due_date"] for i in first["items"] + rest["items"]] == ["2099-01-01", "2099-03-01"]
+    assert (
+        first["items"][0]["order_number"] == order["number"] and first["items"][0]["account_name"] == "Rep's customer"
+    )
+    everyone = (await client.get("/api/v1/instalments", params={"due_to": "2099-01-31"}, headers=bearer(owner))).json()
+    assert [i["due_date"] for i in everyone["items"]] == ["2099-01-01", "2099-01-15"]
+    theirs_only = await client.get(
+        "/api/v1/instalments", params={"owner_id": owner["user"]["id"]}, headers=bearer(owner)
+    )
+    assert [i["amount"] for i in theirs_only.json()["items"]] == ["1.00"]
+    stranger = await signed_up(client)
+    assert (await client.get("/api/v1/instalments", headers=bearer(stranger))).json()["items"] == []

@@ -28,7 +28,7 @@ from guanxi_api.controllers.imports import ImportController
 from guanxi_api.controllers.invitations import InvitationAdminController, InvitationController
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
-from guanxi_api.controllers.orders import OrderController, ReceivableController
+from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
@@ -112,6 +112,7 @@ def create_app() -> Litestar:
             NumberingController,
             OrderController,
             ReceivableController,
+            InstalmentController,
             AccountPoolController,
             AttachmentController,
             ImportController,

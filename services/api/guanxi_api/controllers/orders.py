@@ -15,6 +15,8 @@ from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.orders import service
 from guanxi.domain.orders.schemas import (
     AgeingOut,
+    DueOut,
+    DuePage,
     InstalmentIn,
     InstalmentOut,
     InvoiceIn,
@@ -289,6 +291,30 @@ async def order_detail(db: AsyncSession, access: Access, order_id: uuid.UUID) ->
         payments=[_out(p, PaymentOut) for p in paid],
         invoices=[_out(i, InvoiceOut) for i in issued],
     )
+
+
+class InstalmentController(Controller):
+    path = "/api/v1/instalments"
+    tags = ["sales"]
+    dependencies = Deps
+
+    @get("", summary="Payments due: open instalments, earliest due date first, by keyset pages",
+         responses=problems(401, 403, 422))  # fmt: skip
+    async def instalments_due(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        account_id: FromQuery[uuid.UUID | None] = None,
+        due_to: FromQuery[dt.date | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> DuePage:
+        auth.require_token_scope("payments", "read")
+        filters = {"owner_id": owner_id, "account_id": account_id, "due_to": due_to}
+        rows, next_cursor = await service.instalments_due(db, access, filters=filters, cursor=cursor, limit=limit)
+        return DuePage(items=[_out(r, DueOut) for r in rows], next_cursor=next_cursor)
 
 
 class ReceivableController(Controller):

@@ -105,6 +105,16 @@ class InstalmentOut(msgspec.Struct, kw_only=True):
     note: str | None
 
 
+class DueOut(InstalmentOut, kw_only=True):
+    order_number: str
+    account_name: str
+
+
+class DuePage(msgspec.Struct, omit_defaults=True):
+    items: list[DueOut]
+    next_cursor: str | None = None
+
+
 class PaymentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     amount: Decimal
     method: Method

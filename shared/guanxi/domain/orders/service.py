@@ -559,6 +559,46 @@ async def payments(session: AsyncSession, access: Access, order_id: uuid.UUID) -
     )
 
 
+async def instalments_due(
+    session: AsyncSession, access: Access, *, filters: dict[str, Any], cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Open instalments one may see ("payments due"), earliest due date first, by keyset pages (due date, id);
+    filters ``owner_id``, ``account_id``, ``due_to`` (on or before) — the open-instalment indexes serve them."""
+    access.require("payments", "read")
+    conditions: list[ColumnElement[bool]] = [
+        Instalment.status.in_(("pending", "partly_paid")),
+        access.where("payments", "read", Instalment.owner_id),
+    ]
+    for name in ("owner_id", "account_id"):
+        if filters.get(name) is not None:
+            conditions.append(getattr(Instalment, name) == filters[name])
+    if filters.get("due_to") is not None:
+        conditions.append(Instalment.due_date <= filters["due_to"])
+    if cursor:
+        value, last = customers.decode_cursor(cursor, SORT_PARSE)
+        conditions.append(tuple_(Instalment.due_date, Instalment.id) > (value, last))
+    today = await workspace_today(session, access.scope)
+    found = list(
+        await session.execute(
+            select(Instalment, Order.number, Account.name)
+            .join(Order, Order.id == Instalment.order_id)
+            .join(Account, Account.id == Instalment.account_id)
+            .where(*conditions)
+            .order_by(Instalment.due_date, Instalment.id)
+            .limit(limit + 1),
+            execution_options=scoped(access.scope),
+        )
+    )
+    rows = [
+        {**instalment_row(item, today), "order_number": number, "account_name": name} for item, number, name in found
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = customers.encode_cursor(rows[-1]["due_date"], rows[-1]["id"])
+    return rows, next_cursor
+
+
 # ---- invoices ------------------------------------------------------------------------------------------------
 
 # 统一社会信用代码 (18 characters: digits and capitals without I, O, S, V, Z), or the older 15- and 20-character
