@@ -64,7 +64,7 @@ class FakeOrders:
                       "margin_percent": "43.40"}}  # fmt: skip
             return httpx.Response(200, json=detail)
         body = json.loads(request.content)
-        if parts[4] == "payments":
+        if parts[4] == "payments" and len(parts) == 5:
             amount = Decimal(body["amount"])
             if amount > Decimal(found["open_amount"]):
                 message = f"is more than the order's open amount of {found['open_amount']} CNY"
@@ -78,6 +78,17 @@ class FakeOrders:
                  "method": body["method"], "reference": body.get("reference"), "note": None, "voided_at": None,
                  "created_at": "2026-11-26T08:00:00Z"}
             )  # fmt: skip
+            return httpx.Response(201, json={})
+        if parts[4:] == ["payments", parts[5] if len(parts) > 5 else "", "void"]:
+            for payment in self.payments.get(found["id"], []):
+                if payment["id"] == parts[5]:
+                    payment["voided_at"] = "2026-11-26T09:00:00Z"
+                    return httpx.Response(200, json=payment)
+            return problem(404, "not-found", "Payment not found.")
+        if parts[4] == "invoices":
+            if not body.get("title"):
+                return problem(422, "validation-error", errors=[{"field": "title", "message": "is required",
+                                                                  "code": "required"}])  # fmt: skip
             return httpx.Response(201, json={})
         if parts[4] == "status":
             found["status"] = body["status"]

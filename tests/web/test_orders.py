@@ -69,3 +69,23 @@ def test_receivables_show_ageing_by_customer_and_by_rep(signed_in: TestClient[An
     html = signed_in.get("/receivables").text
     assert "深圳华强电子" in html and "Over 90 days" in html and "4,000.00" in html
     assert "张伟" in signed_in.get("/receivables?by=rep").text
+
+
+def test_a_payment_is_voided_and_an_invoice_needs_its_title(
+    signed_in: TestClient[Any], orders: FakeOrders, fake_api: FakeApi
+) -> None:
+    order = orders.orders[0]
+    post_form(signed_in, f"/orders/{order['id']}/payments", {"amount": "500", "method": "cash"})
+    payment = orders.payments[order["id"]][0]
+    assert "Void payment" in signed_in.get(f"/orders/{order['id']}").text
+    voided = post_form(signed_in, f"/orders/{order['id']}/payments/{payment['id']}/void")
+    assert voided.status_code in (302, 303) and payment["voided_at"] is not None
+    refused = post_form(
+        signed_in, f"/orders/{order['id']}/invoices", {"kind": "vat_normal", "title": "", "amount": "1"}
+    )
+    assert refused.status_code == 422 and "Invoice title: is required" in refused.text
+    issued = post_form(signed_in, f"/orders/{order['id']}/invoices", {"kind": "vat_special", "title": "深圳华强电子",
+                       "taxpayer_id": "91440300MA5FXXXX1A", "amount": "10,600"})  # fmt: skip
+    assert issued.status_code in (302, 303)
+    sent = fake_api.calls("POST", f"/api/v1/orders/{order['id']}/invoices")[-1].content.decode()
+    assert '"amount":"10600"' in sent and '"kind":"vat_special"' in sent

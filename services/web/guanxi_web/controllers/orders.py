@@ -29,7 +29,11 @@ PLAN_STATUSES = {"pending": N_("Pending"), "partly_paid": N_("Partly paid"), "pa
                  "overdue": N_("Overdue"), "void": N_("Void")}  # fmt: skip
 FIELDS = {"amount": N_("Amount"), "due_date": N_("Due date"), "paid_on": N_("Paid on"), "method": N_("Method"),
           "instalment_id": N_("Instalment"), "reference": N_("Reference"), "status": N_("Status"),
-          "carrier": N_("Carrier"), "tracking_number": N_("Tracking number"), "on": N_("Date")}  # fmt: skip
+          "carrier": N_("Carrier"), "tracking_number": N_("Tracking number"), "on": N_("Date"),
+          "title": N_("Invoice title"), "taxpayer_id": N_("Taxpayer ID"), "bank_name": N_("Bank"),
+          "bank_account": N_("Bank account"), "kind": N_("Invoice type")}  # fmt: skip
+KINDS = {"vat_normal": N_("VAT invoice (普通发票)"), "vat_special": N_("VAT special invoice (专用发票)"),
+         "generic": N_("Other invoice")}  # fmt: skip
 
 
 def _amount(text: str) -> str:
@@ -70,7 +74,7 @@ class OrderController(Controller):
         return customers_page(
             request, "orders/_order.html", me, detail.order.number, "orders", status_code=status, detail=detail,
             statuses=STATUSES, next_statuses=NEXT.get(detail.order.status, ()), methods=METHODS,
-            plan_statuses=PLAN_STATUSES, people=await load_people(api), errors=errors or [],
+            plan_statuses=PLAN_STATUSES, kinds=KINDS, people=await load_people(api), errors=errors or [],
         )  # fmt: skip
 
     @get("/{order_id:uuid}")
@@ -83,18 +87,16 @@ class OrderController(Controller):
     ) -> Template:
         return await self._page(request, api, me, order_id)
 
-    @post("/{order_id:uuid}/{action:str}")
+    @post([f"/{{order_id:uuid}}/{action}" for action in ("status", "instalments", "payments", "invoices")])
     async def act(
         self,
         request: Request[Any, Any, Any],
         api: NamedDependency[ApiCaller],
         me: NamedDependency[Me],
         order_id: FromPath[uuid.UUID],
-        action: FromPath[str],
     ) -> Response[Any] | Template:
-        """Status change, instalment or payment from the order page; the API's refusal shown by field."""
-        if action not in ("status", "instalments", "payments"):
-            return Response(content="", status_code=404)
+        """Status change, instalment, payment or invoice from the order page; the API's refusal shown by field."""
+        action = request.url.path.rstrip("/").rsplit("/", 1)[1]
         data = await request.form()
         body = {k: str(v).strip() for k, v in data.items() if k != "_csrf_token" and str(v).strip()}
         if "amount" in body:
@@ -106,6 +108,23 @@ class OrderController(Controller):
                 raise
             messages = [f"{_(FIELDS.get(e.field, e.field))}: {e.message}" for e in error.field_errors]
             return await self._page(request, api, me, order_id, error.status, messages or [error.problem.detail])
+        return redirect(request, f"/orders/{order_id}")
+
+    @post("/{order_id:uuid}/payments/{payment_id:uuid}/void")
+    async def void_payment(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        order_id: FromPath[uuid.UUID],
+        payment_id: FromPath[uuid.UUID],
+    ) -> Response[Any] | Template:
+        try:
+            await api.order_action(str(order_id), f"payments/{payment_id}/void", {})
+        except ApiError as error:
+            if error.status not in (404, 409):
+                raise
+            return await self._page(request, api, me, order_id, error.status, [error.problem.detail])
         return redirect(request, f"/orders/{order_id}")
 
 
