@@ -61,7 +61,18 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("signup", "tenants", "memory", "customers", "imports", "export", "pools", "deals", "targets"),
+        choices=(
+            "signup",
+            "tenants",
+            "memory",
+            "customers",
+            "imports",
+            "export",
+            "pools",
+            "deals",
+            "orders",
+            "targets",
+        ),
         action="append",
         help="run only these",
     )
@@ -77,7 +88,7 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import customers, deals, export, imports, memory, pools, signup, targets, tenants_migrate
+    from bench import customers, deals, export, imports, memory, orders, pools, signup, targets, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
     if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
@@ -93,7 +104,8 @@ def main() -> None:
         "export": export.run,  # on the workspace the customers benchmark generated
         "pools": pools.run,  # likewise
         "deals": deals.run,  # likewise, with 200,000 deals added once
-        "targets": targets.run,  # on those deals
+        "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
+        "targets": targets.run,  # on those deals, orders and payments
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

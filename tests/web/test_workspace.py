@@ -56,6 +56,7 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Deals",
         "Quotes",
         "Contracts",
+        "Orders",
         "Products",
         "Targets",
         "Approvals",

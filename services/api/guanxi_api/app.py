@@ -35,6 +35,7 @@ from guanxi_api.controllers.leads import (
 )
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
+from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
@@ -130,6 +131,9 @@ def create_app() -> Litestar:
             ContractController,
             QuoteContractController,
             ContractSettingsController,
+            OrderController,
+            ReceivableController,
+            InstalmentController,
             AccountPoolController,
             AttachmentController,
             ImportController,

@@ -55,6 +55,7 @@ from guanxi.domain.leads.schemas import ConvertOut, LeadPage, PublicFormOut
 from guanxi.domain.leads.schemas import FormOut as LeadForm
 from guanxi.domain.leads.schemas import LeadOut as Lead
 from guanxi.domain.leads.schemas import RuleOut as LeadRule
+from guanxi.domain.orders.schemas import OrderDetail, OrderPage, ReceivablePage
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
@@ -684,6 +685,19 @@ class ApiCaller:
     async def update_loss_reason(self, reason_id: str, *, name: str, active: bool) -> LossReason:
         path = f"/api/v1/loss-reasons/{quote(reason_id, safe='')}"
         return await self._call("PUT", path, LossReason, json={"name": name, "active": active})
+
+    async def orders(self, params: Query) -> OrderPage:
+        return await self._call("GET", "/api/v1/orders", OrderPage, params=params)
+
+    async def order(self, order_id: str) -> OrderDetail:
+        return await self._call("GET", f"/api/v1/orders/{quote(order_id, safe='')}", OrderDetail)
+
+    async def order_action(self, order_id: str, action: str, body: dict[str, Any]) -> None:
+        """POST to one of an order's sub-resources: ``status``, ``payments``, ``instalments``, ``invoices``."""
+        await self._call("POST", f"/api/v1/orders/{quote(order_id, safe='')}/{action}", None, json=body)
+
+    async def receivables(self, params: Query) -> ReceivablePage:
+        return await self._call("GET", "/api/v1/receivables", ReceivablePage, params=params)
 
     async def deal(self, deal_id: str) -> Deal:
         return await self._call("GET", f"/api/v1/deals/{quote(deal_id, safe='')}", Deal)

@@ -34,6 +34,7 @@ from guanxi_web.controllers.lead_settings import LeadSettingsController
 from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
+from guanxi_web.controllers.orders import OrderController, ReceivablesController
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
 from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.quotes import ContractController, QuoteController
@@ -89,6 +90,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             LeadController,
             PublicFormController,
             LeadSettingsController,
+            OrderController,
+            ReceivablesController,
             SearchController,
             SettingsController,
             SalesSettingsController,

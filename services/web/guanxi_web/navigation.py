@@ -32,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("deals", N_("Deals"), "deals", "", built=True, path="/deals"),
     Section("quotes", N_("Quotes"), "quotes", "", built=True, path="/quotes"),
     Section("contracts", N_("Contracts"), "quotes", "", built=True, path="/contracts"),
+    Section("orders", N_("Orders"), "quotes", "", built=True, path="/orders"),
     Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
     Section(

@@ -9,6 +9,7 @@ from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.numbering import models as numbering_models
+from guanxi.domain.orders import models as orders_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.products import models as products_models
 from guanxi.domain.quotes import models as quotes_models
@@ -26,6 +27,7 @@ __all__ = [
     "exports_models",
     "imports_models",
     "numbering_models",
+    "orders_models",
     "pools_models",
     "products_models",
     "quotes_models",

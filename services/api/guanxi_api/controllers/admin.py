@@ -96,6 +96,7 @@ def role_out(view: roles.RoleView) -> RoleOut:
 class WorkspaceSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     audit_retention_days: int | None = None
     require_two_factor: bool | None = None
+    payment_reminder_days: int | None = None
 
 
 def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
@@ -106,6 +107,7 @@ def settings_out(row: WorkspaceSettings) -> WorkspaceSettingsOut:
         timezone=row.timezone,
         audit_retention_days=row.audit_retention_days,
         require_two_factor=row.require_two_factor,
+        payment_reminder_days=row.payment_reminder_days,
     )
 
 
@@ -307,7 +309,7 @@ class AdminController(Controller):
 
     @patch(
         "/settings",
-        summary="Change workspace settings (audit retention, 30 to 3650 days)",
+        summary="Change workspace settings (audit retention 30 to 3650 days, payment reminders 0 to 60 days ahead)",
         responses=problems(400, 401, 403, 422),
     )
     async def update_settings(
@@ -337,6 +339,17 @@ class AdminController(Controller):
                 target_type="settings",
                 audit_retention_days=data.audit_retention_days,
             )
+        if data.payment_reminder_days is not None:
+            if not 0 <= data.payment_reminder_days <= 60:
+                raise validation_error(FieldError("payment_reminder_days", "must be between 0 and 60", "out_of_range"))
+            await db.execute(
+                update(WorkspaceSettings).values(payment_reminder_days=data.payment_reminder_days),
+                execution_options=scoped(access.scope),
+            )
+            await audit_action(
+                db, auth, request, "settings.changed", target_type="settings",
+                payment_reminder_days=data.payment_reminder_days,
+            )  # fmt: skip
         if data.require_two_factor is not None:
             if data.require_two_factor and not await totp.enrolled(db, auth.user.id):
                 raise conflict(

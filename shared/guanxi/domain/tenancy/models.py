@@ -36,3 +36,4 @@ class WorkspaceSettings(TenantRecordMixin, TenantBase):
     audit_retention_days: Mapped[int] = mapped_column(default=365)
     require_two_factor: Mapped[bool] = mapped_column(default=False)
     contract_reminder_days: Mapped[int] = mapped_column(default=30)  # expiry mail this many days before the end
+    payment_reminder_days: Mapped[int] = mapped_column(default=3)  # owners are mailed this long before a due date

@@ -12,3 +12,4 @@ class WorkspaceSettingsOut(msgspec.Struct):
     timezone: str = ""
     audit_retention_days: int = 365
     require_two_factor: bool = False
+    payment_reminder_days: int = 3

@@ -1,7 +1,7 @@
 """deal line items: the products a deal is about, priced, with the unit cost kept for the margin
 
 Revision ID: t0019
-Revises: t0017
+Revises: t0018
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0019"
-down_revision = "t0017"
+down_revision = "t0018"
 branch_labels = None
 depends_on = None
 
