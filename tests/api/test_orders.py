@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from tests.api.test_admin import join
+from tests.api.test_contracts import add_contract
 from tests.api.test_customers import add_account, add_contact, counted_sql
 from tests.api.test_deals import add_deal
 from tests.api.test_products import add_product
@@ -58,6 +59,16 @@ async def test_an_order_keeps_its_lines_cost_and_totals_and_gets_a_number(client
         "7627.50", "800.00"]  # fmt: skip
     second = await add_order(client, owner, account["id"])
     assert second["number"] != order["number"]
+    viewer = await join(client, owner, "viewer")  # reads every order, but not what it cost us
+    seen = await page(client, viewer, order["id"])
+    hidden = (seen["order"]["cost"], seen["order"]["margin"], seen["lines"][0]["unit_cost"], seen["totals"]["margin"])
+    assert hidden == (None, None, None, None)
+    assert seen["order"]["total"] == "8427.50"
+    contract = await add_contract(client, owner, account["id"])
+    under = await add_order(client, owner, account["id"], contract_id=contract["id"])
+    assert under["contract_id"] == contract["id"]
+    listed = await client.get("/api/v1/orders", params={"contract_id": contract["id"]}, headers=bearer(owner))
+    assert [o["id"] for o in listed.json()["items"]] == [under["id"]]
 
 
 async def test_shipping_takes_stock_and_cancelling_puts_it_back(client: Any) -> None:
@@ -210,6 +221,7 @@ async def test_bad_orders_are_refused_by_field_and_nothing_is_written(client: An
     other = await add_account(client, owner, name="Other")
     foreign_deal = await add_deal(client, owner, other["id"])
     stranger_contact = await add_contact(client, owner, other["id"])
+    foreign_contract = await add_contract(client, owner, other["id"])
     gone = await add_product(client, owner, name="Old")
     await client.delete(f"/api/v1/products/{gone['id']}", headers=bearer(owner))
     line = {"name": "x", "quantity": "1", "unit_price": "1"}
@@ -225,6 +237,8 @@ async def test_bad_orders_are_refused_by_field_and_nothing_is_written(client: An
         ({"order_date": "1999-12-31"}, "order_date", owner),
         ({"deal_id": foreign_deal["id"]}, "deal_id", owner),
         ({"contact_id": stranger_contact["id"]}, "contact_id", owner),
+        ({"contract_id": foreign_contract["id"]}, "contract_id", owner),
+        ({"contract_id": "00000000-0000-0000-0000-000000000001"}, "contract_id", owner),
         ({"note": "长" * 5_001}, "note", owner),
         ({"surprise": 1}, "surprise", owner),
         ({"account_id": other["id"]}, "account_id", rep),

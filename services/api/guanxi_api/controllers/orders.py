@@ -33,7 +33,7 @@ from guanxi.domain.orders.schemas import (
     ReceivableRow,
     StatusIn,
 )
-from guanxi.domain.products.lines import LineOut, totals
+from guanxi.domain.products.lines import LineOut, sees_costs, totals
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -50,6 +50,14 @@ Deps = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
 def _out(row: Any, shape: type[T]) -> T:
     values = row if isinstance(row, dict) else {f: getattr(row, f) for f in shape.__struct_fields__}
     return msgspec.convert(values, shape, from_attributes=False)
+
+
+def order_out(row: Any, access: Access) -> OrderOut:
+    """What the order cost us and its margin are for those who see costs (as products' costs are)."""
+    out = _out(row, OrderOut)
+    if not sees_costs(access):
+        out.cost = out.margin = None
+    return out
 
 
 def line_out(line: Any) -> LineOut:
@@ -83,7 +91,7 @@ class OrderController(Controller):
         filters = {"status": status, "account_id": account_id, "owner_id": owner_id, "deal_id": deal_id,
                    "contract_id": contract_id, "date_from": date_from, "date_to": date_to}  # fmt: skip
         rows, next_cursor = await service.list_orders(db, access, filters=filters, cursor=cursor, limit=limit)
-        return OrderPage(items=[_out(r, OrderOut) for r in rows], next_cursor=next_cursor)
+        return OrderPage(items=[order_out(r, access) for r in rows], next_cursor=next_cursor)
 
     @post("", status_code=201, summary="Confirm an order of priced lines", responses=problems(400, 401, 403, 422))
     async def create_order(
@@ -96,7 +104,7 @@ class OrderController(Controller):
         auth.require_token_scope("orders", "write")
         row = await service.create(db, access, data)
         await db.commit()
-        return _out(row, OrderOut)
+        return order_out(row, access)
 
     @get(
         "/{order_id:uuid}",
@@ -129,7 +137,7 @@ class OrderController(Controller):
         auth.require_token_scope("orders", "write")
         row = await service.change(db, access, order_id, data)
         await db.commit()
-        return _out(row, OrderOut)
+        return order_out(row, access)
 
     @post(
         "/{order_id:uuid}/status",
@@ -150,7 +158,7 @@ class OrderController(Controller):
         row = await service.set_status(db, access, order_id, data)
         await audit_action(db, auth, request, f"order.{row['status']}", target_type="order", target_id=order_id)
         await db.commit()
-        return _out(row, OrderOut)
+        return order_out(row, access)
 
     @post(
         "/{order_id:uuid}/instalments",
@@ -283,10 +291,16 @@ async def order_detail(db: AsyncSession, access: Access, order_id: uuid.UUID) ->
     plan = [service.instalment_row(i, today) for i in await service.instalments(db, access, order_id)]
     paid = await service.payments(db, access, order_id) if access.can("payments", "read") else []
     issued = await service.invoices(db, access, order_id) if access.can("invoices", "read") else []
+    shown = [line_out(line) for line in lines]
+    summed = totals([{c.name: getattr(line, c.key) for c in line.__table__.columns} for line in lines])
+    if not sees_costs(access):
+        for line in shown:
+            line.unit_cost = None
+        summed.cost = summed.margin = summed.margin_percent = None
     return OrderDetail(
-        order=_out(row, OrderOut),
-        lines=[line_out(line) for line in lines],
-        totals=totals([{c.name: getattr(line, c.key) for c in line.__table__.columns} for line in lines]),
+        order=order_out(row, access),
+        lines=shown,
+        totals=summed,
         instalments=[_out(i, InstalmentOut) for i in plan] if access.can("payments", "read") else [],
         payments=[_out(p, PaymentOut) for p in paid],
         invoices=[_out(i, InvoiceOut) for i in issued],

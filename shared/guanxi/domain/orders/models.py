@@ -24,7 +24,7 @@ class Order(TenantRecordMixin, TenantBase):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"), default=None)
     deal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deals.id"), default=None)
-    contract_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contracts.id"), default=None)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), default=None)
     currency: Mapped[str] = mapped_column(String(3))
     price_list_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("price_lists.id"), default=None)
@@ -62,7 +62,7 @@ class Instalment(TenantRecordMixin, TenantBase):
     __tablename__ = "payment_instalments"
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    contract_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contracts.id"), default=None)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), default=None)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     currency: Mapped[str] = mapped_column(String(3))

@@ -27,6 +27,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
@@ -127,6 +128,15 @@ async def _check_parties(session: AsyncSession, access: Access, data: OrderIn, c
         )
         if found is None:
             c.fail("deal_id", "is not a deal of this account", "invalid")
+    if data.contract_id is not None:
+        found = await session.scalar(
+            select(Contract.id).where(
+                Contract.id == data.contract_id, Contract.account_id == data.account_id, Contract.deleted_at.is_(None)
+            ),
+            execution_options=options,
+        )
+        if found is None:
+            c.fail("contract_id", "is not a contract of this account", "invalid")
 
 
 async def _currency(session: AsyncSession, access: Access, c: Cleaner, data: OrderIn) -> str:
