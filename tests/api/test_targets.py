@@ -12,6 +12,7 @@ from typing import Any
 from tests.api.test_admin import join
 from tests.api.test_customers import add_account, counted_sql
 from tests.api.test_deals import add_deal, move, pipelines, stage
+from tests.api.test_orders import add_order
 from tests.conftest import bearer, signed_up
 
 
@@ -206,3 +207,32 @@ async def test_the_forecast_weights_open_deals_by_close_month(client: Any) -> No
     assert zero.status_code == 422 and "months" in zero.text
     stranger = await signed_up(client)
     assert (await client.get("/api/v1/targets/forecast", headers=bearer(stranger))).json() == []
+
+
+async def test_collected_amounts_and_what_is_still_open_count_by_the_orders_owner(client: Any) -> None:
+    t = await team(client)
+    owner, a, b = t["owner"], t["a"], t["b"]
+    paid = await add_order(client, owner, t["account"]["id"], owner_id=a["user"]["id"])  # total 10,600.00
+    answer = await client.post(f"/api/v1/orders/{paid['id']}/payments", json={"amount": "3000", "method": "alipay"},
+                               headers=bearer(owner))  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    await add_order(client, owner, t["account"]["id"], owner_id=b["user"]["id"])  # nothing collected yet
+    now = (await client.get("/api/v1/targets", params={"metric": "collected"}, headers=bearer(owner))).json()
+    target = {"period": now["period"], "metric": "collected",
+              "items": [{"subject_type": "member", "subject_id": a["user"]["id"], "amount": "6000"}]}  # fmt: skip
+    assert (await client.put("/api/v1/targets", json=target, headers=bearer(owner))).status_code == 200
+    rows = rows_by((await client.get("/api/v1/targets", params={"metric": "collected"}, headers=bearer(owner))).json())
+    mine = rows[("member", a["user"]["id"])]
+    assert (mine["collected"], mine["achieved"], mine["target"], mine["percent"], mine["outstanding"]) == (
+        "3000.00", "3000.00", "6000.00", "50.0", "7600.00",
+    )  # fmt: skip
+    assert mine["won"] == "30000.00"  # won amounts stay beside the collected ones
+    company = rows[("company", None)]
+    assert (company["collected"], company["outstanding"]) == ("3000.00", "18200.00")
+    assert rows[("department", t["east"])]["outstanding"] == "18200.00"  # both reps are under East
+    won_view = rows_by((await client.get("/api/v1/targets", headers=bearer(owner))).json())
+    assert won_view[("member", a["user"]["id"])]["target"] is None  # targets are per metric
+    board = await client.get("/api/v1/targets/leaderboard", params={"metric": "collected"}, headers=bearer(owner))
+    assert [(r["name"], r["amount"], r["count"], r["percent"]) for r in board.json()[:1]] == [
+        ("Member sales_rep", "3000.00", 1, "50.0"),
+    ]  # fmt: skip

@@ -38,6 +38,13 @@ async def test_a_target_is_set_shared_out_and_followed_on_the_dashboard(page: An
         due = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
         task = {"kind": "task", "account_id": account, "subject": "寄样品给采购部", "due_at": due}
         assert (await api.post("/api/v1/activities", json=task)).status_code == 201
+        line = {"name": "阀门 DN50", "quantity": "10", "unit_price": "2000"}
+        order = await api.post("/api/v1/orders", json={"account_id": account, "lines": [line]})
+        assert order.status_code == 201, order.text
+        paid = await api.post(
+            f"/api/v1/orders/{order.json()['id']}/payments", json={"amount": "5000", "method": "cash"}
+        )
+        assert paid.status_code == 201, paid.text
         soon = (dt.date.today() + dt.timedelta(days=35)).isoformat()
         assert (await api.patch(f"/api/v1/deals/{pipe}", json={"expected_close_date": soon})).status_code == 200
 
@@ -64,6 +71,12 @@ async def test_a_target_is_set_shared_out_and_followed_on_the_dashboard(page: An
     assert "South team" in main and "Lin Hui" in await page.inner_text(".leaderboard")
     assert "$200,000.00" in await page.inner_text(".forecast-list")  # the open deal, expected next month
     await screenshot(page, "desktop-en-targets")
+    await page.click("a.segmented-item:has-text('Collected amount')")
+    await page.wait_for_url(re.compile(r".*metric=collected$"))
+    kpis = await page.inner_text(".kpis")
+    assert "$5,000.00" in kpis and "Still open on orders: $15,000.00" in kpis
+    await screenshot(page, "desktop-en-targets-collected")
+    await page.click("a.segmented-item:has-text('Won amount')")
     await page.click("a.segmented-item:has-text('Year')")
     await page.wait_for_url(re.compile(r".*/targets\?period=\d{4}&metric=won$"))
     assert "$60,000.00" in await page.inner_text("main")

@@ -91,13 +91,18 @@ class TargetController(Controller):
         auth.require_token_scope("deals", "read")
         return msgspec.convert(await service.forecast(db, access, months), list[ForecastMonth])
 
-    @get("/leaderboard", summary="Members ranked by the amount they won in the period", responses=problems(401, 422))
+    @get(
+        "/leaderboard",
+        summary="Members ranked by the amount they won (or collected) in the period",
+        responses=problems(401, 422),
+    )
     async def leaderboard(
         self,
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
         period: FromQuery[str | None] = None,
+        metric: FromQuery[Metric] = "won",
     ) -> list[LeaderRow]:
         auth.require_token_scope("deals", "read")
-        return msgspec.convert(await service.leaderboard(db, access, period), list[LeaderRow])
+        return msgspec.convert(await service.leaderboard(db, access, period, metric), list[LeaderRow])

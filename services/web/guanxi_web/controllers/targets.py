@@ -21,13 +21,18 @@ from guanxi_web.session import redirect
 
 log = structlog.get_logger("web.targets")
 KINDS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
-METRICS = {"won": N_("Won amount")}
+METRICS = {"won": N_("Won amount"), "collected": N_("Collected amount")}
 
 
 def period_label(period: Period) -> str:
     """2026, Q4 2026 / 2026年第4季度, Nov 2026 / 2026年11月: as the reader's language writes it."""
     skeleton = {"year": "y", "quarter": "yQQQ", "month": "yMMM"}[period.kind]
     return format_skeleton(skeleton, period.start, locale=babel_locale())
+
+
+def metrics_for(progress: TargetProgress) -> dict[str, str]:
+    """Collected amounts are offered to those the API shows them to (who may read payments)."""
+    return METRICS if progress.rows and progress.rows[0].collected is not None else {"won": METRICS["won"]}
 
 
 def _query(request: Request[Any, Any, Any]) -> tuple[dict[str, str], str]:
@@ -82,7 +87,7 @@ class TargetController(Controller):
         params, metric = _query(request)
         progress = await api.targets(params)
         forecast = await api.forecast(6)
-        leaders = await api.leaderboard({"period": progress.period})
+        leaders = await api.leaderboard({"period": progress.period, "metric": metric})
         currency = progress.currency
         mine = [m for m in forecast if m.currency == currency]
         context = {
@@ -90,7 +95,7 @@ class TargetController(Controller):
             "company": progress.rows[0],
             "nav": navigation(progress),
             "metric": metric,
-            "metrics": METRICS,
+            "metrics": metrics_for(progress),
             "forecast": mine,
             "forecast_other": [m for m in forecast if m.currency != currency],
             "forecast_top": max((m.total for m in mine), default=Decimal(0)),
@@ -102,7 +107,7 @@ class TargetController(Controller):
         self, request: Request[Any, Any, Any], me: Me, progress: TargetProgress, status: int = 200, **extra: Any
     ) -> Template:
         context = {"progress": progress, "nav": navigation(progress), "errors": {}, "values": {}, "error": None,
-                   **extra}  # fmt: skip
+                   "metrics": metrics_for(progress), **extra}  # fmt: skip
         page = customers_page(request, "targets/_edit.html", me, _("Set targets"), "targets", **context)
         page.status_code = status
         return page

@@ -31,6 +31,7 @@ from guanxi.domain.access.service import Access
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.deals.models import Deal
 from guanxi.domain.numbering.service import workspace_today
+from guanxi.domain.orders.models import Order, Payment
 from guanxi.domain.pipeline.models import PipelineStage
 from guanxi.domain.targets.models import SalesTarget
 from guanxi.domain.targets.periods import Period, month_after, parse_period, period_of
@@ -134,6 +135,40 @@ async def won_by_owner(
     return {r[0]: (Decimal(r[1]), int(r[2])) for r in rows}
 
 
+async def collected_by_owner(
+    session: AsyncSession, access: Access, period: Period, currency: str
+) -> dict[uuid.UUID | None, tuple[Decimal, int]]:
+    """Payments received in the period (回款), by the payment's owner (the order's), not voided."""
+    rows = await session.execute(
+        select(Payment.owner_id, func.sum(Payment.amount), func.count())
+        .where(
+            Payment.voided_at.is_(None),
+            Payment.currency == currency,
+            Payment.paid_on >= period.start,
+            Payment.paid_on < period.end,
+        )
+        .group_by(Payment.owner_id),
+        execution_options=scoped(access.scope),
+    )
+    return {r[0]: (Decimal(r[1]), int(r[2])) for r in rows}
+
+
+async def outstanding_by_owner(session: AsyncSession, access: Access, currency: str) -> dict[uuid.UUID | None, Decimal]:
+    """What is still to collect on live orders today, by the order's owner (the receivables' total)."""
+    rows = await session.execute(
+        select(Order.owner_id, func.sum(Order.total - Order.collected))
+        .where(
+            Order.deleted_at.is_(None),
+            Order.status != "cancelled",
+            Order.collected < Order.total,
+            Order.currency == currency,
+        )
+        .group_by(Order.owner_id),
+        execution_options=scoped(access.scope),
+    )
+    return {r[0]: Decimal(r[1]) for r in rows}
+
+
 async def _targets(session: AsyncSession, access: Access, period: str, metric: str) -> dict[tuple[str, Any], Decimal]:
     rows = await session.execute(
         select(SalesTarget.subject_type, SalesTarget.subject_id, SalesTarget.amount).where(
@@ -168,22 +203,33 @@ async def progress(session: AsyncSession, access: Access, period_text: str | Non
     zone, currency = await _zone_and_currency(session, access)
     org = await load_org(session, access)
     won = await won_by_owner(session, access, period, zone, currency)
+    money = access.can("payments", "read")  # collected and outstanding: for those who may read payments
+    collected = await collected_by_owner(session, access, period, currency) if money else {}
+    outstanding = await outstanding_by_owner(session, access, currency) if money else {}
     targets = await _targets(session, access, period.text, metric)
     reach = access.owners("deals", "read")
     rows: list[dict[str, Any]] = []
 
     def row(kind: str, subject: uuid.UUID | None, name: str, parent: uuid.UUID | None, depth: int,
-            owners: Iterable[uuid.UUID | None]) -> None:  # fmt: skip
-        amount = sum((won.get(o, (Decimal(0), 0))[0] for o in owners), Decimal(0))
-        count = sum(won.get(o, (Decimal(0), 0))[1] for o in owners)
+            owners: Iterable[uuid.UUID | None] | None) -> None:  # fmt: skip
+        """One row, adding up ``owners`` (None: everyone's, the company's own row)."""
+
+        def added(found: dict[uuid.UUID | None, Decimal]) -> Decimal:
+            return sum((found.get(o, Decimal(0)) for o in (found if owners is None else owners)), Decimal(0))
+
+        amount = added({o: a for o, (a, _n) in won.items()})
+        count = sum(won.get(o, (Decimal(0), 0))[1] for o in (won if owners is None else owners))
+        got = added({o: a for o, (a, _n) in collected.items()})
+        achieved = got if metric == "collected" else amount
         target = targets.get((kind, subject))
         rows.append({
             "subject_type": kind, "subject_id": subject, "name": name, "parent_id": parent, "depth": depth,
-            "target": target, "won": amount, "won_count": count, "achieved": amount,
-            "gap": None if target is None else target - amount, "percent": _percent(amount, target),
+            "target": target, "won": amount, "won_count": count, "achieved": achieved,
+            "collected": got if money else None, "outstanding": added(outstanding) if money else None,
+            "gap": None if target is None else target - achieved, "percent": _percent(achieved, target),
         })  # fmt: skip
 
-    row("company", None, "", None, 0, won.keys())
+    row("company", None, "", None, 0, None)
 
     def department(department_id: uuid.UUID, depth: int) -> None:
         everyone = org.subtree_members(department_id)
@@ -336,17 +382,21 @@ async def forecast(session: AsyncSession, access: Access, months: int) -> list[d
 
 
 async def leaderboard(
-    session: AsyncSession, access: Access, period_text: str | None, limit: int = 50
+    session: AsyncSession, access: Access, period_text: str | None, metric: str = "won", limit: int = 50
 ) -> list[dict[str, Any]]:
-    """Members ranked by won amount in the period (ties share a rank), with their won-amount target."""
+    """Members ranked by amount won (or collected) in the period (ties share a rank), with their target on it."""
     access.require("deals", "read")
     period = await _period(session, access, period_text)
     zone, currency = await _zone_and_currency(session, access)
-    won = await won_by_owner(session, access, period, zone, currency)
-    targets = await _targets(session, access, period.text, "won")
+    if metric == "collected":
+        access.require("payments", "read")
+        amounts = await collected_by_owner(session, access, period, currency)
+    else:
+        amounts = await won_by_owner(session, access, period, zone, currency)
+    targets = await _targets(session, access, period.text, metric)
     org = await load_org(session, access)
     ranked = sorted(
-        ((won.get(m, (Decimal(0), 0)), m) for m in org.members),
+        ((amounts.get(m, (Decimal(0), 0)), m) for m in org.members),
         key=lambda x: (-x[0][0], -x[0][1], org.members[x[1]].name),
     )
     answer, rank, previous = [], 0, None
