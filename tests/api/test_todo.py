@@ -10,6 +10,7 @@ from tests.api.test_activities import log
 from tests.api.test_admin import join
 from tests.api.test_contracts import add_contract
 from tests.api.test_customers import add_account
+from tests.api.test_orders import add_order
 from tests.api.test_pools import configure, default_pool
 from tests.api.test_quotes import _mark_sent, add_quote
 from tests.conftest import bearer, signed_up
@@ -68,7 +69,7 @@ async def test_the_day_lists_my_follow_ups_due_and_my_customers_about_to_return(
     assert (await client.get("/api/v1/todo")).status_code == 401
 
 
-async def test_the_day_lists_my_quotes_awaiting_an_answer_and_my_contracts_ending_soon(client: Any) -> None:
+async def test_the_day_lists_my_quotes_contracts_and_payments_due(client: Any) -> None:
     owner = await signed_up(client, locale="zh-Hans")
     account = await add_account(client, owner, name="杭州云栖")
     waiting = await add_quote(client, owner, account["id"], lines=[{"name": "实施服务", "unit_price": "5000"}])
@@ -81,7 +82,26 @@ async def test_the_day_lists_my_quotes_awaiting_an_answer_and_my_contracts_endin
     await add_contract(client, owner, account["id"], status="active", end_date=str(today + dt.timedelta(90)))
     await add_contract(client, owner, account["id"], end_date=str(today + dt.timedelta(5)))  # a draft
 
+    order = await add_order(client, owner, account["id"])  # total 10,600.00
+    base = f"/api/v1/orders/{order['id']}"
+    for due, amount in ((today - dt.timedelta(days=3), "1000"), (today + dt.timedelta(days=2), "2000"),
+                        (today + dt.timedelta(days=40), "3000")):  # fmt: skip
+        made = await client.post(f"{base}/instalments", json={"due_date": str(due), "amount": amount},
+                                 headers=bearer(owner))  # fmt: skip
+        assert made.status_code == 201, made.text
+    payment = {
+        "amount": "400",
+        "method": "cash",
+        "instalment_id": (await client.get(base, headers=bearer(owner))).json()["instalments"][0]["id"],
+    }
+    assert (await client.post(f"{base}/payments", json=payment, headers=bearer(owner))).status_code == 201
+
     mine = await sections(client, owner)
+    payments = mine["payments_due"]
+    assert payments["count"] == 2  # the one due in 40 days is beyond the reminder days
+    assert [(i["amount"], i["overdue"], i["record_id"]) for i in payments["items"]] == [
+        ("600.00", True, order["id"]), ("2000.00", False, order["id"]),
+    ]  # fmt: skip
     quotes = mine["quotes_waiting"]
     assert quotes["count"] == 1 and quotes["items"][0]["record_id"] == waiting["id"]
     assert (
@@ -94,3 +114,4 @@ async def test_the_day_lists_my_quotes_awaiting_an_answer_and_my_contracts_endin
     rep = await join(client, owner, "sales_rep")  # someone else's documents are not on their day
     theirs = await sections(client, rep)
     assert theirs["quotes_waiting"]["count"] == 0 and theirs["contracts_expiring"]["count"] == 0
+    assert theirs["payments_due"]["count"] == 0

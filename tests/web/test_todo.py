@@ -73,3 +73,17 @@ def test_quotes_and_contracts_link_to_their_pages(signed_in: TestClient[Any], fa
     text = signed_in.get("/todo").text
     assert f'href="/quotes/{quote_id}">QT-202611-0007 · 杭州云栖</a>' in text and "valid 6 more days" in text
     assert f'href="/contracts/{contract_id}">HT-2026-0003 · 年度维保合同</a>' in text and "ends in 10 days" in text
+
+
+def test_payments_due_say_how_much_and_when(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    order_id = str(uuid.uuid4())
+    item = {"record_type": "order", "record_id": order_id, "title": "SO-20261126-0001 · 杭州云栖", "detail": None,
+            "due": None, "account_id": ACCOUNT, "currency": "CNY"}  # fmt: skip
+    fake_api.override("GET", "/api/v1/todo", httpx.Response(200, json={"sections": [
+        {"key": "payments_due", "count": 2, "items": [
+            {**item, "overdue": True, "days_left": -3, "amount": "600.00"},
+            {**item, "overdue": False, "days_left": 2, "amount": "2000.00"}]},
+    ]}))  # fmt: skip
+    text = signed_in.get("/todo").text
+    assert f'href="/orders/{order_id}">SO-20261126-0001 · 杭州云栖</a>' in text
+    assert "3 days overdue" in text and "due in 2 days" in text and "CN¥600.00" in text

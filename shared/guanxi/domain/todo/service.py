@@ -21,6 +21,7 @@ from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers.models import Account
 from guanxi.domain.leads.models import Lead
 from guanxi.domain.numbering.service import workspace_today
+from guanxi.domain.orders.models import Instalment, Order
 from guanxi.domain.pools.service import upcoming_returns
 from guanxi.domain.quotes.models import Quote
 from guanxi.domain.tenancy.models import WorkspaceSettings
@@ -159,6 +160,38 @@ async def contracts_expiring(
     return int(count or 0), [
         {"record_type": "contract", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": r.account_name,
          "due": None, "overdue": False, "account_id": r.account_id, "days_left": (r.end_date - today).days}
+        for r in rows
+    ]  # fmt: skip
+
+
+@section("payments_due")
+async def payments_due(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's open instalments due within the workspace's reminder days, overdue ones first."""
+    today = await workspace_today(session, access.scope)
+    days = await session.scalar(
+        select(WorkspaceSettings.payment_reminder_days).limit(1), execution_options=scoped(access.scope)
+    )
+    due = (
+        Instalment.owner_id == access.member_id,
+        Instalment.status.in_(("pending", "partly_paid")),
+        Instalment.due_date <= today + dt.timedelta(days=days if days is not None else 3),
+    )
+    options = scoped(access.scope)
+    count = await session.scalar(select(func.count()).select_from(Instalment).where(*due), execution_options=options)
+    rows = await session.execute(
+        select(Instalment.id, Instalment.order_id, Instalment.due_date, Instalment.amount, Instalment.collected,
+               Instalment.currency, Instalment.account_id, Order.number, Account.name.label("account_name"))
+        .join(Order, Order.id == Instalment.order_id)
+        .join(Account, Account.id == Instalment.account_id)
+        .where(*due)
+        .order_by(Instalment.due_date, Instalment.id)
+        .limit(SHOWN),
+        execution_options=options,
+    )  # fmt: skip
+    return int(count or 0), [
+        {"record_type": "order", "record_id": r.order_id, "title": f"{r.number} · {r.account_name}", "detail": None,
+         "due": None, "overdue": r.due_date < today, "account_id": r.account_id, "days_left": (r.due_date - today).days,
+         "amount": r.amount - r.collected, "currency": r.currency}
         for r in rows
     ]  # fmt: skip
 
