@@ -75,6 +75,14 @@ async def test_a_quote_is_built_accepted_and_becomes_a_contract(page: Any, stack
     await page.click("#files button[type=submit]")
     await page.wait_for_url(re.compile(r".*/contracts/[0-9a-f-]+\?done=file-added#files$"))
     assert "合同扫描件.pdf" in await page.locator("#files").inner_text()
+    contract_url = page.url.split("?")[0]
+    await page.click("main button:has-text('Mark signed and active')")
+    await page.click("main button:has-text('Create the order')")  # the contract's lines become the order's
+    await page.wait_for_url(re.compile(r".*/orders/[0-9a-f-]+\?done=order-created$"))
+    order_page = await page.locator("main").inner_text()
+    assert "SO-" in order_page and "$28,620.00" in order_page
+    await page.goto(contract_url)
+    assert "SO-" in await page.locator("#orders-title").locator("..").inner_text()  # the contract lists its orders
     await screenshot(page, "desktop-en-contract")
     await page.locator("main a:has-text('From its quote')").click()
     await page.wait_for_url(re.compile(r".*/quotes/[0-9a-f-]+$"))

@@ -692,6 +692,9 @@ class ApiCaller:
     async def order(self, order_id: str) -> OrderDetail:
         return await self._call("GET", f"/api/v1/orders/{quote(order_id, safe='')}", OrderDetail)
 
+    async def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", "/api/v1/orders", dict[str, Any], json=body)
+
     async def order_action(self, order_id: str, action: str, body: dict[str, Any]) -> None:
         """POST to one of an order's sub-resources: ``status``, ``payments``, ``instalments``, ``invoices``."""
         await self._call("POST", f"/api/v1/orders/{quote(order_id, safe='')}/{action}", None, json=body)

@@ -118,6 +118,7 @@ NOTICES = {
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     "targets": N_("The targets are saved."),
+    "order-created": N_("The order is confirmed from the contract. Plan its payments below."),
     **FILE_NOTICES,
 }
 

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Stream, Template
 
-from guanxi_web.api_client import ApiCaller, ApiError, Me
+from guanxi_web.api_client import ApiCaller, ApiError, Me, optional
 from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.customers import currency_of
 from guanxi_web.dependencies import provide_me
@@ -225,12 +225,44 @@ class ContractController(Controller):
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
         contract_id: FromPath[uuid.UUID],
     ) -> Template:  # fmt: skip
+        return await self._page(request, api, me, contract_id)
+
+    async def _page(
+        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, contract_id: uuid.UUID, status: int = 200,
+        order_errors: list[str] | None = None,
+    ) -> Template:  # fmt: skip
         found = await api.contract(str(contract_id))
         files = await files_context(request, api, Record("contract", str(contract_id)))
+        orders = await optional(api.orders({"contract_id": str(contract_id), "limit": "20"}))
         return customers_page(
-            request, "contracts/_contract.html", me, found.number, "contracts", contract=found,
-            statuses=CONTRACT_STATUSES, people=await load_people(api), **files,
+            request, "contracts/_contract.html", me, found.number, "contracts", status_code=status, contract=found,
+            statuses=CONTRACT_STATUSES, people=await load_people(api), orders=orders.items if orders else None,
+            order_errors=order_errors or [], **files,
         )  # fmt: skip
+
+    @post("/{contract_id:uuid}/order")
+    async def make_order(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me],
+        contract_id: FromPath[uuid.UUID],
+    ) -> Template | Response[Any]:  # fmt: skip
+        """An order of the contract's lines (or, without lines, of its amount), linked to it."""
+        found = await api.contract(str(contract_id))
+        lines = [
+            {"product_id": str(line.product_id) if line.product_id else None, "name": line.name,
+             "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+             "discount_percent": str(line.discount_percent), "tax_rate": str(line.tax_rate)}
+            for line in found.lines or []
+        ] or [{"name": found.name, "quantity": "1", "unit_price": str(found.amount)}]  # fmt: skip
+        body = {"account_id": str(found.account_id), "currency": found.currency, "contract_id": str(contract_id),
+                "deal_id": str(found.deal_id) if found.deal_id else None, "lines": lines}  # fmt: skip
+        try:
+            order = await api.create_order({k: v for k, v in body.items() if v is not None})
+        except ApiError as error:
+            if error.status not in (403, 409, 422):
+                raise
+            return await self._page(request, api, me, contract_id, error.status, order_errors=problems_of(error))
+        log.info("contract.ordered", contract_id=str(contract_id), order_id=order["id"])
+        return redirect(request, f"/orders/{order['id']}?done=order-created")
 
     @post("/{contract_id:uuid}/status")
     async def set_status(
