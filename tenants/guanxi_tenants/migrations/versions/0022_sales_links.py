@@ -1,4 +1,4 @@
-"""orders and payment plans linked to their contract; collected amounts of a period by owner from one index
+"""orders and payment plans linked to their contract; collected and outstanding amounts by owner from covering indexes
 
 Revision ID: t0022
 Revises: t0021
@@ -24,9 +24,15 @@ def upgrade() -> None:
         "ix_payments_collected", "payments", ["paid_on"], postgresql_include=["owner_id", "currency", "amount"],
         postgresql_where=sa.text("voided_at IS NULL"),
     )  # fmt: skip
+    # ... and what live orders still wait for, by owner: an index-only scan of the open orders alone.
+    op.create_index(
+        "ix_orders_outstanding", "orders", ["owner_id", "currency"], postgresql_include=["total", "collected"],
+        postgresql_where=sa.text("deleted_at IS NULL AND status <> 'cancelled' AND collected < total"),
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orders_outstanding", table_name="orders")
     op.drop_index("ix_payments_collected", table_name="payments")
     op.drop_constraint("fk_payment_instalments_contract", "payment_instalments", type_="foreignkey")
     op.drop_constraint("fk_orders_contract", "orders", type_="foreignkey")
