@@ -116,9 +116,9 @@ async def bare_sql(data: dict[str, Any], path: str, tables: tuple[str, ...] = ("
     return timings
 
 
-def served_timings(data: dict[str, Any], path: str, requests: int = REQUESTS) -> list[float]:
-    """``path`` asked ``requests`` times in a row as the workspace owner from one uvicorn process, after 10 warm-up
-    requests; the milliseconds of each."""
+def served(data: dict[str, Any], paths: list[str], requests: int = REQUESTS, warm: int = 10) -> dict[str, list[float]]:
+    """Each of ``paths`` asked ``requests`` times in a row as the workspace owner from one uvicorn process, after
+    ``warm`` warm-up requests; the milliseconds of each, by path."""
     port = free_port()
     api = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port), "--no-access-log",
@@ -129,13 +129,20 @@ def served_timings(data: dict[str, Any], path: str, requests: int = REQUESTS) ->
         wait_for_port(port)
         wait_for_http(f"http://127.0.0.1:{port}/health")
         headers = {"Authorization": f"Bearer {data['token']}"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(10):
-                timed(client, [(path, {})], headers)
-            return [timed(client, [(path, {})], headers) for _ in range(requests)]
+        results: dict[str, list[float]] = {}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            for path in paths:
+                for _ in range(warm):
+                    timed(client, [(path, {})], headers)
+                results[path] = [timed(client, [(path, {})], headers) for _ in range(requests)]
+        return results
     finally:
         api.terminate()
         api.wait(timeout=10)
+
+
+def served_timings(data: dict[str, Any], path: str, requests: int = REQUESTS) -> list[float]:
+    return served(data, [path], requests)[path]
 
 
 def run() -> str:

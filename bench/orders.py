@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from typing import Any
 
 import asyncpg
-import httpx
-from guanxi_dev.localservices import wait_for_port
-from guanxi_dev.stack import wait_for_http
 
-from bench.customers import plain, reuse, timed
+from bench.customers import plain, reuse
+from bench.deals import served
 from bench.stats import percentile, summary_ms
-from tests.services import free_port
 
 ORDERS = 2_000_000
 CHUNK = 200_000
@@ -128,26 +123,7 @@ def run() -> str:
     print(f"orders: {ORDERS:,} orders with lines, plans and payments")
     data = asyncio.run(reuse())
     counts = asyncio.run(_seed(data["schema"]))
-    paths = [("/api/v1/orders", {}), ("/api/v1/orders", {"status": "shipped"}), ("/api/v1/receivables", {})]
-    port = free_port()
-    api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port), "--no-access-log",
-         "guanxi_api.app:create_app"],
-        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    results: dict[str, list[float]] = {}
-    try:
-        wait_for_port(port)
-        wait_for_http(f"http://127.0.0.1:{port}/health")
-        headers = {"Authorization": f"Bearer {data['token']}"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for path, params in paths:
-                name = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
-                timed(client, [(path, params)], headers)
-                results[name] = [timed(client, [(path, params)], headers) for _ in range(REQUESTS)]
-    finally:
-        api.terminate()
-        api.wait(timeout=10)
+    results = served(data, ["/api/v1/orders", "/api/v1/orders?status=shipped", "/api/v1/receivables"], REQUESTS, 1)
     rows = [
         f"| `{name}` | {TARGET_MS} ms | {percentile(r, 0.5):.1f} ms | {percentile(r, 0.99):.1f} ms |"
         for name, r in results.items()

@@ -8,10 +8,10 @@ how many there are and the first few, soonest first. A module adds its section w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import scoped
@@ -50,6 +50,16 @@ async def end_of_today(session: AsyncSession, access: Access) -> dt.datetime:
     return instant
 
 
+async def counted(
+    session: AsyncSession, access: Access, table: Any, conditions: tuple[Any, ...], page: Any
+) -> tuple[int, Sequence[Row[Any]]]:
+    """How many rows of ``table`` meet ``conditions``, and the first ``SHOWN`` of ``page`` (which applies them)."""
+    options = scoped(access.scope)
+    count = await session.scalar(select(func.count()).select_from(table).where(*conditions), execution_options=options)
+    rows = (await session.execute(page.where(*conditions).limit(SHOWN), execution_options=options)).all()
+    return int(count or 0), rows
+
+
 @section("follow_ups")
 async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
     """The reader's tasks, calls, meetings and visits not done and due before tonight (overdue ones first), on
@@ -61,20 +71,16 @@ async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime
         Activity.due_at < tonight,
         Activity.kind.in_(("task", "call", "meeting", "visit")),
     )
-    options = scoped(access.scope)
-    count = await session.scalar(select(func.count()).select_from(Activity).where(*mine), execution_options=options)
-    rows = await session.execute(
+    count, rows = await counted(
+        session, access, Activity, mine,
         select(Activity.id, Activity.subject, Activity.kind, Activity.due_at, Activity.account_id, Activity.lead_id,
                func.coalesce(Account.name, Lead.company, Lead.name).label("about"))
         .outerjoin(Account, Account.id == Activity.account_id)
         .outerjoin(Lead, Lead.id == Activity.lead_id)
-        .where(*mine)
         .order_by(Activity.due_at, Activity.id)
-        .limit(SHOWN),
-        execution_options=options,
     )  # fmt: skip
     now = dt.datetime.now(dt.UTC)
-    return int(count or 0), [
+    return count, [
         {"record_type": "activity", "record_id": r.id, "title": r.subject, "detail": r.about, "due": r.due_at,
          "overdue": r.due_at < now, "account_id": r.account_id, "lead_id": r.lead_id, "kind": r.kind}
         for r in rows
@@ -105,17 +111,16 @@ async def quotes_waiting(
         Quote.status == "sent",
         or_(Quote.valid_until.is_(None), Quote.valid_until >= today),
     )
-    options = scoped(access.scope)
-    count = await session.scalar(select(func.count()).select_from(Quote).where(*waiting), execution_options=options)
-    rows = await session.execute(
+    count, rows = await counted(
+        session,
+        access,
+        Quote,
+        waiting,
         select(Quote.id, Quote.number, Quote.valid_until, Quote.total, Quote.currency, Quote.account_id, Account.name)
         .join(Account, Account.id == Quote.account_id)
-        .where(*waiting)
-        .order_by(Quote.valid_until.asc().nulls_last(), Quote.sent_at, Quote.id)
-        .limit(SHOWN),
-        execution_options=options,
+        .order_by(Quote.valid_until.asc().nulls_last(), Quote.sent_at, Quote.id),
     )
-    return int(count or 0), [
+    return count, [
         {"record_type": "quote", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": None, "due": None,
          "overdue": False, "account_id": r.account_id, "kind": "sent",
          "days_left": (r.valid_until - today).days if r.valid_until else None,
@@ -140,9 +145,11 @@ async def contracts_expiring(
         Contract.end_date >= today,
         Contract.end_date <= today + dt.timedelta(days=days or 30),
     )
-    options = scoped(access.scope)
-    count = await session.scalar(select(func.count()).select_from(Contract).where(*ending), execution_options=options)
-    rows = await session.execute(
+    count, rows = await counted(
+        session,
+        access,
+        Contract,
+        ending,
         select(
             Contract.id,
             Contract.number,
@@ -152,12 +159,9 @@ async def contracts_expiring(
             Account.name.label("account_name"),
         )
         .join(Account, Account.id == Contract.account_id)
-        .where(*ending)
-        .order_by(Contract.end_date, Contract.id)
-        .limit(SHOWN),
-        execution_options=options,
+        .order_by(Contract.end_date, Contract.id),
     )
-    return int(count or 0), [
+    return count, [
         {"record_type": "contract", "record_id": r.id, "title": f"{r.number} · {r.name}", "detail": r.account_name,
          "due": None, "overdue": False, "account_id": r.account_id, "days_left": (r.end_date - today).days}
         for r in rows
@@ -176,19 +180,15 @@ async def payments_due(session: AsyncSession, access: Access, tonight: dt.dateti
         Instalment.status.in_(("pending", "partly_paid")),
         Instalment.due_date <= today + dt.timedelta(days=days if days is not None else 3),
     )
-    options = scoped(access.scope)
-    count = await session.scalar(select(func.count()).select_from(Instalment).where(*due), execution_options=options)
-    rows = await session.execute(
+    count, rows = await counted(
+        session, access, Instalment, due,
         select(Instalment.id, Instalment.order_id, Instalment.due_date, Instalment.amount, Instalment.collected,
                Instalment.currency, Instalment.account_id, Order.number, Account.name.label("account_name"))
         .join(Order, Order.id == Instalment.order_id)
         .join(Account, Account.id == Instalment.account_id)
-        .where(*due)
         .order_by(Instalment.due_date, Instalment.id)
-        .limit(SHOWN),
-        execution_options=options,
     )  # fmt: skip
-    return int(count or 0), [
+    return count, [
         {"record_type": "order", "record_id": r.order_id, "title": f"{r.number} · {r.account_name}", "detail": None,
          "due": None, "overdue": r.due_date < today, "account_id": r.account_id, "days_left": (r.due_date - today).days,
          "amount": r.amount - r.collected, "currency": r.currency}
