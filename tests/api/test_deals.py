@@ -376,3 +376,28 @@ async def test_the_accounts_timeline_tells_its_deals_story_to_those_who_may_see_
     names = {s["id"]: s["name"] for s in pipeline["stages"]}
     assert moved["names"] == {first: names[first], second: names[second]}
     assert theirs["id"] not in {i["record_id"] for i in deal_items}  # the owner's deal is outside the rep's scope
+
+
+async def test_a_deals_timeline_tells_its_moves_beside_the_follow_ups_on_its_account(client: Any) -> None:
+    owner = await signed_up(client)
+    account = await add_account(client, owner, name="华南精密")
+    deal = await add_deal(client, owner, account["id"], amount="5000")
+    other = await add_deal(client, owner, account["id"], name="Another deal")
+    pipeline = (await pipelines(client, owner))[0]
+    assert (await move(client, owner, deal["id"], stage_id=stage(pipeline, "open", 1))).status_code == 200
+    assert (await move(client, owner, other["id"], stage_id=stage(pipeline, "open", 2))).status_code == 200
+    call = await client.post(
+        "/api/v1/activities", json={"kind": "call", "account_id": account["id"], "subject": "谈价格"},
+        headers=bearer(owner),
+    )  # fmt: skip
+    assert call.status_code == 201, call.text
+    answer = await client.get(f"/api/v1/deals/{deal['id']}/timeline", headers=bearer(owner))
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert items[0]["type"] == "activity" and items[0]["activity"]["subject"] == "谈价格"
+    changes = [(i["action"], i["record_id"]) for i in items if i["type"] == "change"]
+    assert changes == [("moved", deal["id"]), ("created", deal["id"])]  # not the other deal's
+    moved = next(i for i in items if i.get("action") == "moved")
+    assert moved["names"][moved["changes"]["stage_id"][1]] == pipeline["stages"][1]["name"]
+    stranger = await signed_up(client)
+    assert (await client.get(f"/api/v1/deals/{deal['id']}/timeline", headers=bearer(stranger))).status_code == 404

@@ -70,6 +70,7 @@ async def test_a_deal_is_dragged_across_the_board_and_lost_with_a_reason(page: A
     await page.wait_for_url(re.compile(rf".*/deals/{first}$"))
     main = await page.inner_text("main")
     assert "Won" in main and "Stage history" in main
+    assert "Zhou Min moved a deal" in await page.inner_text("#timeline")  # the deal's own history on its page
     await screenshot(page, "desktop-en-deal-page")
     await page.goto(f"{stack.web_url}/accounts/{account}")
     assert "Customer" in await page.inner_text("main")  # a won deal makes the account a customer

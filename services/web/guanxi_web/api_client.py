@@ -545,6 +545,10 @@ class ApiCaller:
     async def calendar_people(self) -> CalendarPeople:
         return await self._call("GET", "/api/v1/calendar/people", CalendarPeople)
 
+    async def deal_timeline(self, deal_id: str, limit: str = "30") -> TimelinePage:
+        path = f"/api/v1/deals/{quote(deal_id, safe='')}/timeline"
+        return await self._call("GET", path, TimelinePage, params={"limit": limit})
+
     async def contact_timeline(self, contact_id: str, cursor: str | None, limit: str) -> TimelinePage:
         path = f"/api/v1/contacts/{quote(contact_id, safe='')}/timeline"
         params = {"limit": limit, **({"cursor": cursor} if cursor else {})}

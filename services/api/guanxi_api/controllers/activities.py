@@ -207,6 +207,24 @@ class ActivityController(Controller):
         return TimelinePage(items=msgspec.convert(items, list[TimelineItem]), next_cursor=next_cursor)
 
     @get(
+        "/deals/{deal_id:uuid}/timeline",
+        summary="A deal's history and the activities logged on its account, newest first",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def deal_timeline(
+        self,
+        deal_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> TimelinePage:
+        auth.require_token_scope("deals", "read")
+        items, next_cursor = await service.deal_timeline(db, access, deal_id, cursor, limit)
+        return TimelinePage(items=msgspec.convert(items, list[TimelineItem]), next_cursor=next_cursor)
+
+    @get(
         "/contacts/{contact_id:uuid}/timeline",
         summary="A contact's activities and change history, newest first",
         responses=problems(401, 403, 404, 422),

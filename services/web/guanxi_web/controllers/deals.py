@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
+from guanxi_web.activities import timeline_entries, zone_of
 from guanxi_web.api_client import ApiCaller, ApiError, Me, Pipeline
 from guanxi_web.controllers.customers import customers_page, load_people
 from guanxi_web.customers import currency_of
@@ -187,6 +188,10 @@ class DealController(Controller):
         pipeline = next((p for p in pipelines if p.id == deal.pipeline_id), None)
         stages = {s.id: s for s in pipeline.stages} if pipeline else {}
         lines = extra.pop("lines", None) or await api.deal_lines(str(deal_id))
+        people = await load_people(api)
+        timeline = timeline_entries(
+            (await api.deal_timeline(str(deal_id))).items, people=people, currency=currency_of(me), contact_names={}
+        )
         context = {
             "deal": deal,
             "pipeline": pipeline,
@@ -198,7 +203,9 @@ class DealController(Controller):
             "saved": False,
             "products": (await api.products({"limit": "200", "active": "true"})).items,
             "history": await api.deal_stages(str(deal_id)),
-            "people": await load_people(api),
+            "timeline": timeline,
+            "zone": zone_of(me),
+            "people": people,
             "reasons": await api.loss_reasons(),
             "asking": None,
             **extra,

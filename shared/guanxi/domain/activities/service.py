@@ -26,6 +26,7 @@ from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.deals.models import Deal, LossReason
+from guanxi.domain.deals.service import fetch as fetch_deal
 from guanxi.domain.leads.models import Lead
 from guanxi.domain.pipeline.models import PipelineStage
 from guanxi.domain.timeline.models import RecordChange
@@ -343,6 +344,15 @@ async def contact_timeline(
     await customers.load(session, access, Contact, contact_id)
     changes = and_(RecordChange.record_type == "contact", RecordChange.record_id == contact_id)
     return await _merged(session, access, Activity.contact_id == contact_id, changes, cursor, limit)
+
+
+async def deal_timeline(
+    session: AsyncSession, access: Access, deal_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A deal's timeline: the follow-ups logged on its account and the deal's own history (opened, moved, changed)."""
+    deal = await fetch_deal(session, access, deal_id)
+    changes = and_(RecordChange.record_type == "deal", RecordChange.record_id == deal_id)
+    return await _merged(session, access, Activity.account_id == deal["account_id"], changes, cursor, limit)
 
 
 async def lead_timeline(
