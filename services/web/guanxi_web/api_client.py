@@ -51,6 +51,10 @@ from guanxi.domain.invitations.schemas import InvitationPreview
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
 from guanxi.domain.pools.schemas import PoolOut as Pool
+from guanxi.domain.products.schemas import PriceListOut as PriceList
+from guanxi.domain.products.schemas import ProductOut as Product
+from guanxi.domain.products.schemas import ProductPage
+from guanxi.domain.products.schemas import QuoteOut as PriceQuote
 from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
 from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
@@ -96,7 +100,11 @@ __all__ = [
     "Pipeline",
     "Pool",
     "PoolAccountPage",
+    "PriceList",
+    "PriceQuote",
     "Problem",
+    "Product",
+    "ProductPage",
     "RecoveryCodes",
     "ReturnOut",
     "Role",
@@ -684,6 +692,48 @@ class ApiCaller:
 
     async def leaderboard(self, params: Query) -> list[LeaderRow]:
         return await self._call("GET", "/api/v1/targets/leaderboard", list[LeaderRow], params=params)
+
+    # Products and price lists -------------------------------------------------------------------------------
+
+    async def products(self, params: Query) -> ProductPage:
+        return await self._call("GET", "/api/v1/products", ProductPage, params=params)
+
+    async def product(self, product_id: str) -> Product:
+        return await self._call("GET", f"/api/v1/products/{quote(product_id, safe='')}", Product)
+
+    async def save_product(self, product_id: str | None, body: dict[str, Any]) -> Product:
+        if product_id is None:
+            return await self._call("POST", "/api/v1/products", Product, json=body)
+        return await self._call("PATCH", f"/api/v1/products/{quote(product_id, safe='')}", Product, json=body)
+
+    async def delete_product(self, product_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/products/{quote(product_id, safe='')}", None)
+
+    async def price_lists(self) -> list[PriceList]:
+        return await self._call("GET", "/api/v1/price-lists", list[PriceList])
+
+    async def price_list(self, price_list_id: str) -> PriceList:
+        return await self._call("GET", f"/api/v1/price-lists/{quote(price_list_id, safe='')}", PriceList)
+
+    async def save_price_list(self, price_list_id: str | None, body: dict[str, Any]) -> PriceList:
+        if price_list_id is None:
+            return await self._call("POST", "/api/v1/price-lists", PriceList, json=body)
+        return await self._call("PUT", f"/api/v1/price-lists/{quote(price_list_id, safe='')}", PriceList, json=body)
+
+    async def price(self, price_list_id: str, product_id: str, quantity: str) -> PriceQuote:
+        path = f"/api/v1/price-lists/{quote(price_list_id, safe='')}/price"
+        return await self._call("GET", path, PriceQuote, params={"product_id": product_id, "quantity": quantity})
+
+    async def may_change_catalogue(self) -> bool:
+        """Whether the reader may change products and prices, as the API decides it: a blank price list is refused
+        with 403 to those who may not, and with 422 (nothing written) to those who may."""
+        try:
+            await self._call("POST", "/api/v1/price-lists", None, json={"name": "", "currency": ""})
+        except ApiError as error:
+            if error.status in (403, 422):
+                return error.status == 422
+            raise
+        return True
 
     # The customer pool (客户公海) ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
+from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.targets import TargetController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
@@ -76,6 +77,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             AccountPoolController,
             DealController,
             TargetController,
+            ProductController,
             SearchController,
             SettingsController,
             SalesSettingsController,

@@ -41,6 +41,7 @@ SECTIONS: tuple[Section, ...] = (
         "quotes",
         N_("Turn deals into quotes and orders, and track payments as they arrive."),
     ),
+    Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section(
         "approvals",
         N_("Approvals"),
