@@ -129,8 +129,8 @@ class FakeProducts:
             return problem(422, "validation-error", "The request is invalid.", errors)
         sku = body.get("sku")
         if sku and any(p["sku"] == sku and p is not found for p in self.products):
-            return problem(409, "duplicate", "another product has this SKU",
-                           [{"field": "sku", "message": "another product has this SKU", "code": "duplicate"}])  # fmt: skip
+            message = "another product has this SKU"
+            return problem(409, "duplicate", message, [{"field": "sku", "message": message, "code": "duplicate"}])
         if found is None:
             found = self.add_product(body["name"].strip(), None)
         found.update({k: v for k, v in body.items() if k in found})

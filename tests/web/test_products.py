@@ -159,7 +159,12 @@ def test_editing_and_deleting_a_product(signed_in: TestClient[Any], catalogue: F
 def test_price_lists_show_currency_default_and_product_count(
     signed_in: TestClient[Any], catalogue: FakeProducts
 ) -> None:
-    item = {"product_id": catalogue.products[0]["id"], "product_name": "工业网关 G200", "unit_price": "2680", "tiers": []}
+    item = {
+        "product_id": catalogue.products[0]["id"],
+        "product_name": "工业网关 G200",
+        "unit_price": "2680",
+        "tiers": [],
+    }
     catalogue.add_price_list("标准价", "CNY", [item])
 
     html = signed_in.get("/products/price-lists").text
@@ -203,7 +208,11 @@ def test_api_errors_are_shown_at_their_cell(signed_in: TestClient[Any], catalogu
     # The second tier quantity is not above the first; blank pairs are dropped, so the API's tiers[1] is row 0's
     # third shown pair and must be marked there.
     fields = price_list_fields(
-        catalogue, currency="元", tier_min_0=["10", "", "5"], tier_price_0=["2480", "", "2400"], item_price=["2680", "-1"]
+        catalogue,
+        currency="元",
+        tier_min_0=["10", "", "5"],
+        tier_price_0=["2480", "", "2400"],
+        item_price=["2680", "-1"],
     )
     response = post_fields(signed_in, "/products/price-lists/new", fields)
 

@@ -32,11 +32,11 @@ from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
+from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.records import FileController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
-from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.targets import TargetController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api

@@ -116,7 +116,7 @@ class ItemRow:
     def shown_tiers(self) -> list[TierCell]:
         """The row's tiers and one blank pair to type a new tier into."""
         filled = [t for t in self.tiers if not t.blank]
-        return filled + [TierCell()] if len(filled) < MAX_TIERS else filled
+        return [*filled, TierCell()] if len(filled) < MAX_TIERS else filled
 
 
 class PriceListForm(Form):

@@ -58,7 +58,9 @@ class ProductController(Controller):
     tags = ["products"]
     dependencies = {"me": Provide(provide_me)}
 
-    def _page(self, request: Request[Any, Any, Any], fragment_name: str, me: Me, title: str, **context: Any) -> Template:
+    def _page(
+        self, request: Request[Any, Any, Any], fragment_name: str, me: Me, title: str, **context: Any
+    ) -> Template:
         status = context.pop("status_code", 200)
         page = customers_page(request, fragment_name, me, title, "products", notice=notice(request), **context)
         page.status_code = status
@@ -78,7 +80,7 @@ class ProductController(Controller):
         if cursor:
             params["cursor"] = cursor[:500]
         page = await api.products(params)
-        context = {
+        context: dict[str, Any] = {
             "page": page,
             "q": q,
             "status": status,
