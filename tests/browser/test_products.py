@@ -50,7 +50,7 @@ async def test_a_product_and_a_price_list_with_a_volume_price(page: Any, stack: 
     await page.fill("input[name='item_price']", "2680")
     await page.fill("input[name='tier_min_0']", "10")
     await page.fill("input[name='tier_price_0']", "2480")
-    await page.click("main button:has-text('Save price list') >> visible=true")
+    await page.click("main .form-actions button:has-text('Save price list')")
     await page.wait_for_url(re.compile(r".*/products/price-lists/[0-9a-f-]+\?done=list-created$"))
     assert await page.locator("input[name='tier_min_0']").first.input_value() == "10"
 
