@@ -18,15 +18,12 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     web_fixture,
 )
 from tests.web.fake_products import FakeProducts
+from tests.web.test_sales_settings import post_rows as post_fields
 
 
 @pytest.fixture(name="catalogue")
 def catalogue_fixture(fake_api: FakeApi) -> FakeProducts:
     return FakeProducts(fake_api)
-
-
-def post_fields(client: TestClient[Any], url: str, fields: dict[str, Any]) -> Any:
-    return client.post(url, data={**fields, "_csrf_token": csrf(client)}, follow_redirects=False)
 
 
 def price_list_fields(catalogue: FakeProducts, **changes: Any) -> dict[str, Any]:
