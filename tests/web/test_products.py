@@ -268,3 +268,39 @@ def test_pages_in_chinese(signed_in: TestClient[Any], catalogue: FakeProducts, f
     html = signed_in.get("/products").text
 
     assert "产品" in html and "价格表" in html
+
+
+def test_tampered_and_unusual_input_is_refused_at_its_cell_never_a_server_error(
+    signed_in: TestClient[Any], catalogue: FakeProducts
+) -> None:
+    fields = price_list_fields(
+        catalogue,
+        name="🚀 价格表 ‏עברית",
+        item_product=["' OR 1=1 --", catalogue.products[1]["id"]],
+        item_price=["12.3.4", "450"],
+    )
+    response = post_fields(signed_in, "/products/price-lists/new", fields)
+
+    assert response.status_code == 422
+    assert (
+        "Enter a price, like 1280 or 12.50."
+        in response.text.split('id="field-items[0].unit_price"')[1].split("</td>")[0]
+    )
+    assert 'value="🚀 价格表 ‏עברית"' in response.text
+
+    fields["item_price"] = ["2680", "450"]
+    refused = post_fields(signed_in, "/products/price-lists/new", fields)
+    assert refused.status_code == 422
+    assert (
+        "Is not a product of the catalogue" in refused.text.split('id="field-items[0].product_id"')[1].split("</td>")[0]
+    )
+    assert catalogue.price_lists == []
+
+
+def test_a_rep_saving_a_price_list_anyway_is_refused(signed_in: TestClient[Any], catalogue: FakeProducts) -> None:
+    catalogue.may_change = False
+
+    response = post_fields(signed_in, "/products/price-lists/new", price_list_fields(catalogue))
+
+    assert response.status_code == 403
+    assert catalogue.price_lists == []
