@@ -64,7 +64,8 @@ async def test_a_product_and_a_price_list_with_a_volume_price(page: Any, stack: 
 
     await choose_language(page, "简体中文")
     await page.set_viewport_size({"width": 390, "height": 844})
-    for path, name in (("/products", "products"), ("/products/price-lists", "price-lists")):
+    pages = (("/products", "products"), ("/products/new", "product-form"), ("/products/price-lists", "price-lists"))
+    for path, name in pages:
         await page.goto(f"{stack.web_url}{path}")
         await no_sideways_scroll(page)
         await screenshot(page, f"phone-zh-Hans-{name}")

@@ -22,13 +22,13 @@ PRODUCT_FIELDS = {
     "description": N_("Description"),
     "cost": N_("Cost"),
     "stock": N_("Stock"),
-    "active": N_("Active"),
+    "active": N_("Offered for sale"),
 }
 PRICE_LIST_FIELDS = {
     "name": N_("Price list name"),
     "currency": N_("Currency"),
     "is_default": N_("Default price list"),
-    "active": N_("Active"),
+    "active": N_("In use"),
     "items": N_("Products"),
 }
 ITEM_COLUMNS = {"product_id": N_("Product"), "unit_price": N_("Unit price"), "tiers": N_("Volume tiers")}
