@@ -161,3 +161,14 @@ async def test_another_workspace_never_reaches_the_catalogue(client: Any) -> Non
     assert (await client.get(f"/api/v1/products/{gateway['id']}", headers=bearer(owner))).json()["name"] == gateway[
         "name"
     ]
+
+
+async def test_a_blank_price_list_tells_who_may_change_the_catalogue_and_writes_nothing(client: Any) -> None:
+    """The web asks this to decide whether to show the catalogue's forms: 403 to a rep, 422 to an administrator."""
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    blank = {"name": "", "currency": ""}
+
+    assert (await client.post("/api/v1/price-lists", json=blank, headers=bearer(rep))).status_code == 403
+    assert (await client.post("/api/v1/price-lists", json=blank, headers=bearer(owner))).status_code == 422
+    assert (await client.get("/api/v1/price-lists", headers=bearer(owner))).json() == []
