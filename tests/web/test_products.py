@@ -304,3 +304,5 @@ def test_a_rep_saving_a_price_list_anyway_is_refused(signed_in: TestClient[Any],
 
     assert response.status_code == 403
     assert catalogue.price_lists == []
+    adding = post_fields(signed_in, "/products/price-lists/new", price_list_fields(catalogue, action="add"))
+    assert adding.status_code == 303 and 'name="item_product"' not in adding.text

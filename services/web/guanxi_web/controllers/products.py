@@ -254,6 +254,10 @@ class ProductController(Controller):
         }
         form = PriceListForm(values, read_rows(data))
         if apply_row_action(form.rows, str(data.get("action") or "save")):
+            if not await api.may_change_catalogue():  # only saving asks the API; a row action must ask first
+                return redirect(
+                    request, f"/products/price-lists/{price_list_id}" if price_list_id else "/products/price-lists"
+                )
             return await self._price_list_page(request, api, me, form, price_list, may_change=True)
         body = price_list_body(form)
         if body is None:
