@@ -50,6 +50,16 @@ async def test_a_product_and_a_price_list_with_a_volume_price(page: Any, stack: 
     await page.fill("input[name='item_price']", "2680")
     await page.fill("input[name='tier_min_0']", "10")
     await page.fill("input[name='tier_price_0']", "2480")
+    await page.click("main button:has-text('Add a product')")  # the row keeps what was typed, with a new blank pair
+    await page.locator("input[name='tier_min_0']").nth(1).fill("5")
+    await page.locator("input[name='tier_price_0']").nth(1).fill("2400")
+    await page.click("main button[aria-label='Remove Row 2']")
+    await page.click("main .form-actions button:has-text('Save price list')")
+    cell = page.locator("td.price-tiers .tier.field--invalid")
+    assert "above the volume price before it" in await cell.inner_text()  # the API's items[0].tiers[1], at its pair
+    assert await cell.locator("input").first.get_attribute("id") == "field-items[0].tiers[1].min_quantity"
+    await page.locator("input[name='tier_min_0']").nth(1).fill("")
+    await page.locator("input[name='tier_price_0']").nth(1).fill("")
     await page.click("main .form-actions button:has-text('Save price list')")
     await page.wait_for_url(re.compile(r".*/products/price-lists/[0-9a-f-]+\?done=list-created$"))
     assert await page.locator("input[name='tier_min_0']").first.input_value() == "10"
@@ -71,6 +81,8 @@ async def test_a_product_and_a_price_list_with_a_volume_price(page: Any, stack: 
         await screenshot(page, f"phone-zh-Hans-{name}")
     await page.goto(f"{stack.web_url}/products/price-lists")
     await page.click("main a.record-link")
+    await page.wait_for_url(re.compile(r".*/products/price-lists/[0-9a-f-]+$"))
+    await page.locator("#price-check-title").wait_for()
     await no_sideways_scroll(page)
     assert "价格核算" in await page.inner_text("main")
     await screenshot(page, "phone-zh-Hans-price-list")

@@ -216,7 +216,7 @@ def test_api_errors_are_shown_at_their_cell(signed_in: TestClient[Any], catalogu
     assert response.status_code == 422
     html = response.text
     tier_cell = html.split('id="field-items[0].tiers[2].min_quantity"')[1].split("</div>")[0]
-    assert "Must be above the tier before it" in tier_cell
+    assert "Use a quantity above the volume price before it." in tier_cell
     price_cell = html.split('id="field-items[1].unit_price"')[1].split("</td>")[0]
     assert "Must not be negative" in price_cell
     assert 'id="field-currency-error"' in html
@@ -291,9 +291,8 @@ def test_tampered_and_unusual_input_is_refused_at_its_cell_never_a_server_error(
     fields["item_price"] = ["2680", "450"]
     refused = post_fields(signed_in, "/products/price-lists/new", fields)
     assert refused.status_code == 422
-    assert (
-        "Is not a product of the catalogue" in refused.text.split('id="field-items[0].product_id"')[1].split("</td>")[0]
-    )
+    cell = refused.text.split('id="field-items[0].product_id"')[1].split("</td>")[0]
+    assert "This product is no longer in the catalogue." in cell
     assert catalogue.price_lists == []
 
 

@@ -33,6 +33,12 @@ PRICE_LIST_FIELDS = {
 }
 ITEM_COLUMNS = {"product_id": N_("Product"), "unit_price": N_("Unit price"), "tiers": N_("Volume tiers")}
 TIER_COLUMNS = {"min_quantity": N_("From quantity"), "unit_price": N_("Unit price")}
+# Parts of the API's English explanations of a row's cells -> the same said in the reader's language.
+ROW_MESSAGES = {
+    "above the tier before it": N_("Use a quantity above the volume price before it."),
+    "already on this price list": N_("This product is already on the price list."),
+    "not a product of the catalogue": N_("This product is no longer in the catalogue. Remove the row."),
+}
 MAX_ROWS = 500
 MAX_TIERS = 20
 
@@ -151,6 +157,11 @@ class PriceListForm(Form):
     def refuse(self, error: ApiError) -> None:
         # A row's cells are fields of this form too, so the API's errors land at their cell.
         self.fields = {**PRICE_LIST_FIELDS, **{self.field_of(p.field): "" for p in error.field_errors}}
+        # The API explains the rows' rules in English; say them in the reader's language.
+        for problem in error.field_errors:
+            said = next((text for key, text in ROW_MESSAGES.items() if key in problem.message), None)
+            if said:
+                problem.message, problem.code = _(said), "said"
         super().refuse(error)
 
     def cell_errors(self, name: str) -> list[str]:
