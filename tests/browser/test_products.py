@@ -71,6 +71,7 @@ async def test_a_product_and_a_price_list_with_a_volume_price(page: Any, stack: 
     await screenshot(page, "desktop-en-price-list")
     await page.goto(f"{stack.web_url}/products/price-lists")
     assert "Dealer prices" in await page.inner_text("main")
+    await screenshot(page, "desktop-en-price-lists")
 
     await choose_language(page, "简体中文")
     await page.set_viewport_size({"width": 390, "height": 844})

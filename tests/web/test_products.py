@@ -267,7 +267,10 @@ def test_pages_in_chinese(signed_in: TestClient[Any], catalogue: FakeProducts, f
 
     html = signed_in.get("/products").text
 
-    assert "产品" in html and "价格表" in html
+    assert "产品" in html and "价格表" in html and "名称或 SKU 编码" in html
+    fake_api.user["locale"] = "zh-Hant"
+    traditional = signed_in.get("/products/new").text
+    assert "產品名稱" in traditional and "庫存" in traditional and "在售" in traditional
 
 
 def test_tampered_and_unusual_input_is_refused_at_its_cell_never_a_server_error(
