@@ -203,6 +203,8 @@ async def progress(session: AsyncSession, access: Access, period_text: str | Non
     zone, currency = await _zone_and_currency(session, access)
     org = await load_org(session, access)
     won = await won_by_owner(session, access, period, zone, currency)
+    if metric == "collected":
+        access.require("payments", "read")
     money = access.can("payments", "read")  # collected and outstanding: for those who may read payments
     collected = await collected_by_owner(session, access, period, currency) if money else {}
     outstanding = await outstanding_by_owner(session, access, currency) if money else {}
