@@ -27,17 +27,16 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
-from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
 from guanxi.domain.customers.validation import Cleaner
-from guanxi.domain.deals.models import Deal
 from guanxi.domain.numbering.service import next_number, workspace_today
 from guanxi.domain.orders.models import Instalment, Invoice, Order, OrderLine, Payment
 from guanxi.domain.orders.schemas import InstalmentIn, InvoiceIn, OrderChangeIn, OrderIn, PaymentIn, StatusIn
 from guanxi.domain.products.lines import price_lines, totals
 from guanxi.domain.products.models import PriceList, Product
+from guanxi.domain.quotes.service import account_links
 from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.domain.timeline.models import RecordChange
 from guanxi.errors import FieldError, conflict, validation_error
@@ -106,37 +105,11 @@ async def fetch(
 
 
 async def _check_parties(session: AsyncSession, access: Access, data: OrderIn, c: Cleaner) -> None:
-    options = scoped(access.scope)
-    if await customers.fetch_one(session, access, Account, data.account_id) is None:
-        c.fail("account_id", "is not an account you may see", "invalid")
-        return
-    if data.contact_id is not None:
-        found = await session.scalar(
-            select(Contact.id).where(
-                Contact.id == data.contact_id, Contact.account_id == data.account_id, Contact.deleted_at.is_(None)
-            ),
-            execution_options=options,
-        )
-        if found is None:
-            c.fail("contact_id", "is not a contact of this account", "invalid")
-    if data.deal_id is not None:
-        found = await session.scalar(
-            select(Deal.id).where(
-                Deal.id == data.deal_id, Deal.account_id == data.account_id, Deal.deleted_at.is_(None)
-            ),
-            execution_options=options,
-        )
-        if found is None:
-            c.fail("deal_id", "is not a deal of this account", "invalid")
-    if data.contract_id is not None:
-        found = await session.scalar(
-            select(Contract.id).where(
-                Contract.id == data.contract_id, Contract.account_id == data.account_id, Contract.deleted_at.is_(None)
-            ),
-            execution_options=options,
-        )
-        if found is None:
-            c.fail("contract_id", "is not a contract of this account", "invalid")
+    """The account (422 at once when the caller may not see it), and its contact, deal and contract."""
+    links = await account_links(
+        session, access, data.account_id, data.contact_id, data.deal_id, contract_id=data.contract_id
+    )
+    c.errors.extend(links)
 
 
 async def _currency(session: AsyncSession, access: Access, c: Cleaner, data: OrderIn) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.contracts.models import Contract
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
@@ -129,10 +130,10 @@ def _clean(c: Cleaner, data: QuoteIn) -> dict[str, Any]:
 
 async def account_links(
     session: AsyncSession, access: Access, account_id: uuid.UUID, contact_id: uuid.UUID | None,
-    deal_id: uuid.UUID | None, contact_field: str = "contact_id",
+    deal_id: uuid.UUID | None, contact_field: str = "contact_id", contract_id: uuid.UUID | None = None,
 ) -> list[FieldError]:  # fmt: skip
-    """A sales document's account must be one the caller may see (else 422 at once); its contact and deal must be
-    of that account: the errors for those, named by field."""
+    """A sales document's account must be one the caller may see (else 422 at once); its contact, deal and contract
+    must be of that account: the errors for those, named by field."""
     options = scoped(access.scope)
     if await customers.fetch_one(session, access, Account, account_id) is None:
         raise validation_error(FieldError("account_id", "is not an account you may see", "invalid"))
@@ -153,6 +154,15 @@ async def account_links(
         )
         if found is None:
             errors.append(FieldError("deal_id", "is not a deal of this account", "invalid"))
+    if contract_id is not None:
+        found = await session.scalar(
+            select(Contract.id).where(
+                Contract.id == contract_id, Contract.account_id == account_id, Contract.deleted_at.is_(None)
+            ),
+            execution_options=options,
+        )
+        if found is None:
+            errors.append(FieldError("contract_id", "is not a contract of this account", "invalid"))
     return errors
 
 
