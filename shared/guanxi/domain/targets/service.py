@@ -210,6 +210,8 @@ async def progress(session: AsyncSession, access: Access, period_text: str | Non
     outstanding = await outstanding_by_owner(session, access, currency) if money else {}
     targets = await _targets(session, access, period.text, metric)
     reach = access.owners("deals", "read")
+    won_amounts = {owner: amount for owner, (amount, _count) in won.items()}
+    collected_amounts = {owner: amount for owner, (amount, _count) in collected.items()}
     rows: list[dict[str, Any]] = []
 
     def row(kind: str, subject: uuid.UUID | None, name: str, parent: uuid.UUID | None, depth: int,
@@ -219,9 +221,9 @@ async def progress(session: AsyncSession, access: Access, period_text: str | Non
         def added(found: dict[uuid.UUID | None, Decimal]) -> Decimal:
             return sum((found.get(o, Decimal(0)) for o in (found if owners is None else owners)), Decimal(0))
 
-        amount = added({o: a for o, (a, _n) in won.items()})
+        amount = added(won_amounts)
         count = sum(won.get(o, (Decimal(0), 0))[1] for o in (won if owners is None else owners))
-        got = added({o: a for o, (a, _n) in collected.items()})
+        got = added(collected_amounts)
         achieved = got if metric == "collected" else amount
         target = targets.get((kind, subject))
         rows.append({
