@@ -33,29 +33,34 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 @contextmanager
 def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     """The whole product on free ports, with ``extra_env`` added to every process's environment."""
-    ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
-    running = Stack(
+    mail_dir = tmp_path_factory.mktemp("mail")
+    env = {
+        **os.environ,
+        "GUANXI_LOG_LEVEL": "INFO",
         # Its own Redis database: the per-test flush of the test's database must not drop its queue.
-        env={
-            **os.environ,
-            "GUANXI_LOG_LEVEL": "INFO",
-            "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
-            **(extra_env or {}),
-        },
-        ports=ports,
-        mail_dir=tmp_path_factory.mktemp("mail"),
-        log_dir=ARTIFACTS / "logs" / WORKER,
-    )
+        "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
+        **(extra_env or {}),
+    }
     # Start from an empty Redis database: rate-limit counters of an earlier run (every browser signs up
     # from 127.0.0.1) must not make this run's sign-ups "too many".
     import redis
 
-    client = redis.Redis.from_url(running.env["REDIS_URL"])
+    client = redis.Redis.from_url(env["REDIS_URL"])
     try:
         client.flushdb()
     finally:
         client.close()
-    running.start()
+    for attempt in range(3):
+        # A free port is only free until someone else binds it (the other test worker's stack, an outgoing
+        # connection): a process that lost its port exits, and the stack starts again on new ones.
+        ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
+        running = Stack(env=env, ports=ports, mail_dir=mail_dir, log_dir=ARTIFACTS / "logs" / WORKER)
+        try:
+            running.start()
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     try:
         yield running
     finally:

@@ -161,7 +161,7 @@ async def quote_pdf(session: AsyncSession, scope: TenantScope, quote: dict[str, 
                                        execution_options=options)  # fmt: skip
     product_ids = {line["product_id"] for line in quote["lines"] if line["product_id"] is not None}
     skus = dict((await session.execute(select(Product.id, Product.sku).where(Product.id.in_(product_ids)),
-                                       execution_options=options)).tuples().all()) if product_ids else {}  # fmt: skip
+                                       execution_options=options)).all()) if product_ids else {}  # fmt: skip
     lines = [{**line, "sku": skus.get(line["product_id"])} for line in quote["lines"]]
     issued = (quote["sent_at"] or quote["created_at"]).date().isoformat()
     return render_quote({**quote, "lines": lines}, chosen, contact_name=contact, issued=issued)
