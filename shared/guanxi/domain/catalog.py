@@ -8,6 +8,7 @@ from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
 from guanxi.domain.imports import models as imports_models
+from guanxi.domain.notifications import models as notifications_models
 from guanxi.domain.numbering import models as numbering_models
 from guanxi.domain.orders import models as orders_models
 from guanxi.domain.pools import models as pools_models
@@ -26,6 +27,7 @@ __all__ = [
     "deals_models",
     "exports_models",
     "imports_models",
+    "notifications_models",
     "numbering_models",
     "orders_models",
     "pools_models",
