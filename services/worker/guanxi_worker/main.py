@@ -18,5 +18,13 @@ from guanxi.domain.quotes import tasks as quotes_tasks  # noqa: E402,F401
 
 from guanxi_worker.heartbeat import Heartbeat  # noqa: E402
 
+import importlib  # noqa: E402
+
+from guanxi.config import get_settings  # noqa: E402
+
+# Probe actors for reliability tests (never set in production): GUANXI_WORKER_EXTRA_MODULES=a.b,c.d
+for module in filter(None, (name.strip() for name in get_settings().worker_extra_modules.split(","))):
+    importlib.import_module(module)
+
 broker = get_broker()
 broker.add_middleware(Heartbeat())
