@@ -218,6 +218,27 @@ def deadletters_purge(message_ids: tuple[str, ...], everything: bool, queue: str
     click.echo(f"{sum(purge(message_id) for message_id in message_ids)} message(s) purged")
 
 
+@deadletters.command("stats")
+@click.option("--prometheus", is_flag=True, help="Prometheus text format (for a node-exporter textfile collector).")
+def deadletters_stats(prometheus: bool) -> None:
+    """Queue depth and dead-letter count per queue."""
+    from guanxi.deadletters import count_dead, queue_depth
+
+    depth, dead = queue_depth(), count_dead()
+    if prometheus:
+        click.echo("# HELP guanxi_queue_depth Messages waiting in a worker queue (ready and delayed).")
+        click.echo("# TYPE guanxi_queue_depth gauge")
+        for name, value in depth.items():
+            click.echo(f'guanxi_queue_depth{{queue="{name}"}} {value}')
+        click.echo("# HELP guanxi_dead_letters Messages in a queue's dead-letter set.")
+        click.echo("# TYPE guanxi_dead_letters gauge")
+        for name, value in dead.items():
+            click.echo(f'guanxi_dead_letters{{queue="{name}"}} {value}')
+        return
+    for name in depth:
+        click.echo(f"{name}: {depth[name]} waiting, {dead.get(name, 0)} dead")
+
+
 @main.command("worker-ready")
 @click.option("--max-age", default=60, help="Seconds since the last worker heartbeat.")
 def worker_ready(max_age: int) -> None:

@@ -36,9 +36,7 @@ class Settings(BaseSettings):
     broker_heartbeat_timeout_ms: int = Field(60_000, ge=1_000, alias="GUANXI_BROKER_HEARTBEAT_TIMEOUT_MS")
     broker_maintenance_chance: int = Field(1_000, ge=0, le=1_000_000, alias="GUANXI_BROKER_MAINTENANCE_CHANCE")
     # Dead letters are kept this long in `<queue>.XQ` before the broker drops them (7 days by default).
-    broker_dead_message_ttl_ms: int = Field(
-        7 * 86_400_000, ge=60_000, alias="GUANXI_BROKER_DEAD_MESSAGE_TTL_MS"
-    )
+    broker_dead_message_ttl_ms: int = Field(7 * 86_400_000, ge=60_000, alias="GUANXI_BROKER_DEAD_MESSAGE_TTL_MS")
     # Extra modules the worker imports (comma-separated); used by tests to declare probe actors.
     worker_extra_modules: str = Field("", alias="GUANXI_WORKER_EXTRA_MODULES")
 

@@ -73,7 +73,7 @@ def _decode(queue: str, message_id: str, raw: bytes | None, score: float) -> Dea
         return None
     try:
         message = dramatiq.Message.decode(raw)
-    except Exception:  # noqa: BLE001  (undecodable bytes are shown as such, never crash the listing)
+    except Exception:
         message = dramatiq.Message(
             queue_name=queue, actor_name="<undecodable>", args=(), kwargs={}, options={}, message_id=message_id
         )

@@ -126,7 +126,7 @@ async def test_a_poison_message_is_dead_lettered_visible_to_the_operator_and_can
         listed = cli(redis_server.url, "deadletters", "list")
         assert listed.returncode == 0, listed.stderr
         assert "dead letters: default=2" in listed.stdout
-        poison = next(line for line in listed.stdout.splitlines() if "probe.fail" in line)
+        poison = next(line for line in listed.stdout.splitlines() if f"job={job_id}" in line)
         assert f"tenant={tenant_id}" in poison and f"job={job_id}" in poison
         assert "RuntimeError: probe failure 失败" in poison
         assert f"job={bad_arguments}" in listed.stdout and "TypeError" in listed.stdout
@@ -144,6 +144,52 @@ async def test_a_poison_message_is_dead_lettered_visible_to_the_operator_and_can
         await wait_for(lambda: client.get(f"probe:succeeded:{job_id}") == b"1", timeout=20, what="requeued job ran")
         assert [letter.job_id for letter in deadletters.list_dead(broker=broker)] == [bad_arguments]
 
+        stats = cli(redis_server.url, "deadletters", "stats", "--prometheus")
+        assert 'guanxi_dead_letters{queue="default"} 1' in stats.stdout
+        assert 'guanxi_queue_depth{queue="default"} 0' in stats.stdout
+
         purged = cli(redis_server.url, "deadletters", "purge", "--all")
         assert "1 message(s) purged" in purged.stdout
         assert deadletters.count_dead(broker) == {"default": 0}
+
+
+async def test_email_while_smtp_is_down_is_retried_with_back_off_and_sent_once_when_it_is_back(
+    client: Any, redis_server: PrivateRedis, broker: RedisBroker, tmp_path: Path
+) -> None:
+    from guanxi.domain.outbox.models import OutboxMessage
+    from guanxi.domain.outbox.relay import to_message
+    from guanxi_dev.mailcatcher import MailStore, start_smtp
+
+    from tests.services import wait_for_mail
+
+    account = await signed_up(client, name="李雷")
+    async with platform_session() as session:
+        row = (
+            (
+                await session.execute(
+                    text("SELECT * FROM platform.outbox WHERE payload->>'user_id' = :u"), {"u": account["user"]["id"]}
+                )
+            )
+            .mappings()
+            .one()
+        )
+    broker.enqueue(to_message(OutboxMessage(**dict(row))))
+
+    store, smtp_port = MailStore(tmp_path / "mail"), free_port()  # nothing listens on the port yet: SMTP is down
+    with WorkerProcess(redis_server.url, tmp_path / "worker.log", smtp_port=smtp_port) as worker:
+        await wait_for(lambda: worker.log().count("Retrying message") >= 2, timeout=30, what="two retries")
+        delays = [int(line.split(" in ")[1].split()[0]) for line in worker.log().splitlines() if "Retrying" in line]
+        assert delays[1] > delays[0]  # backing off, not spinning
+        smtp = start_smtp(store, smtp_port)
+        try:
+            await wait_for_mail(store, lambda m: account["user"]["email"] in m.recipients, timeout=40)
+            await wait_for(lambda: "job.completed" in worker.log(), timeout=10, what="job completed")
+        finally:
+            smtp.stop()
+    assert len([m for m in store.all() if account["user"]["email"] in m.recipients]) == 1
+    async with platform_session() as session:
+        status = await session.scalar(
+            text("SELECT status FROM platform.email_deliveries WHERE job_id = :id"), {"id": row["id"]}
+        )
+    assert status == "sent"
+    assert deadletters.count_dead(broker) == {"default": 0}
