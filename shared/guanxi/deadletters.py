@@ -68,7 +68,7 @@ def _last_line(traceback: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def _decode(queue: str, message_id: str, raw: bytes | None, score: float) -> DeadLetter | None:
+def _decode(queue: str, message_id: str, raw: Any, score: Any) -> DeadLetter | None:
     if raw is None:
         return None
     try:
@@ -88,7 +88,7 @@ def _decode(queue: str, message_id: str, raw: bytes | None, score: float) -> Dea
         actor=message.actor_name,
         job_id=str(job_id) if job_id is not None else None,
         tenant_id=str(tenant_id) if tenant_id is not None else None,
-        failed_at=datetime.fromtimestamp(score / 1000, UTC),
+        failed_at=datetime.fromtimestamp(float(score) / 1000, UTC),
         retries=int(message.options.get("retries") or 0),
         error=_last_line(traceback) or "(no error recorded)",
         traceback=traceback,
@@ -102,7 +102,8 @@ def list_dead(queue: str | None = None, limit: int = 100, broker: RedisBroker | 
     found: list[DeadLetter] = []
     for name in [queue] if queue else queues(broker):
         zset, messages = _keys(broker, name)
-        for raw_id, score in broker.client.zrevrange(zset, 0, limit - 1, withscores=True):
+        client: Any = broker.client
+        for raw_id, score in client.zrevrange(zset, 0, limit - 1, withscores=True):
             message_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
             letter = _decode(name, message_id, broker.client.hget(messages, message_id), score)
             if letter is not None:
