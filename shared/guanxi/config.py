@@ -32,9 +32,9 @@ class Settings(BaseSettings):
 
     # The Redis broker requeues a dead worker's unacknowledged messages once its heartbeat is older than
     # this, during a maintenance pass that runs on about `chance` out of a million broker commands
-    # (docs/worker.md). Production keeps dramatiq's defaults; tests shorten both.
+    # (docs/worker.md): 1 %, so even one idle worker requeues within about a minute; tests shorten both.
     broker_heartbeat_timeout_ms: int = Field(60_000, ge=1_000, alias="GUANXI_BROKER_HEARTBEAT_TIMEOUT_MS")
-    broker_maintenance_chance: int = Field(1_000, ge=0, le=1_000_000, alias="GUANXI_BROKER_MAINTENANCE_CHANCE")
+    broker_maintenance_chance: int = Field(10_000, ge=0, le=1_000_000, alias="GUANXI_BROKER_MAINTENANCE_CHANCE")
     # Dead letters are kept this long in `<queue>.XQ` before the broker drops them (7 days by default).
     broker_dead_message_ttl_ms: int = Field(7 * 86_400_000, ge=60_000, alias="GUANXI_BROKER_DEAD_MESSAGE_TTL_MS")
     # Extra modules the worker imports (comma-separated); used by tests to declare probe actors.
