@@ -179,11 +179,17 @@ class ExportStillRunning(RuntimeError):
     it has gone stale instead of being acknowledged and left ``running`` for good."""
 
 
+async def run_export_job(job: JobContext, export_id: uuid.UUID) -> str:
+    status = await run_export(job, export_id)
+    if status == "running":
+        raise ExportStillRunning(f"export {export_id} is being written by another delivery")
+    return status
+
+
 # Twelve retries back off 1 s, 2 s, 4 s … 5 min: about 23 minutes in all, well past STALE_RUN.
 @tenant_job("exports.run", time_limit_ms=3_600_000, max_retries=12)
 async def run(job: JobContext, export_id: str) -> None:
-    if await run_export(job, uuid.UUID(export_id)) == "running":
-        raise ExportStillRunning(f"export {export_id} is being written by another delivery")
+    await run_export_job(job, uuid.UUID(export_id))
 
 
 @tenant_job("exports.notify", time_limit_ms=60_000, max_retries=8)
