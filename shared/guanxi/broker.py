@@ -13,8 +13,14 @@ from guanxi.config import get_settings
 
 @lru_cache
 def get_broker() -> RedisBroker:
+    settings = get_settings()
     broker = RedisBroker(  # type: ignore[no-untyped-call]
-        url=get_settings().redis_url, socket_connect_timeout=2, socket_timeout=5
+        url=settings.redis_url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
+        dead_message_ttl=settings.broker_dead_message_ttl_ms,
     )
     broker.add_middleware(AsyncIO())
     dramatiq.set_broker(broker)

@@ -142,6 +142,103 @@ def outbox_replay(job_ids: tuple[str, ...]) -> None:
     click.echo(f"{count} job(s) due now")
 
 
+@main.group()
+def deadletters() -> None:
+    """Jobs the worker gave up on after their retries (the broker's dead-letter queues)."""
+
+
+@deadletters.command("list")
+@click.option("--queue", default=None, help="Only this queue.")
+@click.option("--limit", default=100, show_default=True)
+def deadletters_list(queue: str | None, limit: int) -> None:
+    """Newest first: message id, failed at, actor, tenant, job id, retries, last error."""
+    from guanxi.deadletters import count_dead, list_dead
+
+    counts = count_dead()
+    click.echo("dead letters: " + ", ".join(f"{name}={count}" for name, count in counts.items()))
+    for letter in list_dead(queue, limit):
+        click.echo(
+            f"{letter.message_id}  {letter.failed_at:%Y-%m-%d %H:%M:%S}Z  {letter.actor}  "
+            f"tenant={letter.tenant_id or '-'}  job={letter.job_id or '-'}  retries={letter.retries}  {letter.error}"
+        )
+
+
+@deadletters.command("show")
+@click.argument("message_id")
+def deadletters_show(message_id: str) -> None:
+    """One dead letter in full, with the traceback of its last failure."""
+    from guanxi.deadletters import find
+
+    letter = find(message_id)
+    if letter is None:
+        click.echo(f"no dead letter {message_id}", err=True)
+        sys.exit(1)
+    for key, value in letter.summary().items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"args: {list(letter.message.args)!r}")
+    click.echo(f"kwargs: {letter.message.kwargs!r}")
+    click.echo("traceback:")
+    click.echo(letter.traceback or "  (none recorded)")
+
+
+@deadletters.command("requeue")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every dead letter (of --queue).")
+@click.option("--queue", default=None)
+def deadletters_requeue(message_ids: tuple[str, ...], everything: bool, queue: str | None) -> None:
+    """Send dead letters back to their queue with a fresh retry budget (actors are idempotent)."""
+    from guanxi.deadletters import requeue, requeue_all
+
+    if everything:
+        click.echo(f"{requeue_all(queue)} message(s) requeued")
+        return
+    if not message_ids:
+        raise click.UsageError("name message ids or pass --all")
+    missing = [message_id for message_id in message_ids if not requeue(message_id)]
+    click.echo(f"{len(message_ids) - len(missing)} message(s) requeued")
+    for message_id in missing:
+        click.echo(f"  not found: {message_id}", err=True)
+    if missing:
+        sys.exit(1)
+
+
+@deadletters.command("purge")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every dead letter (of --queue).")
+@click.option("--queue", default=None)
+def deadletters_purge(message_ids: tuple[str, ...], everything: bool, queue: str | None) -> None:
+    """Delete dead letters for good."""
+    from guanxi.deadletters import purge
+
+    if everything:
+        click.echo(f"{purge(queue=queue)} message(s) purged")
+        return
+    if not message_ids:
+        raise click.UsageError("name message ids or pass --all")
+    click.echo(f"{sum(purge(message_id) for message_id in message_ids)} message(s) purged")
+
+
+@deadletters.command("stats")
+@click.option("--prometheus", is_flag=True, help="Prometheus text format (for a node-exporter textfile collector).")
+def deadletters_stats(prometheus: bool) -> None:
+    """Queue depth and dead-letter count per queue."""
+    from guanxi.deadletters import count_dead, queue_depth
+
+    depth, dead = queue_depth(), count_dead()
+    if prometheus:
+        click.echo("# HELP guanxi_queue_depth Messages waiting in a worker queue (ready and delayed).")
+        click.echo("# TYPE guanxi_queue_depth gauge")
+        for name, value in depth.items():
+            click.echo(f'guanxi_queue_depth{{queue="{name}"}} {value}')
+        click.echo("# HELP guanxi_dead_letters Messages in a queue's dead-letter set.")
+        click.echo("# TYPE guanxi_dead_letters gauge")
+        for name, value in dead.items():
+            click.echo(f'guanxi_dead_letters{{queue="{name}"}} {value}')
+        return
+    for name in depth:
+        click.echo(f"{name}: {depth[name]} waiting, {dead.get(name, 0)} dead")
+
+
 @main.command("worker-ready")
 @click.option("--max-age", default=60, help="Seconds since the last worker heartbeat.")
 def worker_ready(max_age: int) -> None:

@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, alias="SMTP_STARTTLS")
     mail_from: str = Field("Guanxi CRM <no-reply@guanxi.local>", alias="GUANXI_MAIL_FROM")
 
+    # The Redis broker requeues a dead worker's unacknowledged messages once its heartbeat is older than
+    # this, during a maintenance pass that runs on about `chance` out of a million broker commands
+    # (docs/worker.md): 1 %, so even one idle worker requeues within about a minute; tests shorten both.
+    broker_heartbeat_timeout_ms: int = Field(60_000, ge=1_000, alias="GUANXI_BROKER_HEARTBEAT_TIMEOUT_MS")
+    broker_maintenance_chance: int = Field(10_000, ge=0, le=1_000_000, alias="GUANXI_BROKER_MAINTENANCE_CHANCE")
+    # Dead letters are kept this long in `<queue>.XQ` before the broker drops them (7 days by default).
+    broker_dead_message_ttl_ms: int = Field(7 * 86_400_000, ge=60_000, alias="GUANXI_BROKER_DEAD_MESSAGE_TTL_MS")
+    # Extra modules the worker imports (comma-separated); used by tests to declare probe actors.
+    worker_extra_modules: str = Field("", alias="GUANXI_WORKER_EXTRA_MODULES")
+
     db_pool_size: int = Field(10, alias="GUANXI_DB_POOL_SIZE")
     session_days: int = Field(14, alias="GUANXI_SESSION_DAYS")
     login_attempts_per_window: int = Field(10, alias="GUANXI_LOGIN_ATTEMPTS")

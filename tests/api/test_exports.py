@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 from guanxi.db.tenancy import platform_session
-from guanxi.domain.exports.tasks import purge_expired_files, run_export, send_ready_mail
+from guanxi.domain.exports.tasks import (
+    ExportStillRunning,
+    purge_expired_files,
+    run_export,
+    run_export_job,
+    send_ready_mail,
+)
 from guanxi.domain.outbox.relay import relay_once
 from guanxi.jobs import JobContext
 from guanxi.periodic import SCHEDULE
@@ -260,6 +266,8 @@ async def test_a_delivery_while_another_is_writing_does_nothing_and_a_stalled_ru
 
     await mark_running(dt.timedelta(seconds=5))  # another worker reported 5 seconds ago
     assert await run_export(job, uuid.UUID(asked["id"])) == "running"
+    with pytest.raises(ExportStillRunning):  # the job is retried later, not acknowledged and forgotten
+        await run_export_job(job, uuid.UUID(asked["id"]))
     assert (await client.get(f"/api/v1/exports/{asked['id']}", headers=bearer(owner))).json()["row_count"] == 0
     await mark_running(dt.timedelta(hours=1))  # that worker died
     assert await run_export(job, uuid.UUID(asked["id"])) == "done"

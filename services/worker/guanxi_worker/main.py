@@ -4,7 +4,10 @@ from guanxi.logging import configure_logging
 
 configure_logging("worker")
 
+import importlib  # noqa: E402
+
 from guanxi.broker import get_broker  # noqa: E402
+from guanxi.config import get_settings  # noqa: E402
 from guanxi.domain.activities import tasks as activities_tasks  # noqa: E402,F401
 from guanxi.domain.audit import tasks as audit_tasks  # noqa: E402,F401
 from guanxi.domain.contracts import tasks as contracts_tasks  # noqa: E402,F401
@@ -18,6 +21,10 @@ from guanxi.domain.pools import tasks as pools_tasks  # noqa: E402,F401
 from guanxi.domain.quotes import tasks as quotes_tasks  # noqa: E402,F401
 
 from guanxi_worker.heartbeat import Heartbeat  # noqa: E402
+
+# Probe actors for reliability tests (never set in production): GUANXI_WORKER_EXTRA_MODULES=a.b,c.d
+for module in filter(None, (name.strip() for name in get_settings().worker_extra_modules.split(","))):
+    importlib.import_module(module)
 
 broker = get_broker()
 broker.add_middleware(Heartbeat())

@@ -174,9 +174,22 @@ async def purge_expired_files(job: JobContext) -> int:
     return purged
 
 
-@tenant_job("exports.run", time_limit_ms=3_600_000, max_retries=3)
+class ExportStillRunning(RuntimeError):
+    """Another delivery holds the export: retried later, so a run whose worker was killed is taken over once
+    it has gone stale instead of being acknowledged and left ``running`` for good."""
+
+
+async def run_export_job(job: JobContext, export_id: uuid.UUID) -> str:
+    status = await run_export(job, export_id)
+    if status == "running":
+        raise ExportStillRunning(f"export {export_id} is being written by another delivery")
+    return status
+
+
+# Twelve retries back off 1 s, 2 s, 4 s … 5 min: about 23 minutes in all, well past STALE_RUN.
+@tenant_job("exports.run", time_limit_ms=3_600_000, max_retries=12)
 async def run(job: JobContext, export_id: str) -> None:
-    await run_export(job, uuid.UUID(export_id))
+    await run_export_job(job, uuid.UUID(export_id))
 
 
 @tenant_job("exports.notify", time_limit_ms=60_000, max_retries=8)
