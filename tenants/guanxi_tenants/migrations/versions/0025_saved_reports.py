@@ -1,0 +1,40 @@
+"""saved reports: a predefined report with parameters or a builder definition, owned and shared
+
+Revision ID: t0025
+Revises: t0022
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql as pg
+
+revision = "t0025"
+down_revision = "t0022"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "saved_reports",
+        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("report_key", sa.String(60)),
+        sa.Column("params", pg.JSONB, nullable=False, server_default="{}"),
+        sa.Column("definition", pg.JSONB),
+        sa.Column("shared_with", sa.String(10), nullable=False, server_default="private"),
+        sa.Column("member_ids", pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False, server_default="{}"),
+        sa.Column("owner_id", pg.UUID(as_uuid=True), sa.ForeignKey("members.id")),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_by", pg.UUID(as_uuid=True)),
+        sa.CheckConstraint("shared_with IN ('private', 'everyone', 'members')", name="saved_report_sharing_known"),
+        sa.CheckConstraint("(report_key IS NULL) <> (definition IS NULL)", name="saved_report_one_kind"),
+    )
+    op.create_index("ix_saved_reports_owner", "saved_reports", ["owner_id", "id"])
+    op.create_index("ix_saved_reports_members", "saved_reports", ["member_ids"], postgresql_using="gin")
+
+
+def downgrade() -> None:
+    op.drop_table("saved_reports")
