@@ -12,7 +12,16 @@ from guanxi.domain.access.service import Access
 from guanxi.domain.identity.service import AuthContext
 from guanxi.domain.reports import builder, service
 from guanxi.domain.reports.registry import REPORTS, unknown_report
-from guanxi.domain.reports.schemas import BuilderIn, EntityOut, ReportOut, SavedIn, SavedOut, TableOut
+from guanxi.domain.reports.schemas import (
+    BuilderIn,
+    EntityOut,
+    ReportOut,
+    SavedIn,
+    SavedOut,
+    ScheduleIn,
+    ScheduleOut,
+    TableOut,
+)
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -224,3 +233,47 @@ class ReportController(Controller):
             module = entity.module if entity else "reports"
         access.require(module, "export")
         return _file(await service.run_saved(db, access, report_id), format, "report")
+
+    @get("/saved/{report_id:uuid}/schedules", summary="The email deliveries scheduled for a saved report",
+         responses=problems(401, 403, 404))  # fmt: skip
+    async def list_schedules(
+        self,
+        report_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> list[ScheduleOut]:
+        auth.require_token_scope("reports", "read")
+        found = await service.schedules(db, access, report_id)
+        return msgspec.convert([service.schedule_row(s) for s in found], list[ScheduleOut])
+
+    @post("/saved/{report_id:uuid}/schedules",
+          summary="Mail a saved report daily, weekly or monthly, at an hour in each recipient's time zone",
+          responses=problems(400, 401, 403, 404, 422))  # fmt: skip
+    async def create_schedule(
+        self,
+        report_id: FromPath[uuid.UUID],
+        data: JSONBody[ScheduleIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ScheduleOut:
+        auth.require_token_scope("reports", "write")
+        schedule = await service.create_schedule(db, access, report_id, data)
+        answer = msgspec.convert(service.schedule_row(schedule), ScheduleOut)
+        await db.commit()
+        return answer
+
+    @delete("/saved/{report_id:uuid}/schedules/{schedule_id:uuid}", summary="Stop a scheduled delivery",
+            responses=problems(401, 403, 404))  # fmt: skip
+    async def delete_schedule(
+        self,
+        report_id: FromPath[uuid.UUID],
+        schedule_id: FromPath[uuid.UUID],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
+        auth.require_token_scope("reports", "write")
+        await service.delete_schedule(db, access, report_id, schedule_id)
+        await db.commit()

@@ -107,3 +107,38 @@ class SavedOut(msgspec.Struct):
     mine: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class RecipientIn(msgspec.Struct, forbid_unknown_fields=True):
+    member_id: uuid.UUID
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # none: the member's, else the workspace's
+
+
+class ScheduleIn(msgspec.Struct, forbid_unknown_fields=True):
+    frequency: Literal["daily", "weekly", "monthly"]
+    hour: Annotated[int, msgspec.Meta(ge=0, le=23)] = 8
+    weekday: Annotated[int, msgspec.Meta(ge=0, le=6)] | None = None  # weekly: 0 = Monday
+    day_of_month: Annotated[int, msgspec.Meta(ge=1, le=28)] | None = None  # monthly
+    formats: Annotated[list[Literal["csv", "xlsx", "pdf"]], msgspec.Meta(min_length=1, max_length=3)] = msgspec.field(
+        default_factory=lambda: ["xlsx"]
+    )
+    recipients: Annotated[list[RecipientIn], msgspec.Meta(min_length=1, max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class RecipientOut(msgspec.Struct):
+    member_id: uuid.UUID
+    timezone: str | None
+
+
+class ScheduleOut(msgspec.Struct):
+    id: uuid.UUID
+    saved_report_id: uuid.UUID
+    frequency: str
+    hour: int
+    weekday: int | None
+    day_of_month: int | None
+    formats: list[str]
+    recipients: list[RecipientOut]
+    owner_id: uuid.UUID | None
