@@ -62,7 +62,7 @@ def test_a_report_draws_its_chart_above_its_table_and_offers_downloads(
     assert call.url.params["by"] == "rep" and call.url.params["from"] == "2026-01-01"
     assert "<svg" in text and 'class="chart-bar"' in text and "<title>" in text and "style=" not in text
     assert 'width="390"' in text  # the biggest bar takes the whole span
-    assert "<td>张伟</td>" in text and '<td class="num">30000.00</td>' in text
+    assert ">张伟</td>" in text and 'data-label="Total" class="num">30000.00</td>' in text
     assert 'href="/reports/r/sales/export?by=rep&amp;from=2026-01-01&amp;format=xlsx"' in text
     fake_api.override(
         "GET",
