@@ -362,3 +362,17 @@ async def test_every_predefined_report_runs_for_an_administrator_and_a_rep(clien
     assert total[1] == "CNY" and total[-1] == "29627.50"  # nothing collected yet: every counted order is open
     rep_ageing = (await client.get("/api/v1/reports/predefined/receivables", headers=bearer(b["rep"]))).json()
     assert next(r for r in rep_ageing["rows"] if r[0] == "Total")[-1] == "21200.00"
+
+
+async def test_home_dashboard_shows_each_reader_their_own_reach(client: Any) -> None:
+    b = await book(client)
+    owner, rep = b["owner"], b["rep"]
+    account = await add_account(client, owner, name="杭州新材料")
+    await add_order(client, owner, account["id"])  # today: 10600.00
+    await add_order(client, owner, account["id"], owner_id=rep["user"]["id"])  # today, the rep's
+    company = (await client.get("/api/v1/reports/dashboard", headers=bearer(owner))).json()
+    assert company["sales"] == [{"currency": "CNY", "count": 2, "total": "21200.00"}]
+    assert company["target"]["level"] == "company" and company["pipeline"] == []
+    mine = (await client.get("/api/v1/reports/dashboard", headers=bearer(rep))).json()
+    assert mine["sales"] == [{"currency": "CNY", "count": 1, "total": "10600.00"}]
+    assert mine["target"]["level"] == "member" and mine["target"]["name"] == "Member sales_rep"

@@ -104,3 +104,21 @@ def test_reports_in_chinese(signed_in: TestClient[Any], fake_api: FakeApi) -> No
     assert "按期间、销售、产品或地区的销售额" in signed_in.get("/reports").text
     text = signed_in.get("/reports/r/sales").text
     assert '<th scope="col">销售</th>' in text and "合计" in text and "分组方式" in text
+
+
+def test_home_shows_the_readers_month_pipeline_and_target(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    fake_api.override("GET", "/api/v1/reports/dashboard", httpx.Response(200, json={
+        "month": "2026-11", "scope": "own", "sales": [{"currency": "CNY", "count": 2, "total": "21200.00"}],
+        "pipeline": [{"currency": "CNY", "count": 3, "total": "90000.00"}],
+        "target": {"name": "Li Na", "level": "member", "currency": "CNY", "target": "100000.00",
+                   "achieved": "42000.50", "percent": "42.0", "period": "2026-11"}}))  # fmt: skip
+    text = signed_in.get("/home").text
+    assert "Your sales this month" in text and "CN¥21,200.00" in text and "2 orders" in text
+    assert "Open pipeline" in text and "CN¥90,000.00" in text and "3 deals" in text
+    assert "42.0%" in text and 'href="/targets"' in text
+
+
+def test_home_without_report_access_still_renders(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    fake_api.override("GET", "/api/v1/reports/dashboard", problem(403, "forbidden"))
+    page = signed_in.get("/home")
+    assert page.status_code == 200 and "Open pipeline" not in page.text

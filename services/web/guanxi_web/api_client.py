@@ -758,6 +758,9 @@ class ApiCaller:
         return await self._call("GET", f"/api/v1/reports/predefined/{quote(key, safe='')}", dict[str, Any],
                                 params=params)  # fmt: skip
 
+    async def dashboard(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/reports/dashboard", dict[str, Any])
+
     async def saved_reports(self) -> list[dict[str, Any]]:
         return await self._call("GET", "/api/v1/reports/saved", list[dict[str, Any]], params={"limit": "200"})
 

@@ -277,3 +277,11 @@ class ReportController(Controller):
         auth.require_token_scope("reports", "write")
         await service.delete_schedule(db, access, report_id, schedule_id)
         await db.commit()
+
+    @get("/dashboard", summary="Home's widgets for the reader: this month's sales, open pipeline, target progress",
+         responses=problems(401))  # fmt: skip
+    async def dashboard(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> dict[str, Any]:
+        auth.require_token_scope("reports", "read")
+        return await service.dashboard(db, access)

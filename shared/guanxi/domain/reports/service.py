@@ -15,11 +15,16 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.deals.models import Deal
+from guanxi.domain.numbering.service import workspace_today
+from guanxi.domain.orders import service as orders
+from guanxi.domain.orders.models import Order
 from guanxi.domain.reports import builder, predefined  # noqa: F401  (registers this domain's reports)
 from guanxi.domain.reports.models import ReportSchedule, SavedReport
 from guanxi.domain.reports.pdf import table_pdf
 from guanxi.domain.reports.registry import REPORTS, Table, clean_params, unknown_report
 from guanxi.domain.reports.schemas import BuilderIn, SavedIn, ScheduleIn
+from guanxi.domain.targets import service as targets
 from guanxi.errors import FieldError, forbidden, validation_error
 from guanxi.spreadsheet import XlsxSheet, csv_line
 
@@ -273,3 +278,45 @@ def schedule_row(schedule: ReportSchedule) -> dict[str, Any]:
     return {"id": schedule.id, "saved_report_id": schedule.saved_report_id, "frequency": schedule.frequency,
             "hour": schedule.hour, "weekday": schedule.weekday, "day_of_month": schedule.day_of_month,
             "formats": schedule.formats, "recipients": schedule.recipients, "owner_id": schedule.owner_id}  # fmt: skip
+
+
+# ---- the home dashboard ----------------------------------------------------------------------------------------
+
+
+async def dashboard(session: AsyncSession, access: Access) -> dict[str, Any]:
+    """What home shows the reader, each widget one query in the reader's scope (a rep sees theirs, a manager their
+    team's, an administrator the company's): this month's sales, the open pipeline and their target progress."""
+    today = await workspace_today(session, access.scope)
+    start = today.replace(day=1)
+    options = scoped(access.scope)
+    answer: dict[str, Any] = {"month": start.isoformat()[:7], "scope": access.scope_of("orders", "read"),
+                              "sales": None, "pipeline": None, "target": None}  # fmt: skip
+    if access.can("orders", "read"):
+        rows = await session.execute(
+            select(Order.currency, func.count(), func.sum(Order.total))
+            .where(Order.deleted_at.is_(None), Order.status != "cancelled", Order.order_date.between(start, today),
+                   orders.visible(access))
+            .group_by(Order.currency).order_by(func.sum(Order.total).desc()),
+            execution_options=options,
+        )  # fmt: skip
+        answer["sales"] = [{"currency": r[0], "count": int(r[1]), "total": r[2]} for r in rows]
+    if access.can("deals", "read"):
+        rows = await session.execute(
+            select(Deal.currency, func.count(), func.sum(Deal.amount))
+            .where(Deal.status == "open", Deal.deleted_at.is_(None),
+                   access.where("deals", "read", Deal.owner_id, record_type="deal", id_column=Deal.id))
+            .group_by(Deal.currency).order_by(func.sum(Deal.amount).desc()),
+            execution_options=options,
+        )  # fmt: skip
+        answer["pipeline"] = [{"currency": r[0], "count": int(r[1]), "total": r[2]} for r in rows]
+        progress = await targets.progress(session, access, None, "won")
+        wide = access.scope_of("deals", "read") == "all"
+        mine = [r for r in progress["rows"] if r["subject_type"] == "member" and r["subject_id"] == access.member_id]
+        teams = [r for r in progress["rows"] if r["subject_type"] == "department"]
+        row = progress["rows"][0] if wide else (teams[0] if teams and access.scope_of("deals", "read") not in (
+            "own", "shared") else (mine[0] if mine else None))  # fmt: skip
+        if row is not None:
+            answer["target"] = {"name": row["name"], "level": row["subject_type"], "currency": progress["currency"],
+                                "target": row["target"], "achieved": row["achieved"], "percent": row["percent"],
+                                "period": progress["period"]}  # fmt: skip
+    return answer
