@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from tests.api.test_admin import join
-from tests.api.test_customers import add_account
+from tests.api.test_customers import add_account, counted_sql
 from tests.api.test_orders import add_order, status
 from tests.api.test_products import add_product
 from tests.conftest import bearer, signed_up
@@ -376,3 +376,25 @@ async def test_home_dashboard_shows_each_reader_their_own_reach(client: Any) -> 
     mine = (await client.get("/api/v1/reports/dashboard", headers=bearer(rep))).json()
     assert mine["sales"] == [{"currency": "CNY", "count": 1, "total": "10600.00"}]
     assert mine["target"]["level"] == "member" and mine["target"]["name"] == "Member sales_rep"
+
+
+async def test_listing_saved_reports_takes_the_same_statements_for_many_rows(client: Any) -> None:
+    owner = await signed_up(client)
+
+    async def listed() -> int:
+        with counted_sql() as statements:
+            answer = await client.get("/api/v1/reports/saved", params={"limit": "50"}, headers=bearer(owner))
+        assert answer.status_code == 200
+        return len(statements)
+
+    body = {"name": "r", "report_key": "pipeline", "shared_with": "everyone"}
+    assert (await client.post("/api/v1/reports/saved", json=body, headers=bearer(owner))).status_code == 201
+    few = await listed()
+    for _ in range(6):
+        assert (await client.post("/api/v1/reports/saved", json=body, headers=bearer(owner))).status_code == 201
+    assert await listed() == few
+    page = (await client.get("/api/v1/reports/saved", params={"limit": "3"}, headers=bearer(owner))).json()
+    rest = await client.get(
+        "/api/v1/reports/saved", params={"limit": "50", "after": page[-1]["id"]}, headers=bearer(owner)
+    )
+    assert len(page) == 3 and len(rest.json()) == 4 and not {r["id"] for r in page} & {r["id"] for r in rest.json()}
