@@ -303,8 +303,16 @@ async def test_saving_checks_the_report_and_the_people_it_is_shared_with(client:
         answer = await client.post("/api/v1/reports/saved", json=body, headers=bearer(owner))
         assert answer.status_code == 422, (body, answer.text)
         assert answer.json()["errors"][0]["field"] == field, (body, answer.text)
-    empty = await client.post("/api/v1/reports/saved", json={"name": "", "report_key": "sales"}, headers=bearer(owner))
-    assert empty.status_code in (400, 422)
+    for name in ("", "   ", "x" * 201):
+        empty = await client.post(
+            "/api/v1/reports/saved", json={"name": name, "report_key": "sales"}, headers=bearer(owner)
+        )
+        assert empty.status_code in (400, 422), name
+    rtl = await client.post(
+        "/api/v1/reports/saved", json={"name": " שלום 报表 🙂 ", "report_key": "sales"}, headers=bearer(owner)
+    )
+    assert rtl.status_code == 201 and rtl.json()["name"] == "שלום 报表 🙂"
+    assert (await client.delete(f"/api/v1/reports/saved/{rtl.json()['id']}", headers=bearer(owner))).status_code == 204
     assert (await client.get("/api/v1/reports/saved", headers=bearer(owner))).json() == []
 
 

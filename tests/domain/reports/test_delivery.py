@@ -18,7 +18,7 @@ from guanxi_dev.mailcatcher import MailStore
 from sqlalchemy import text
 
 from tests.api.test_reports import RANGE, book
-from tests.conftest import bearer
+from tests.conftest import bearer, signed_up
 from tests.domain.audit.test_retention import job_for
 from tests.domain.email.test_delivery import mailbox  # noqa: F401 -- the real SMTP catcher fixture
 
@@ -70,6 +70,19 @@ async def test_a_weekly_report_reaches_each_recipient_at_their_hour_in_their_sco
                        {"member_id": rep["user"]["id"], "timezone": "America/New_York"}]},
         headers=bearer(owner))  # fmt: skip
     assert made.status_code == 201, made.text
+    listed = (await client.get(path, headers=bearer(rep))).json()
+    assert [r["recipients"][1]["timezone"] for r in listed] == ["America/New_York"]
+    stranger = await signed_up(client)
+    schedule_path = f"{path}/{made.json()['id']}"
+    assert (await client.get(path, headers=bearer(stranger))).status_code == 404
+    assert (
+        await client.post(
+            path,
+            json={"frequency": "daily", "recipients": [{"member_id": stranger["user"]["id"]}]},
+            headers=bearer(stranger),
+        )
+    ).status_code == 404
+    assert (await client.delete(schedule_path, headers=bearer(stranger))).status_code == 404
     job = await job_for(owner["workspace"]["id"])
     # Monday 2026-11-30 00:30 UTC: 08:30 in Shanghai (due), Sunday 19:30 in New York (not yet).
     monday = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)

@@ -74,6 +74,8 @@ def _readable(access: Access) -> Any:
 
 async def _check(session: AsyncSession, access: Access, data: SavedIn) -> dict[str, Any]:
     """Validated on save: one kind of report, its parameters or definition sound for the author, members known."""
+    if not data.name.strip():
+        raise validation_error(FieldError("name", "must not be blank", "required"))
     if (data.report_key is None) == (data.definition is None):
         raise validation_error(FieldError("report_key", "give either report_key or definition", "invalid"))
     params: dict[str, Any] = {}
@@ -94,7 +96,7 @@ async def _check(session: AsyncSession, access: Access, data: SavedIn) -> dict[s
         missing = [i for i, m in enumerate(data.member_ids) if m not in known]
         if missing:
             raise validation_error(FieldError(f"member_ids[{missing[0]}]", "is not a member", "unknown"))
-    return {"name": data.name.strip() or data.name, "report_key": data.report_key, "params": params,
+    return {"name": data.name.strip(), "report_key": data.report_key, "params": params,
             "definition": msgspec.to_builtins(data.definition) if data.definition else None,
             "shared_with": data.shared_with, "member_ids": list(dict.fromkeys(data.member_ids))}  # fmt: skip
 
