@@ -406,3 +406,28 @@ async def test_listing_saved_reports_takes_the_same_statements_for_many_rows(cli
         "/api/v1/reports/saved", params={"limit": "50", "after": page[-1]["id"]}, headers=bearer(owner)
     )
     assert len(page) == 3 and len(rest.json()) == 4 and not {r["id"] for r in page} & {r["id"] for r in rest.json()}
+
+
+async def test_a_field_hidden_from_a_role_is_refused_in_the_builder(client: Any) -> None:
+    owner = await signed_up(client)
+    rep = await join(client, owner, "sales_rep")
+    rules = await client.put(
+        "/api/v1/admin/roles/sales_rep/fields",
+        json={"fields": {"customers": {"credit_limit": {"access": "hidden"}}}},
+        headers=bearer(owner),
+    )
+    assert rules.status_code == 200, rules.text
+    body = {
+        "entity": "accounts",
+        "group_by": [{"field": "region"}],
+        "measures": [{"fn": "sum", "field": "credit_limit"}],
+    }
+    refused = await client.post("/api/v1/reports/builder/run", json=body, headers=bearer(rep))
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "measures[0].field"
+    filtered = {**body, "measures": [{"fn": "count"}], "filters": [{"field": "credit_limit", "op": "gt", "value": 0}]}
+    refused = await client.post("/api/v1/reports/builder/run", json=filtered, headers=bearer(rep))
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "filters[0].field"
+    fields = (await client.get("/api/v1/reports/builder/entities", headers=bearer(rep))).json()
+    accounts = next(e for e in fields if e["name"] == "accounts")
+    assert "credit_limit" not in {f["name"] for f in accounts["fields"]}
+    assert (await client.post("/api/v1/reports/builder/run", json=body, headers=bearer(owner))).status_code == 200

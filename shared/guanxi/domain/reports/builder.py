@@ -44,6 +44,7 @@ class Field:
     groupable: bool = True
     measurable: bool = False
     needs_costs: bool = False
+    policy: str | None = None  # the field's name in the role field rules of the entity's module, when it has one
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,12 @@ ENTITIES = {
         Entity("accounts", "customers",
                lambda: select().select_from(Account).outerjoin(Owner, Owner.id == Account.owner_id)
                .where(Account.deleted_at.is_(None)), Account.owner_id, "created_at", {
-            "kind": Field(Account.kind, "text"), "industry": Field(Account.industry, "text"),
-            "source": Field(Account.source, "text"), "region": Field(Account.province, "text"),
+            "kind": Field(Account.kind, "text"), "industry": Field(Account.industry, "text", policy="industry"),
+            "source": Field(Account.source, "text", policy="source"), "region": Field(Account.province, "text"),
             "city": Field(Account.city, "text"), "lifecycle_stage": Field(Account.lifecycle_stage, "text"),
             "owner": Field(Owner.name, "text"), "created_at": Field(Account.created_at, "datetime"),
-            "credit_limit": _money(Account.credit_limit),
+            "credit_limit": Field(Account.credit_limit, "money", groupable=False, measurable=True,
+                                  policy="credit_limit"),
         }),
         Entity("deals", "deals",
                lambda: select().select_from(Deal).outerjoin(Owner, Owner.id == Deal.owner_id)
@@ -139,13 +141,18 @@ TEXT_MAX = 200
 LIST_MAX = 100
 
 
+def _may_see(access: Access, entity: Entity, f: Field) -> bool:
+    if f.needs_costs and not sees_costs(access):
+        return False
+    return f.policy is None or access.fields.visible(entity.module, f.policy)
+
+
 def catalogue(access: Access) -> list[dict[str, Any]]:
     """The entities the reader may read and the fields they may see."""
-    costs = sees_costs(access)
     return [
         {"name": e.name, "fields": [
             {"name": n, "type": f.type, "filterable": True, "groupable": f.groupable, "measurable": f.measurable}
-            for n, f in e.fields.items() if costs or not f.needs_costs]}
+            for n, f in e.fields.items() if _may_see(access, e, f)]}
         for e in ENTITIES.values() if access.can(e.module, "read")
     ]  # fmt: skip
 
@@ -160,7 +167,7 @@ def _field(entity: Entity, access: Access, path: str, name: str) -> Field:
     found = entity.fields.get(name)
     if found is None:
         raise validation_error(FieldError(path, f"{entity.name} has no field {name}", "unknown_field"))
-    if found.needs_costs and not sees_costs(access):
+    if not _may_see(access, entity, found):
         raise _refused(path, name)
     return found
 
