@@ -35,6 +35,7 @@ SCHEDULE = (
     Periodic("contracts.remind_expiring", 24 * 3600),  # owners hear of contracts ending soon, once per end date
     Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
     Periodic("notifications.send_digests", 24 * 3600),  # one mail a day per member listing their digest notifications
+    Periodic("reports.schedule_deliveries", 300),  # scheduled reports, at the hour in each recipient's time zone
 )
 
 

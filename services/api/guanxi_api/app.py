@@ -40,6 +40,7 @@ from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
 from guanxi_api.controllers.quotes import PrintTemplateController, QuoteController
+from guanxi_api.controllers.reports import ReportController
 from guanxi_api.controllers.targets import TargetController
 from guanxi_api.controllers.todo import TodoController
 from guanxi_api.controllers.tokens import TokenController
@@ -125,6 +126,7 @@ def create_app() -> Litestar:
             PriceListController,
             NumberingController,
             TargetController,
+            ReportController,
             TodoController,
             QuoteController,
             PrintTemplateController,

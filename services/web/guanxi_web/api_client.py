@@ -749,6 +749,28 @@ class ApiCaller:
     async def leaderboard(self, params: Query) -> list[LeaderRow]:
         return await self._call("GET", "/api/v1/targets/leaderboard", list[LeaderRow], params=params)
 
+    # Reports ---------------------------------------------------------------------------------------------------
+
+    async def reports(self) -> list[dict[str, Any]]:
+        return await self._call("GET", "/api/v1/reports", list[dict[str, Any]])
+
+    async def report(self, key: str, params: Query) -> dict[str, Any]:
+        return await self._call("GET", f"/api/v1/reports/predefined/{quote(key, safe='')}", dict[str, Any],
+                                params=params)  # fmt: skip
+
+    async def dashboard(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/reports/dashboard", dict[str, Any])
+
+    async def saved_reports(self) -> list[dict[str, Any]]:
+        return await self._call("GET", "/api/v1/reports/saved", list[dict[str, Any]], params={"limit": "200"})
+
+    async def saved_report(self, report_id: uuid.UUID) -> dict[str, Any]:
+        return await self._call("GET", f"/api/v1/reports/saved/{report_id}/run", dict[str, Any])
+
+    async def report_file(self, path: str, params: Query) -> httpx.Response:
+        """An export of a predefined (``predefined/<key>``) or saved (``saved/<id>``) report, as the API sends it."""
+        return await self._send("GET", f"/api/v1/reports/{path}/export", params=params)
+
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
         return msgspec.convert(answer["sections"], list[TodoSection])

@@ -39,6 +39,7 @@ from guanxi_web.controllers.pools import AccountPoolController, PoolController
 from guanxi_web.controllers.products import ProductController
 from guanxi_web.controllers.quotes import ContractController, QuoteController
 from guanxi_web.controllers.records import FileController
+from guanxi_web.controllers.reports import ReportsController
 from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
@@ -83,6 +84,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             AccountPoolController,
             DealController,
             TargetController,
+            ReportsController,
             TodoController,
             QuoteController,
             ContractController,

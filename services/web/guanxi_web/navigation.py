@@ -60,7 +60,12 @@ SECTIONS: tuple[Section, ...] = (
         N_("Plan campaigns, reach the right customers, and see which leads each campaign brings in."),
     ),
     Section(
-        "reports", N_("Reports"), "reports", N_("Sales, pipeline and service figures, with a dashboard for every team.")
+        "reports",
+        N_("Reports"),
+        "reports",
+        N_("Sales, pipeline and service figures, with a dashboard for every team."),
+        built=True,
+        path="/reports",
     ),
     Section(
         "settings",

@@ -14,6 +14,7 @@ from guanxi.domain.orders import models as orders_models
 from guanxi.domain.pools import models as pools_models
 from guanxi.domain.products import models as products_models
 from guanxi.domain.quotes import models as quotes_models
+from guanxi.domain.reports import models as reports_models
 from guanxi.domain.targets import models as targets_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
@@ -33,6 +34,7 @@ __all__ = [
     "pools_models",
     "products_models",
     "quotes_models",
+    "reports_models",
     "targets_models",
     "timeline_models",
     "views_models",

@@ -55,6 +55,10 @@ async def answer_or_none(call: Awaitable[T]) -> T | None:
     return None
 
 
+async def none() -> None:
+    return None
+
+
 async def first_steps(api: ApiCaller, me: Me) -> tuple[bool, bool]:
     """Has the workspace an account yet, and has anyone joined the reader? Unknown counts as not yet."""
     if me.workspace is None:
@@ -87,7 +91,9 @@ class WorkspaceController(Controller):
     async def home(
         self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], me: NamedDependency[Me]
     ) -> Template:
-        pipeline, (has_accounts, has_colleagues) = await asyncio.gather(load_pipeline(api, me), first_steps(api, me))
+        pipeline, (has_accounts, has_colleagues), dashboard = await asyncio.gather(
+            load_pipeline(api, me), first_steps(api, me), answer_or_none(api.dashboard()) if me.workspace else none()
+        )
         return app_page(
             request,
             "workspace/_home.html",
@@ -95,6 +101,7 @@ class WorkspaceController(Controller):
             title=_("Home"),
             active="home",
             pipeline=pipeline,
+            dashboard=dashboard,
             has_accounts=has_accounts,
             has_colleagues=has_colleagues,
             checklist_done=sum((me.user.email_verified, has_accounts, has_colleagues)),
