@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Me
@@ -162,7 +163,7 @@ class ReportsController(Controller):
     async def saved(
         self,
         request: Request[Any, Any, Any],
-        report_id: uuid.UUID,
+        report_id: FromPath[uuid.UUID],
         api: NamedDependency[ApiCaller],
         me: NamedDependency[Me],
     ) -> Template:
@@ -172,7 +173,7 @@ class ReportsController(Controller):
 
     @get("/saved/{report_id:uuid}/export")
     async def export_saved(
-        self, request: Request[Any, Any, Any], report_id: uuid.UUID, api: NamedDependency[ApiCaller]
+        self, request: Request[Any, Any, Any], report_id: FromPath[uuid.UUID], api: NamedDependency[ApiCaller]
     ) -> Response[bytes]:
         fmt = request.query_params.get("format", "csv")
         return _download(await api.report_file(f"saved/{report_id}", {"format": fmt if fmt in FORMATS else "csv"}))
