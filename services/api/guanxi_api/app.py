@@ -33,6 +33,7 @@ from guanxi_api.controllers.leads import (
     LeadRuleController,
     PublicLeadFormController,
 )
+from guanxi_api.controllers.notifications import NotificationController
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
@@ -103,6 +104,7 @@ def create_app() -> Litestar:
             HealthController,
             AuthController,
             MeController,
+            NotificationController,
             OAuthController,
             PipelineController,
             TokenController,
