@@ -69,6 +69,7 @@ from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
 from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
 from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
+from guanxi.domain.notifications.schemas import NotificationPage, PreferenceOut
 from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
 
@@ -752,6 +753,31 @@ class ApiCaller:
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
         return msgspec.convert(answer["sections"], list[TodoSection])
+
+    # Notifications ------------------------------------------------------------------------------------------
+
+    async def notifications(self, *, unread: bool = False, cursor: str | None = None) -> NotificationPage:
+        params = {"unread": "true" if unread else "false", "limit": "30"}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._call("GET", "/api/v1/notifications", NotificationPage, params=params)
+
+    async def unread_notifications(self) -> int:
+        answer = await self._call("GET", "/api/v1/notifications/unread-count", dict[str, int])
+        return answer["unread"]
+
+    async def mark_notification_read(self, notification_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/notifications/{notification_id}/read", dict[str, Any])
+
+    async def mark_all_notifications_read(self) -> None:
+        await self._call("POST", "/api/v1/notifications/read-all", None)
+
+    async def notification_preferences(self) -> list[PreferenceOut]:
+        return await self._call("GET", "/api/v1/me/notification-preferences", list[PreferenceOut])
+
+    async def set_notification_preferences(self, items: list[dict[str, Any]]) -> list[PreferenceOut]:
+        body = {"items": items}
+        return await self._call("PUT", "/api/v1/me/notification-preferences", list[PreferenceOut], json=body)
 
     # Products and price lists -------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.targets import TargetController
+from guanxi_web.controllers.notifications import NotificationController
 from guanxi_web.controllers.todo import TodoController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
@@ -84,6 +85,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             DealController,
             TargetController,
             TodoController,
+            NotificationController,
             QuoteController,
             ContractController,
             ProductController,
