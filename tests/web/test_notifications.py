@@ -74,8 +74,8 @@ def test_preferences_are_saved_per_kind(signed_in: TestClient[Any], fake_api: Fa
     text = signed_in.get("/notifications/preferences").text
     assert "Announcements" in text and "Work report reminders" in text and "In the daily digest" in text
     fake_api.override("PUT", "/api/v1/me/notification-preferences", httpx.Response(200, json=prefs))
-    saved = post_form(signed_in, "/notifications/preferences", {
-        "in_app:announcement": "on", "email:announcement": "none", "email:work_report.reminder": "instant"})  # fmt: skip
+    form = {"in_app:announcement": "on", "email:announcement": "none", "email:work_report.reminder": "instant"}
+    saved = post_form(signed_in, "/notifications/preferences", form)
     assert saved.status_code == 303 and saved.headers["location"].endswith("done=prefs-saved")
     [sent] = fake_api.calls("PUT", "/api/v1/me/notification-preferences")
     assert json.loads(sent.content) == {"items": [
@@ -83,8 +83,10 @@ def test_preferences_are_saved_per_kind(signed_in: TestClient[Any], fake_api: Fa
         {"kind": "work_report.reminder", "in_app": False, "email": "instant"},
     ]}  # fmt: skip
 
-    refused = {"type": "https://guanxi.example/problems/validation-error", "title": "Invalid", "status": 422,
-               "detail": "items[0].email: bad", "errors": [{"field": "items[0].email", "message": "bad", "code": "invalid"}]}  # fmt: skip
+    refused = {
+        "type": "https://guanxi.example/problems/validation-error", "title": "Invalid", "status": 422,
+        "detail": "items[0].email: bad", "errors": [{"field": "items[0].email", "message": "bad", "code": "invalid"}],
+    }  # fmt: skip
     fake_api.override("PUT", "/api/v1/me/notification-preferences", httpx.Response(422, json=refused))
     again = post_form(signed_in, "/notifications/preferences", {"email:announcement": "weekly"})
     assert again.status_code == 422 and "Some choices could not be saved" in again.text

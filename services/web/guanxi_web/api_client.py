@@ -55,6 +55,7 @@ from guanxi.domain.leads.schemas import ConvertOut, LeadPage, PublicFormOut
 from guanxi.domain.leads.schemas import FormOut as LeadForm
 from guanxi.domain.leads.schemas import LeadOut as Lead
 from guanxi.domain.leads.schemas import RuleOut as LeadRule
+from guanxi.domain.notifications.schemas import NotificationPage, PreferenceOut
 from guanxi.domain.orders.schemas import OrderDetail, OrderPage, ReceivablePage
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
@@ -69,7 +70,6 @@ from guanxi.domain.quotes.schemas import TemplateOut as PrintTemplate
 from guanxi.domain.targets.schemas import ForecastMonth, LeaderRow
 from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
-from guanxi.domain.notifications.schemas import NotificationPage, PreferenceOut
 from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
 

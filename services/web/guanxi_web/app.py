@@ -33,6 +33,7 @@ from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.lead_settings import LeadSettingsController
 from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
+from guanxi_web.controllers.notifications import NotificationController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.orders import OrderController, ReceivablesController
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
@@ -43,7 +44,6 @@ from guanxi_web.controllers.sales_settings import SalesSettingsController
 from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.targets import TargetController
-from guanxi_web.controllers.notifications import NotificationController
 from guanxi_web.controllers.todo import TodoController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
