@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -180,15 +180,15 @@ def _member(scope: TenantScope) -> uuid.UUID:
 async def inbox(
     session: AsyncSession, scope: TenantScope, *, unread: bool = False, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The member's notifications newest first, in keyset pages over (created_at, id)."""
+    """The member's notifications newest first, in keyset pages over their time-ordered id (the inbox index)."""
     user_id = _member(scope)
     query = select(Notification).where(*_inbox(user_id))
     if unread:
         query = query.where(Notification.read_at.is_(None))
     if cursor:
-        at, last_id = decode_cursor(cursor, dt.datetime.fromisoformat)
-        query = query.where(tuple_(Notification.created_at, Notification.id) < tuple_(literal(at), literal(last_id)))
-    query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)
+        _at, last_id = decode_cursor(cursor, dt.datetime.fromisoformat)
+        query = query.where(Notification.id < last_id)
+    query = query.order_by(Notification.id.desc()).limit(limit + 1)
     rows = list(await session.scalars(query, execution_options=scoped(scope)))
     next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return [_out(row) for row in rows[:limit]], next_cursor
