@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
+from guanxi_api.controllers.announcements import AnnouncementController
 from guanxi_api.controllers.attachments import AttachmentController
 from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
@@ -105,6 +106,7 @@ def create_app() -> Litestar:
             AuthController,
             MeController,
             NotificationController,
+            AnnouncementController,
             OAuthController,
             PipelineController,
             TokenController,
