@@ -21,6 +21,7 @@ from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.activities.schemas import ActivityOut as Activity
 from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
+from guanxi.domain.announcements.schemas import AnnouncementOut, AnnouncementPage, Receipts
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.contracts.schemas import ContractOut as Contract
@@ -753,6 +754,23 @@ class ApiCaller:
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
         return msgspec.convert(answer["sections"], list[TodoSection])
+
+    # Announcements ------------------------------------------------------------------------------------------
+
+    async def announcements(self, *, unread: bool = False, cursor: str | None = None) -> AnnouncementPage:
+        params = {"unread": "true" if unread else "false", "limit": "30"}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._call("GET", "/api/v1/announcements", AnnouncementPage, params=params)
+
+    async def announcement(self, announcement_id: str) -> AnnouncementOut:
+        return await self._call("GET", f"/api/v1/announcements/{announcement_id}", AnnouncementOut)
+
+    async def announcement_receipts(self, announcement_id: str) -> Receipts:
+        return await self._call("GET", f"/api/v1/announcements/{announcement_id}/receipts", Receipts)
+
+    async def publish_announcement(self, body: dict[str, Any]) -> AnnouncementOut:
+        return await self._call("POST", "/api/v1/announcements", AnnouncementOut, json=body)
 
     # Notifications ------------------------------------------------------------------------------------------
 

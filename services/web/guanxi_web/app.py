@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.activities import ActivityController, CalendarController
+from guanxi_web.controllers.announcements import AnnouncementController
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
@@ -86,6 +87,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             TargetController,
             TodoController,
             NotificationController,
+            AnnouncementController,
             QuoteController,
             ContractController,
             ProductController,
