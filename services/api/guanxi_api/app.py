@@ -46,6 +46,7 @@ from guanxi_api.controllers.targets import TargetController
 from guanxi_api.controllers.todo import TodoController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.controllers.views import ViewController
+from guanxi_api.controllers.workreports import WorkReportController
 from guanxi_api.dependencies import audit_refusal, provide_db
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
@@ -107,6 +108,7 @@ def create_app() -> Litestar:
             MeController,
             NotificationController,
             AnnouncementController,
+            WorkReportController,
             OAuthController,
             PipelineController,
             TokenController,

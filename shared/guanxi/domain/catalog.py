@@ -18,6 +18,7 @@ from guanxi.domain.quotes import models as quotes_models
 from guanxi.domain.targets import models as targets_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
+from guanxi.domain.workreports import models as workreports_models
 
 __all__ = [
     "activities_models",
@@ -38,4 +39,5 @@ __all__ = [
     "targets_models",
     "timeline_models",
     "views_models",
+    "workreports_models",
 ]
