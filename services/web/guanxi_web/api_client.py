@@ -73,6 +73,7 @@ from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
+from guanxi.domain.workreports.schemas import ReportOut, ReportPage
 
 __all__ = [
     "Account",
@@ -771,6 +772,25 @@ class ApiCaller:
 
     async def publish_announcement(self, body: dict[str, Any]) -> AnnouncementOut:
         return await self._call("POST", "/api/v1/announcements", AnnouncementOut, json=body)
+
+    # Work reports -------------------------------------------------------------------------------------------
+
+    async def work_report_draft(self, kind: str, day: str | None = None) -> ReportOut:
+        params = {"kind": kind, **({"date": day} if day else {})}
+        return await self._call("GET", "/api/v1/work-reports/draft", ReportOut, params=params)
+
+    async def submit_work_report(self, body: dict[str, Any]) -> ReportOut:
+        return await self._call("PUT", "/api/v1/work-reports", ReportOut, json=body)
+
+    async def work_reports(self, cursor: str | None = None) -> ReportPage:
+        params = {"limit": "20", **({"cursor": cursor} if cursor else {})}
+        return await self._call("GET", "/api/v1/work-reports", ReportPage, params=params)
+
+    async def work_report(self, report_id: str) -> ReportOut:
+        return await self._call("GET", f"/api/v1/work-reports/{report_id}", ReportOut)
+
+    async def comment_work_report(self, report_id: str, body: str) -> ReportOut:
+        return await self._call("POST", f"/api/v1/work-reports/{report_id}/comments", ReportOut, json={"body": body})
 
     # Notifications ------------------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.targets import TargetController
 from guanxi_web.controllers.todo import TodoController
+from guanxi_web.controllers.workreports import WorkReportController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
 from guanxi_web.errors import EXCEPTION_HANDLERS
@@ -88,6 +89,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             TodoController,
             NotificationController,
             AnnouncementController,
+            WorkReportController,
             QuoteController,
             ContractController,
             ProductController,
