@@ -59,6 +59,8 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Orders",
         "Products",
         "Targets",
+        "Work reports",
+        "Announcements",
         "Approvals",
         "Activities & work reports",
         "Service cases",

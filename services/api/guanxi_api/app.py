@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
+from guanxi_api.controllers.announcements import AnnouncementController
 from guanxi_api.controllers.attachments import AttachmentController
 from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
@@ -33,6 +34,7 @@ from guanxi_api.controllers.leads import (
     LeadRuleController,
     PublicLeadFormController,
 )
+from guanxi_api.controllers.notifications import NotificationController
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
@@ -45,6 +47,7 @@ from guanxi_api.controllers.targets import TargetController
 from guanxi_api.controllers.todo import TodoController
 from guanxi_api.controllers.tokens import TokenController
 from guanxi_api.controllers.views import ViewController
+from guanxi_api.controllers.workreports import WorkReportController
 from guanxi_api.dependencies import audit_refusal, provide_db
 from guanxi_api.problems import EXCEPTION_HANDLERS
 
@@ -104,6 +107,9 @@ def create_app() -> Litestar:
             HealthController,
             AuthController,
             MeController,
+            NotificationController,
+            AnnouncementController,
+            WorkReportController,
             OAuthController,
             PipelineController,
             TokenController,

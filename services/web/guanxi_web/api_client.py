@@ -21,6 +21,7 @@ from guanxi.domain.access.schemas import MemberOut as Member
 from guanxi.domain.access.schemas import RoleOut as Role
 from guanxi.domain.activities.schemas import ActivityOut as Activity
 from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, TimelinePage
+from guanxi.domain.announcements.schemas import AnnouncementOut, AnnouncementPage, Receipts
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
 from guanxi.domain.contracts.schemas import ContractOut as Contract
@@ -55,6 +56,7 @@ from guanxi.domain.leads.schemas import ConvertOut, LeadPage, PublicFormOut
 from guanxi.domain.leads.schemas import FormOut as LeadForm
 from guanxi.domain.leads.schemas import LeadOut as Lead
 from guanxi.domain.leads.schemas import RuleOut as LeadRule
+from guanxi.domain.notifications.schemas import NotificationPage, PreferenceOut
 from guanxi.domain.orders.schemas import OrderDetail, OrderPage, ReceivablePage
 from guanxi.domain.pipeline.schemas import PipelineOut as Pipeline
 from guanxi.domain.pools.schemas import ClaimOut, PoolAccountPage, ReturnOut
@@ -71,6 +73,7 @@ from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
+from guanxi.domain.workreports.schemas import ReportOut, ReportPage
 
 __all__ = [
     "Account",
@@ -774,6 +777,67 @@ class ApiCaller:
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])
         return msgspec.convert(answer["sections"], list[TodoSection])
+
+    # Announcements ------------------------------------------------------------------------------------------
+
+    async def announcements(self, *, unread: bool = False, cursor: str | None = None) -> AnnouncementPage:
+        params = {"unread": "true" if unread else "false", "limit": "30"}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._call("GET", "/api/v1/announcements", AnnouncementPage, params=params)
+
+    async def announcement(self, announcement_id: str) -> AnnouncementOut:
+        return await self._call("GET", f"/api/v1/announcements/{announcement_id}", AnnouncementOut)
+
+    async def announcement_receipts(self, announcement_id: str) -> Receipts:
+        return await self._call("GET", f"/api/v1/announcements/{announcement_id}/receipts", Receipts)
+
+    async def publish_announcement(self, body: dict[str, Any]) -> AnnouncementOut:
+        return await self._call("POST", "/api/v1/announcements", AnnouncementOut, json=body)
+
+    # Work reports -------------------------------------------------------------------------------------------
+
+    async def work_report_draft(self, kind: str, day: str | None = None) -> ReportOut:
+        params = {"kind": kind, **({"date": day} if day else {})}
+        return await self._call("GET", "/api/v1/work-reports/draft", ReportOut, params=params)
+
+    async def submit_work_report(self, body: dict[str, Any]) -> ReportOut:
+        return await self._call("PUT", "/api/v1/work-reports", ReportOut, json=body)
+
+    async def work_reports(self, cursor: str | None = None) -> ReportPage:
+        params = {"limit": "20", **({"cursor": cursor} if cursor else {})}
+        return await self._call("GET", "/api/v1/work-reports", ReportPage, params=params)
+
+    async def work_report(self, report_id: str) -> ReportOut:
+        return await self._call("GET", f"/api/v1/work-reports/{report_id}", ReportOut)
+
+    async def comment_work_report(self, report_id: str, body: str) -> ReportOut:
+        return await self._call("POST", f"/api/v1/work-reports/{report_id}/comments", ReportOut, json={"body": body})
+
+    # Notifications ------------------------------------------------------------------------------------------
+
+    async def notifications(self, *, unread: bool = False, cursor: str | None = None) -> NotificationPage:
+        params = {"unread": "true" if unread else "false", "limit": "30"}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._call("GET", "/api/v1/notifications", NotificationPage, params=params)
+
+    async def unread_notifications(self) -> int:
+        answer = await self._call("GET", "/api/v1/notifications/unread-count", dict[str, int])
+        return answer["unread"]
+
+    async def mark_notification_read(self, notification_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/notifications/{notification_id}/read", dict[str, Any])
+
+    async def mark_all_notifications_read(self) -> None:
+        await self._call("POST", "/api/v1/notifications/read-all", None)
+
+    async def notification_preferences(self) -> list[PreferenceOut]:
+        return await self._call("GET", "/api/v1/me/notification-preferences", list[PreferenceOut])
+
+    async def set_notification_preferences(self, items: list[dict[str, Any]]) -> list[PreferenceOut]:
+        body = {"items": items}
+        return await self._call("PUT", "/api/v1/me/notification-preferences", list[PreferenceOut], json=body)
 
     # Products and price lists -------------------------------------------------------------------------------
 

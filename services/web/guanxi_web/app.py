@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.activities import ActivityController, CalendarController
+from guanxi_web.controllers.announcements import AnnouncementController
 from guanxi_web.controllers.auth import AuthController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
@@ -33,6 +34,7 @@ from guanxi_web.controllers.invitations import InvitationController
 from guanxi_web.controllers.lead_settings import LeadSettingsController
 from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
+from guanxi_web.controllers.notifications import NotificationController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
 from guanxi_web.controllers.orders import OrderController, ReceivablesController
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
@@ -45,6 +47,7 @@ from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.targets import TargetController
 from guanxi_web.controllers.todo import TodoController
+from guanxi_web.controllers.workreports import WorkReportController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
 from guanxi_web.errors import EXCEPTION_HANDLERS
@@ -86,6 +89,9 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             TargetController,
             ReportsController,
             TodoController,
+            NotificationController,
+            AnnouncementController,
+            WorkReportController,
             QuoteController,
             ContractController,
             ProductController,

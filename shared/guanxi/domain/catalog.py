@@ -1,6 +1,7 @@
 """Every tenant model module, imported once: operations over all tables (hand-over) need them registered."""
 
 from guanxi.domain.activities import models as activities_models
+from guanxi.domain.announcements import models as announcements_models
 from guanxi.domain.attachments import models as attachments_models
 from guanxi.domain.contracts import models as contracts_models
 from guanxi.domain.customers import models as customers_models
@@ -18,9 +19,11 @@ from guanxi.domain.reports import models as reports_models
 from guanxi.domain.targets import models as targets_models
 from guanxi.domain.timeline import models as timeline_models
 from guanxi.domain.views import models as views_models
+from guanxi.domain.workreports import models as workreports_models
 
 __all__ = [
     "activities_models",
+    "announcements_models",
     "attachments_models",
     "contracts_models",
     "customers_models",
@@ -38,4 +41,5 @@ __all__ = [
     "targets_models",
     "timeline_models",
     "views_models",
+    "workreports_models",
 ]

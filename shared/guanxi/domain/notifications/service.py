@@ -7,6 +7,7 @@ written in the recipient's language when the notification is raised, so the list
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import TenantScope, scoped
+from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.identity.models import Membership, User
 from guanxi.domain.notifications.models import Notification, NotificationPreference
 from guanxi.domain.outbox.service import enqueue
+from guanxi.errors import FieldError, not_found, validation_error
 from guanxi.locales import DEFAULT
 
 EMAIL_CHOICES = ("none", "instant", "digest")
@@ -149,3 +152,106 @@ async def schedule_digests(session: AsyncSession, scope: TenantScope) -> int:
         await enqueue(session, "notifications.send_digest", {"user_id": str(user_id), "notification_ids": ids},
                       tenant_id=scope.tenant_id)  # fmt: skip
     return len(per_member)
+
+
+# --- The member's own inbox: nobody reads another member's notifications, whatever their role. ---
+
+INBOX_LIMIT_MAX = 200
+PREFERENCE_ITEMS_MAX = 100
+
+
+def _inbox(user_id: uuid.UUID) -> list[Any]:
+    return [Notification.user_id == user_id, Notification.in_app.is_(True)]
+
+
+def _out(row: Notification) -> dict[str, Any]:
+    return {
+        "id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "link": row.link,
+        "params": row.params or {}, "created_at": row.created_at, "read_at": row.read_at,
+    }  # fmt: skip
+
+
+def _member(scope: TenantScope) -> uuid.UUID:
+    if scope.user_id is None:
+        raise not_found("Notification")
+    return scope.user_id
+
+
+async def inbox(
+    session: AsyncSession, scope: TenantScope, *, unread: bool = False, cursor: str | None = None, limit: int = 50
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The member's notifications newest first, in keyset pages over their time-ordered id (the inbox index)."""
+    user_id = _member(scope)
+    query = select(Notification).where(*_inbox(user_id))
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    if cursor:
+        _at, last_id = decode_cursor(cursor, dt.datetime.fromisoformat)
+        query = query.where(Notification.id < last_id)
+    query = query.order_by(Notification.id.desc()).limit(limit + 1)
+    rows = list(await session.scalars(query, execution_options=scoped(scope)))
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    return [_out(row) for row in rows[:limit]], next_cursor
+
+
+async def unread_count(session: AsyncSession, scope: TenantScope) -> int:
+    """Cheap enough for the bell to ask every minute: a count over a partial index of unread rows."""
+    user_id = _member(scope)
+    query = select(func.count()).select_from(Notification).where(*_inbox(user_id), Notification.read_at.is_(None))
+    return int(await session.scalar(query, execution_options=scoped(scope)) or 0)
+
+
+async def mark_read(session: AsyncSession, scope: TenantScope, notification_id: uuid.UUID) -> dict[str, Any]:
+    """Mark one of the member's notifications read (again is fine: the first read time stays)."""
+    user_id = _member(scope)
+    row = await session.scalar(
+        update(Notification)
+        .where(Notification.id == notification_id, *_inbox(user_id))
+        .values(read_at=func.coalesce(Notification.read_at, func.now()))
+        .returning(Notification),
+        execution_options=scoped(scope),
+    )
+    if row is None:
+        raise not_found("Notification")
+    return _out(row)
+
+
+async def mark_all_read(session: AsyncSession, scope: TenantScope) -> int:
+    user_id = _member(scope)
+    done = await session.execute(
+        update(Notification)
+        .where(*_inbox(user_id), Notification.read_at.is_(None))
+        .values(read_at=func.now())
+        .returning(Notification.id),
+        execution_options=scoped(scope),
+    )
+    return len(done.all())
+
+
+async def set_preferences(session: AsyncSession, scope: TenantScope, items: list[tuple[str, bool, str]]) -> None:
+    """Store the member's choices; an unknown kind or email choice is refused naming the item, nothing saved."""
+    user_id = _member(scope)
+    errors = []
+    if len(items) > PREFERENCE_ITEMS_MAX:
+        errors.append(FieldError("items", f"at most {PREFERENCE_ITEMS_MAX} kinds at once", "too_long"))
+    for index, (kind, _in_app, email) in enumerate(items):
+        if kind not in KINDS:
+            errors.append(FieldError(f"items[{index}].kind", "is not a kind of notification", "unknown"))
+        if email not in EMAIL_CHOICES:
+            errors.append(FieldError(f"items[{index}].email", f"must be one of {', '.join(EMAIL_CHOICES)}", "invalid"))
+    if errors:
+        raise validation_error(*errors)
+    latest = {kind: (in_app, email) for kind, in_app, email in items}
+    if not latest:
+        return
+    rows = [
+        {"user_id": user_id, "kind": kind, "in_app": in_app, "email": email} for kind, (in_app, email) in latest.items()
+    ]
+    statement = insert(NotificationPreference).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "kind"],
+            set_={"in_app": statement.excluded.in_app, "email": statement.excluded.email, "updated_at": func.now()},
+        ),
+        execution_options=scoped(scope),
+    )

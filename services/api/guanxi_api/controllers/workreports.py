@@ -1,0 +1,110 @@
+"""Work reports: write yours pre-filled with your figures, read and comment those in your scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+from guanxi.domain.access.service import Access
+from guanxi.domain.identity.service import AuthContext
+from guanxi.domain.workreports import service
+from guanxi.domain.workreports.schemas import CommentIn, ReportIn, ReportKind, ReportOut, ReportPage
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi_api.dependencies import provide_access, provide_auth
+from guanxi_api.openapi import problems
+
+Limit = Annotated[int, Parameter(ge=1, le=200)]
+
+
+class WorkReportController(Controller):
+    path = "/api/v1/work-reports"
+    tags = ["work reports"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get(
+        "/draft",
+        summary="Your report of the period, pre-filled with your own figures",
+        responses=problems(401, 403, 422),
+    )
+    async def draft(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        kind: FromQuery[ReportKind],
+        date: FromQuery[dt.date | None] = None,
+    ) -> ReportOut:
+        auth.require_token_scope("activities", "read")
+        day = date or dt.datetime.now(dt.UTC).date()
+        return msgspec.convert(await service.draft(db, access, kind, day), ReportOut)
+
+    @put(
+        "",
+        summary="Submit (or change, until commented) your report of the period",
+        responses=problems(400, 401, 403, 409, 422),
+    )
+    async def submit(
+        self,
+        data: JSONBody[ReportIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+    ) -> ReportOut:
+        auth.require_token_scope("activities", "write")
+        report_id = await service.submit(db, access, data)
+        answer = await service.read(db, access, report_id)
+        await db.commit()
+        return msgspec.convert(answer, ReportOut)
+
+    @get("", summary="Reports you may read (yours and your scope's), newest first", responses=problems(401, 422))
+    async def listing(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        kind: FromQuery[ReportKind | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50,
+    ) -> ReportPage:
+        auth.require_token_scope("activities", "read")
+        rows, next_cursor = await service.listing(
+            db, access, kind=kind, author_id=author_id, cursor=cursor, limit=limit
+        )
+        return ReportPage(items=msgspec.convert(rows, list[ReportOut]), next_cursor=next_cursor)
+
+    @get("/{report_id:uuid}", summary="One report with its comments", responses=problems(401, 404))
+    async def read(
+        self,
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        report_id: FromPath[uuid.UUID],
+    ) -> ReportOut:
+        auth.require_token_scope("activities", "read")
+        return msgspec.convert(await service.read(db, access, report_id), ReportOut)
+
+    @post(
+        "/{report_id:uuid}/comments",
+        status_code=201,
+        summary="Comment on a report you may read; its author is notified",
+        responses=problems(400, 401, 404, 422),
+    )
+    async def comment(
+        self,
+        data: JSONBody[CommentIn],
+        auth: NamedDependency[AuthContext],
+        access: NamedDependency[Access],
+        db: NamedDependency[AsyncSession],
+        report_id: FromPath[uuid.UUID],
+    ) -> ReportOut:
+        auth.require_token_scope("activities", "write")
+        answer = await service.comment(db, access, report_id, data.body)
+        await db.commit()
+        return msgspec.convert(answer, ReportOut)
