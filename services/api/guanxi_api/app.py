@@ -37,6 +37,7 @@ from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
 from guanxi_api.controllers.pipeline import PipelineController
+from guanxi_api.controllers.grading import AccountGradeController, GradingController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
 from guanxi_api.controllers.quotes import PrintTemplateController, QuoteController
@@ -114,6 +115,7 @@ def create_app() -> Litestar:
             ActivityController,
             ViewController,
             PoolController,
+            GradingController,
             DealController,
             PipelineAdminController,
             LossReasonController,
@@ -135,6 +137,7 @@ def create_app() -> Litestar:
             ReceivableController,
             InstalmentController,
             AccountPoolController,
+            AccountGradeController,
             AttachmentController,
             ImportController,
             ExportController,

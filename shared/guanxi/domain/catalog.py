@@ -7,6 +7,7 @@ from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
+from guanxi.domain.grading import models as grading_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.numbering import models as numbering_models
 from guanxi.domain.orders import models as orders_models
@@ -25,6 +26,7 @@ __all__ = [
     "customfields_models",
     "deals_models",
     "exports_models",
+    "grading_models",
     "imports_models",
     "numbering_models",
     "orders_models",

@@ -1,0 +1,34 @@
+"""Grading actor: nightly for every workspace and on demand; one transaction per run, redone if redelivered."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from sqlalchemy import update
+
+from guanxi.db.tenancy import tenant_session
+from guanxi.domain.grading import service
+from guanxi.domain.grading.models import GradingRun
+from guanxi.jobs import JobContext, tenant_job
+
+log = structlog.get_logger("grading")
+
+
+async def grade_customers(job: JobContext, run_id: uuid.UUID | None = None) -> GradingRun:
+    if run_id is not None:  # shown as running while the work goes on; a killed worker leaves it so, to be redone
+        async with tenant_session(job.scope) as session:
+            await session.execute(
+                update(GradingRun).where(GradingRun.id == run_id, GradingRun.status == "queued").values(status="running")
+            )
+            await session.commit()
+    async with tenant_session(job.scope) as session:
+        run = await service.run_grading(session, job.scope, run_id, "manual" if run_id else "nightly")
+        await session.commit()
+    log.info("grading.done", run_id=str(run.id), scored=run.scored, changed=run.changed, ms=run.duration_ms)
+    return run
+
+
+@tenant_job("grading.run", time_limit_ms=1_800_000, max_retries=3)
+async def run(job: JobContext, run_id: str | None = None) -> None:
+    await grade_customers(job, uuid.UUID(run_id) if run_id else None)
