@@ -33,8 +33,8 @@ SCHEDULE = (
     Periodic("activities.schedule_reminders", 300),  # a reminder goes out within five minutes of its time
     Periodic("pools.reclaim", 24 * 3600),  # unattended customers back to the pool, then the owners' warnings
     Periodic("contracts.remind_expiring", 24 * 3600),  # owners hear of contracts ending soon, once per end date
-    Periodic("payments.remind", 24 * 3600),
-    Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction  # instalments due within the workspace's reminder days, once each
+    Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
+    Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
 )
 
 

@@ -105,8 +105,9 @@ async def test_defaults_and_bad_settings_name_the_field(client: Any) -> None:
     wrong_type = await client.put("/api/v1/grading/settings", json={"criteria": "很多", "bands": []},
                                   headers=bearer(owner))  # fmt: skip
     assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["field"] == "criteria"
-    broken = await client.put("/api/v1/grading/settings", content=b"{",
-                              headers={**bearer(owner), "content-type": "application/json"})
+    broken = await client.put(
+        "/api/v1/grading/settings", content=b"{", headers={**bearer(owner), "content-type": "application/json"}
+    )
     assert broken.status_code in (400, 422), broken.text
     rep = await join(client, owner, "sales_rep")
     assert (await settle(client, rep)).status_code == 403
@@ -126,7 +127,11 @@ async def test_a_run_scores_and_grades_as_computed_by_hand(client: Any) -> None:
     assert (run.status, run.scored, run.changed) == ("done", 5, 5)
     rows = await graded(client, owner, ids)
     assert {k: Decimal(r["score"]) for k, r in rows.items()} == {
-        "n1": Decimal("71.25"), "n2": Decimal(40), "n3": Decimal("62.5"), "n4": Decimal(75), "n5": Decimal(10)
+        "n1": Decimal("71.25"),
+        "n2": Decimal(40),
+        "n3": Decimal("62.5"),
+        "n4": Decimal(75),
+        "n5": Decimal(10),
     }
     assert {k: r["grade"] for k, r in rows.items()} == {"n4": "A", "n1": "B", "n3": "B", "n2": "C", "n5": "C"}
     assert rows["n1"]["points"] == {"credit": 3.75, "order_amount": 7.5, "profit": 60}
@@ -214,7 +219,9 @@ async def test_a_manual_grade_stays_over_runs_until_removed(client: Any) -> None
     assert removed.status_code == 200 and removed.json()["grade"] == "C" and removed.json()["manual"] is False
     history = (await client.get(f"/api/v1/accounts/{target}/grade-history", headers=bearer(owner))).json()
     assert [(h["from_grade"], h["to_grade"], h["source"]) for h in history] == [
-        ("A", "C", "unset"), ("C", "A", "manual"), (None, "C", "run")
+        ("A", "C", "unset"),
+        ("C", "A", "manual"),
+        (None, "C", "run"),
     ]
     assert (await client.delete(f"/api/v1/accounts/{target}/grade", headers=bearer(owner))).status_code == 404
 
@@ -249,7 +256,9 @@ async def test_report_scope_filters_pages_queries_export_and_other_workspaces(cl
     csv = await client.get("/api/v1/grading/report/export", params={"format": "csv"}, headers=bearer(owner))
     assert csv.status_code == 200 and "points:profit" in csv.text and "客户 n4" in csv.text
     xlsx = await client.get("/api/v1/grading/report/export", params={"format": "xlsx"}, headers=bearer(owner))
-    sheet = [list(r) for r in load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True)]
+    sheet = [
+        list(r) for r in load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True)
+    ]
     assert sheet[0][1] == "name" and len(sheet) == 7
     assert (await client.get("/api/v1/grading/report/export", headers=bearer(rep))).status_code == 403
 

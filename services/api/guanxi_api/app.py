@@ -23,6 +23,7 @@ from guanxi_api.controllers.customers import AccountController, ContactControlle
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.deals import DealController, LossReasonController, PipelineAdminController
 from guanxi_api.controllers.exports import ExportController
+from guanxi_api.controllers.grading import AccountGradeController, GradingController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
@@ -37,7 +38,6 @@ from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
 from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
 from guanxi_api.controllers.pipeline import PipelineController
-from guanxi_api.controllers.grading import AccountGradeController, GradingController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
 from guanxi_api.controllers.products import PriceListController, ProductController
 from guanxi_api.controllers.quotes import PrintTemplateController, QuoteController

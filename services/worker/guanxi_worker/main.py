@@ -11,9 +11,9 @@ from guanxi.domain.contracts import tasks as contracts_tasks  # noqa: E402,F401
 from guanxi.domain.customers import tasks as customers_tasks  # noqa: E402,F401
 from guanxi.domain.email import tasks as email_tasks  # noqa: E402,F401
 from guanxi.domain.exports import tasks as exports_tasks  # noqa: E402,F401
+from guanxi.domain.grading import tasks as grading_tasks  # noqa: E402,F401
 from guanxi.domain.imports import tasks as imports_tasks  # noqa: E402,F401
 from guanxi.domain.orders import tasks as orders_tasks  # noqa: E402,F401
-from guanxi.domain.grading import tasks as grading_tasks  # noqa: E402,F401
 from guanxi.domain.pools import tasks as pools_tasks  # noqa: E402,F401
 from guanxi.domain.quotes import tasks as quotes_tasks  # noqa: E402,F401
 

@@ -16,6 +16,7 @@ the previous run's results; a redelivered job redoes the run under the same id. 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import time
 import uuid
@@ -31,9 +32,16 @@ from guanxi.domain.access.service import Access
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account
 from guanxi.domain.customfields.models import CustomField
-from guanxi.domain.grading.models import GradeHistory, GradingRun, GradingScore, GradingSettings, GrowthScore, ManualGrade
+from guanxi.domain.grading.models import (
+    GradeHistory,
+    GradingRun,
+    GradingScore,
+    GradingSettings,
+    GrowthScore,
+    ManualGrade,
+)
 from guanxi.domain.grading.schemas import GradingSettingsIn
-from guanxi.errors import DomainError, FieldError, forbidden, not_found, validation_error
+from guanxi.errors import FieldError, forbidden, not_found, validation_error
 
 GRADES = ("A", "B", "C", "D")
 DEFAULTS: dict[str, Any] = {
@@ -118,9 +126,10 @@ async def validate(session: AsyncSession, scope: TenantScope, data: GradingSetti
             if band.share_percent is None or band.share_percent < 0:
                 errors.append(_err(f"bands[{index}].share_percent", "give a share of 0 to 100 percent"))
             bands.append({"grade": band.grade, "share_percent": band.share_percent, "min_score": None})
-        if all(b.share_percent is not None for b in data.bands) and sum(
-            b.share_percent or 0 for b in data.bands
-        ) != 100:
+        if (
+            all(b.share_percent is not None for b in data.bands)
+            and sum(b.share_percent or 0 for b in data.bands) != 100
+        ):
             errors.append(_err("bands", "shares must add up to 100"))
     else:
         previous: int | None = None
@@ -144,9 +153,9 @@ async def validate(session: AsyncSession, scope: TenantScope, data: GradingSetti
             if not 1 <= value <= 3650:
                 errors.append(_err(f"{name}.{grade}", "give 1 to 3650 days"))
             chosen[grade] = value
-        for grade in given:
-            if grade not in grades:
-                errors.append(_err(f"{name}.{grade}", "is not one of the configured grades"))
+        for extra in given:
+            if extra not in grades:
+                errors.append(_err(f"{name}.{extra}", "is not one of the configured grades"))
         days[name] = chosen
     if errors:
         raise validation_error(*errors)
@@ -218,10 +227,12 @@ def _score_sql(schema: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]
         kind = criterion["kind"]
         name = f"p{index}"
         if kind == "credit":
-            expr = (f"CASE WHEN r.due = 0 THEN 1 ELSE (1 - r.late::numeric / r.due) * :credit_days "
-                    f"/ (:credit_days + r.avg_late) END")  # fmt: skip
+            expr = ("CASE WHEN r.due = 0 THEN 1 ELSE (1 - r.late::numeric / r.due) * :credit_days "
+                    "/ (:credit_days + r.avg_late) END")  # fmt: skip
             point_cols.append(f"round(:{weight} * {expr}, 2) AS {name}")
-            raw_json.append("'credit_late_share', round(CASE WHEN g.due = 0 THEN 0 ELSE g.late::numeric / g.due END, 4)")
+            raw_json.append(
+                "'credit_late_share', round(CASE WHEN g.due = 0 THEN 0 ELSE g.late::numeric / g.due END, 4)"
+            )
             raw_json.append("'credit_days_late', round(g.avg_late, 1), 'instalments_due', g.due")
         elif kind in ("order_amount", "profit"):
             point_cols.append(f"round(:{weight} * percent_rank() OVER (ORDER BY r.{kind})::numeric, 2) AS {name}")
@@ -316,7 +327,7 @@ async def score_all(session: AsyncSession, scope: TenantScope, run_id: uuid.UUID
     config = await get_config(session, scope)
     await session.execute(text(f"DELETE FROM {s}.grading_scores WHERE run_id = :r"), {"r": run_id})
     sql, params = _score_sql(scope.schema, config)
-    scored = (await session.execute(text(sql), {**params, "run_id": run_id})).rowcount
+    scored = (await session.execute(text(sql), {**params, "run_id": run_id})).rowcount  # type: ignore[attr-defined]
     changed = (
         await session.execute(
             text(f"""
@@ -332,7 +343,7 @@ SELECT gen_random_uuid(), id, previous_grade, computed_grade, 'run', CAST(:r AS 
 """),
             {"r": run_id},
         )
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     await session.execute(text(f"DELETE FROM {s}.grading_scores WHERE run_id <> :r"), {"r": run_id})
     await session.execute(
         text(f"UPDATE {s}.grading_runs SET config = CAST(:c AS jsonb) WHERE id = :r"),
@@ -400,7 +411,9 @@ async def account_grade(session: AsyncSession, access: Access, account_id: uuid.
     account = await _account(session, access, account_id, "read")
     options = scoped(access.scope)
     manual = (
-        await session.scalars(select(ManualGrade).where(ManualGrade.account_id == account_id), execution_options=options)
+        await session.scalars(
+            select(ManualGrade).where(ManualGrade.account_id == account_id), execution_options=options
+        )
     ).first()
     growth = await session.scalar(
         select(GrowthScore.score).where(GrowthScore.account_id == account_id), execution_options=options
@@ -436,11 +449,18 @@ async def set_manual(
 
 
 async def _regrade(
-    session: AsyncSession, access: Access, account_id: uuid.UUID, before: str | None, after: str | None,
-    source: str, reason: str | None,
+    session: AsyncSession,
+    access: Access,
+    account_id: uuid.UUID,
+    before: str | None,
+    after: str | None,
+    source: str,
+    reason: str | None,
 ) -> None:
     options = scoped(access.scope)
-    await session.execute(update(Account).where(Account.id == account_id).values(grade=after), execution_options=options)
+    await session.execute(
+        update(Account).where(Account.id == account_id).values(grade=after), execution_options=options
+    )
     await session.execute(
         insert(GradeHistory).values(id=uuid.uuid4(), account_id=account_id, from_grade=before, to_grade=after,
                                     source=source, reason=reason, actor_id=access.member_id),
@@ -454,8 +474,10 @@ async def remove_manual(session: AsyncSession, access: Access, account_id: uuid.
     account = await _account(session, access, account_id, "update")
     options = scoped(access.scope)
     removed = (
-        await session.execute(delete(ManualGrade).where(ManualGrade.account_id == account_id), execution_options=options)
-    ).rowcount
+        await session.execute(
+            delete(ManualGrade).where(ManualGrade.account_id == account_id), execution_options=options
+        )
+    ).rowcount  # type: ignore[attr-defined]
     if not removed:
         raise not_found("manual grade")
     latest = await latest_run(session, access.scope, done=True)
@@ -519,7 +541,9 @@ async def report(
     if filters.get("owner_id"):
         conditions.append(Account.owner_id == filters["owner_id"])
     if filters.get("manual") is not None:
-        conditions.append(ManualGrade.account_id.is_not(None) if filters["manual"] else ManualGrade.account_id.is_(None))
+        conditions.append(
+            ManualGrade.account_id.is_not(None) if filters["manual"] else ManualGrade.account_id.is_(None)
+        )
     if filters.get("q"):
         term = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Account.name.ilike(f"%{term}%", escape="\\"))
@@ -530,15 +554,21 @@ async def report(
         )
     rows = (
         await session.execute(
-            select(GradingScore, Account.name, Account.owner_id, Account.grade, ManualGrade.reason,
-                   ManualGrade.account_id.label("manual_id"))
+            select(
+                GradingScore,
+                Account.name,
+                Account.owner_id,
+                Account.grade,
+                ManualGrade.reason,
+                ManualGrade.account_id.label("manual_id"),
+            )
             .join(Account, Account.id == GradingScore.account_id)
             .outerjoin(ManualGrade, ManualGrade.account_id == GradingScore.account_id)
             .where(*conditions)
             .order_by(GradingScore.score.desc(), GradingScore.account_id)
             .limit(limit + 1),
             execution_options=scoped(access.scope),
-        )  # fmt: skip
+        )
     ).all()
     items = [
         {"account_id": sc.account_id, "name": name, "owner_id": owner, "score": sc.score,
@@ -548,7 +578,8 @@ async def report(
     ]  # fmt: skip
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = customers.encode_cursor(items[-1]["score"], items[-1]["account_id"])
+        tail: GradingScore = rows[limit - 1][0]
+        next_cursor = customers.encode_cursor(tail.score, tail.account_id)
     return run, items, next_cursor
 
 
@@ -565,9 +596,11 @@ async def distribution(
             execution_options=scoped(access.scope),
         )
     }  # fmt: skip
-    moves = select(GradeHistory.from_grade, GradeHistory.to_grade, func.count()).join(
-        Account, Account.id == GradeHistory.account_id
-    ).where(customers.visible(access, Account))
+    moves = (
+        select(GradeHistory.from_grade, GradeHistory.to_grade, func.count())
+        .join(Account, Account.id == GradeHistory.account_id)
+        .where(customers.visible(access, Account))
+    )
     if date_from:
         moves = moves.where(GradeHistory.changed_at >= date_from)
     if date_to:
@@ -581,17 +614,12 @@ async def distribution(
     return {"counts": counts, "movement": movement}
 
 
-
 EXPORT_LIMIT = 100_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def export_report(
-    session: AsyncSession, access: Access, filters: dict[str, Any], fmt: str
-) -> tuple[bytes, str]:
+async def export_report(session: AsyncSession, access: Access, filters: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     """The report as one file: a column per criterion's raw value and points, after the grade columns."""
-    import tempfile
-
     from guanxi.spreadsheet import XlsxSheet, csv_line
 
     config = await get_config(session, access.scope)
@@ -613,6 +641,6 @@ async def export_report(
     sheet = XlsxSheet(headers)
     for r in rows:
         sheet.append([str(v) if isinstance(v, uuid.UUID) else v for v in r])
-    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-        sheet.save(handle.name)
-        return open(handle.name, "rb").read(), XLSX  # noqa: SIM115
+    buffer = io.BytesIO()
+    sheet.book.save(buffer)
+    return buffer.getvalue(), XLSX

@@ -19,7 +19,9 @@ async def grade_customers(job: JobContext, run_id: uuid.UUID | None = None) -> G
     if run_id is not None:  # shown as running while the work goes on; a killed worker leaves it so, to be redone
         async with tenant_session(job.scope) as session:
             await session.execute(
-                update(GradingRun).where(GradingRun.id == run_id, GradingRun.status == "queued").values(status="running")
+                update(GradingRun)
+                .where(GradingRun.id == run_id, GradingRun.status == "queued")
+                .values(status="running")
             )
             await session.commit()
     async with tenant_session(job.scope) as session:

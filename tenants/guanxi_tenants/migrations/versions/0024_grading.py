@@ -45,10 +45,12 @@ def upgrade() -> None:
     )  # fmt: skip
     op.create_table(
         "grading_scores",
-        sa.Column("run_id", pg.UUID(as_uuid=True), sa.ForeignKey("grading_runs.id", ondelete="CASCADE"),
-                  primary_key=True),  # fmt: skip
-        sa.Column("account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-                  primary_key=True),  # fmt: skip
+        sa.Column(
+            "run_id", pg.UUID(as_uuid=True), sa.ForeignKey("grading_runs.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("score", sa.Numeric(7, 2), nullable=False),
         sa.Column("computed_grade", sa.String(2), nullable=False),
         sa.Column("previous_grade", sa.String(2)),
@@ -58,8 +60,9 @@ def upgrade() -> None:
     op.create_index("ix_grading_scores_order", "grading_scores", ["run_id", sa.text("score DESC"), "account_id"])
     op.create_table(
         "manual_grades",
-        sa.Column("account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-                  primary_key=True),  # fmt: skip
+        sa.Column(
+            "account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("grade", sa.String(2), nullable=False),
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("set_by", pg.UUID(as_uuid=True)),
@@ -68,8 +71,9 @@ def upgrade() -> None:
     # 成长潜力: a manager's 0-100 score for a customer without history
     op.create_table(
         "growth_scores",
-        sa.Column("account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-                  primary_key=True),  # fmt: skip
+        sa.Column(
+            "account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("score", sa.SmallInteger, nullable=False),
         sa.Column("set_by", pg.UUID(as_uuid=True)),
         sa.Column("set_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
@@ -78,8 +82,9 @@ def upgrade() -> None:
     op.create_table(
         "grade_history",
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
-        sa.Column("account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-                  nullable=False),  # fmt: skip
+        sa.Column(
+            "account_id", pg.UUID(as_uuid=True), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("from_grade", sa.String(2)),
         sa.Column("to_grade", sa.String(2)),
         sa.Column("source", sa.String(10), nullable=False),  # run | manual | unset
