@@ -35,6 +35,7 @@ SCHEDULE = (
     Periodic("contracts.remind_expiring", 24 * 3600),  # owners hear of contracts ending soon, once per end date
     Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
     Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
+    Periodic("grading.schedule_follow_ups", 24 * 3600),  # a visit task per customer past its grade's cadence
 )
 
 

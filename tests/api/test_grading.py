@@ -273,3 +273,30 @@ async def test_report_scope_filters_pages_queries_export_and_other_workspaces(cl
         answer = await client.request(method, path, json=body, headers=bearer(other))
         assert answer.status_code == 404, (method, path, answer.text)
     assert (await client.get("/api/v1/grading/report", headers=bearer(other))).json()["items"] == []
+
+
+async def test_follow_up_visits_by_grade_cadence_once(client: Any) -> None:
+    owner = await signed_up(client, locale="zh-Hans")
+    job = await job_for(owner["workspace"]["id"])
+    ids = {}
+    for name, grade, days in (("A stale", "A", 40), ("A fresh", "A", 10), ("C stale", "C", 100),
+                              ("C old", "C", 200), ("ungraded", None, 400)):  # fmt: skip
+        ids[name] = (await add_account(client, owner, name=name, **({"grade": grade} if grade else {})))["id"]
+        await sql(job, "UPDATE S.accounts SET created_at = now() - make_interval(days => :d), last_activity_at = NULL "
+                  "WHERE id = :i", d=days, i=uuid.UUID(ids[name]))  # fmt: skip
+    released = await add_account(client, owner, name="in the pool", grade="A")
+    await sql(job, "UPDATE S.accounts SET owner_id = NULL, created_at = now() - interval '90 days' WHERE id = :i",
+              i=uuid.UUID(released["id"]))  # fmt: skip
+    from guanxi.domain.grading.tasks import follow_up_by_grade
+
+    assert await follow_up_by_grade(job) == 2  # A after 30 days, C after 180
+    assert await follow_up_by_grade(job) == 0  # the open visits stand: nothing twice
+    async with tenant_session(job.scope) as session:
+        rows = (
+            await session.execute(
+                text(f'SELECT account_id, kind, subject, owner_id, done_at FROM "{job.scope.schema}".activities')
+            )
+        ).all()
+    assert {str(r.account_id) for r in rows} == {ids["A stale"], ids["C old"]}
+    assert {r.subject for r in rows} == {"定期拜访（A 级客户）", "定期拜访（C 级客户）"}
+    assert all(r.kind == "visit" and str(r.owner_id) == owner["user"]["id"] and r.done_at is None for r in rows)

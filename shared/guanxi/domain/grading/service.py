@@ -644,3 +644,47 @@ async def export_report(session: AsyncSession, access: Access, filters: dict[str
     buffer = io.BytesIO()
     sheet.book.save(buffer)
     return buffer.getvalue(), XLSX
+
+
+# ------------------------------------------------------------------------------------ follow-up cadence
+
+FOLLOW_UP_SUBJECT = {"en": "Follow-up visit (grade {grade})", "zh-Hans": "定期拜访（{grade} 级客户）",
+                     "zh-Hant": "定期拜訪（{grade} 級客戶）"}  # fmt: skip
+
+
+async def schedule_follow_ups(session: AsyncSession, scope: TenantScope, locale: str) -> int:
+    """One open visit task for the owner of each graded, owned customer not followed up within its grade's
+    cadence (from the later of the last activity and the claim) and without an open visit already. Set-based,
+    idempotent: a second run the same night finds every such customer with its open visit. No commit."""
+    config = await get_config(session, scope)
+    s = f'"{scope.schema}"'
+    cadence = {grade: int(days) for grade, days in config["follow_up_days"].items()}
+    if not cadence:
+        return 0
+    subject = FOLLOW_UP_SUBJECT.get(locale, FOLLOW_UP_SUBJECT["en"])
+    values = ", ".join(f"(CAST(:g{i} AS text), CAST(:d{i} AS int))" for i in range(len(cadence)))
+    params: dict[str, Any] = {}
+    for i, (grade, days) in enumerate(sorted(cadence.items())):
+        params |= {f"g{i}": grade, f"d{i}": days}
+    created = (
+        await session.execute(
+            text(f"""
+WITH cadence(grade, days) AS (VALUES {values})
+INSERT INTO {s}.activities (id, kind, account_id, subject, occurred_at, due_at, owner_id)
+SELECT gen_random_uuid(), 'visit', a.id, replace(CAST(:subject AS text), '{{grade}}', a.grade), now(),
+       now() + interval '7 days', a.owner_id
+FROM {s}.accounts a
+JOIN cadence c ON c.grade = a.grade
+WHERE a.deleted_at IS NULL AND a.owner_id IS NOT NULL
+  AND greatest(coalesce(a.last_activity_at, a.created_at), coalesce(a.claimed_at, a.created_at))
+      < now() - make_interval(days => c.days)
+  AND NOT EXISTS (
+      SELECT 1 FROM {s}.activities v
+      WHERE v.account_id = a.id AND v.kind = 'visit' AND v.done_at IS NULL AND v.deleted_at IS NULL
+        AND v.due_at IS NOT NULL
+  )
+"""),
+            {**params, "subject": subject},
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    return int(created or 0)
