@@ -72,6 +72,7 @@ def main() -> None:
             "deals",
             "orders",
             "targets",
+            "grading",
         ),
         action="append",
         help="run only these",
@@ -88,7 +89,19 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import customers, deals, export, imports, memory, orders, pools, signup, targets, tenants_migrate
+    from bench import (
+        customers,
+        deals,
+        export,
+        grading,
+        imports,
+        memory,
+        orders,
+        pools,
+        signup,
+        targets,
+        tenants_migrate,
+    )
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
     if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
@@ -106,6 +119,7 @@ def main() -> None:
         "deals": deals.run,  # likewise, with 200,000 deals added once
         "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
         "targets": targets.run,  # on those deals, orders and payments
+        "grading": lambda: grading.run(args.accounts),  # a workspace of its own: --accounts, twice as many orders
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone
