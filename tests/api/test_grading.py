@@ -123,6 +123,8 @@ async def test_a_run_scores_and_grades_as_computed_by_hand(client: Any) -> None:
     assert started.status_code == 202, started.text
     second = await client.post("/api/v1/grading/runs", headers=bearer(owner))
     assert second.json()["id"] == started.json()["id"]  # the open run, not a second one
+    latest = (await client.get("/api/v1/grading/runs/latest", headers=bearer(owner))).json()["run"]
+    assert (latest["id"], latest["status"]) == (started.json()["id"], "queued")
     run = await grade_customers(job, uuid.UUID(started.json()["id"]))
     assert (run.status, run.scored, run.changed) == ("done", 5, 5)
     rows = await graded(client, owner, ids)

@@ -18,6 +18,7 @@ from guanxi.domain.grading.schemas import (
     GradingSettingsOut,
     GrowthScoreIn,
     HistoryOut,
+    LatestRun,
     ManualGradeIn,
     ReportPage,
     ReportRow,
@@ -84,11 +85,11 @@ class GradingController(Controller):
     @get("/runs/latest", summary="The latest grading run and its status", responses=problems(401, 403))
     async def latest(
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
-    ) -> RunOut | None:
+    ) -> LatestRun:
         auth.require_token_scope("customers", "read")
         access.require("customers", "read")
         run = await service.latest_run(db, auth.scope)
-        return run_out(run) if run else None
+        return LatestRun(run_out(run) if run else None)
 
     @get("/report", summary="Each customer's criteria, points, score and grade from the latest run (keyset)",
          responses=problems(401, 403, 422))  # fmt: skip

@@ -55,6 +55,10 @@ class RunOut(msgspec.Struct):
     duration_ms: int | None
 
 
+class LatestRun(msgspec.Struct):
+    run: RunOut | None
+
+
 class ManualGradeIn(msgspec.Struct, forbid_unknown_fields=True):
     grade: Grade
     reason: Annotated[str, msgspec.Meta(max_length=500)]
