@@ -63,8 +63,8 @@ class GradingScore(TenantBase):
 
     __tablename__ = "grading_scores"
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("grading_runs.id", ondelete="CASCADE"), primary_key=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no foreign keys: see migration t0024
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     computed_grade: Mapped[str] = mapped_column(String(2))
     previous_grade: Mapped[str | None] = mapped_column(String(2), default=None)

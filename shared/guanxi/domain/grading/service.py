@@ -325,6 +325,7 @@ async def score_all(session: AsyncSession, scope: TenantScope, run_id: uuid.UUID
     """Score every customer under ``run_id``, set the grades, record the changes; (scored, changed). No commit."""
     s = f'"{scope.schema}"'
     config = await get_config(session, scope)
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))  # the rank sorts stay in memory up to ~1M rows
     await session.execute(text(f"DELETE FROM {s}.grading_scores WHERE run_id = :r"), {"r": run_id})
     sql, params = _score_sql(scope.schema, config)
     scored = (await session.execute(text(sql), {**params, "run_id": run_id})).rowcount  # type: ignore[attr-defined]
