@@ -75,6 +75,7 @@ def main() -> None:
             "orders",
             "targets",
             "reports",
+            "grading",
         ),
         action="append",
         help="run only these",
@@ -95,6 +96,7 @@ def main() -> None:
         customers,
         deals,
         export,
+        grading,
         imports,
         memory,
         orders,
@@ -122,6 +124,7 @@ def main() -> None:
         "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
         "targets": targets.run,  # on those deals, orders and payments
         "reports": lambda: reports.run(args.report_orders, args.report_accounts),  # a workspace of its own
+        "grading": lambda: grading.run(args.accounts),  # a workspace of its own: --accounts, twice as many orders
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -36,6 +36,8 @@ SCHEDULE = (
     Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
     Periodic("notifications.send_digests", 24 * 3600),  # one mail a day per member listing their digest notifications
     Periodic("reports.schedule_deliveries", 300),  # scheduled reports, at the hour in each recipient's time zone
+    Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
+    Periodic("grading.schedule_follow_ups", 24 * 3600),  # a visit task per customer past its grade's cadence
 )
 
 

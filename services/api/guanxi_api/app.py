@@ -24,6 +24,7 @@ from guanxi_api.controllers.customers import AccountController, ContactControlle
 from guanxi_api.controllers.customfields import CustomFieldController
 from guanxi_api.controllers.deals import DealController, LossReasonController, PipelineAdminController
 from guanxi_api.controllers.exports import ExportController
+from guanxi_api.controllers.grading import AccountGradeController, GradingController
 from guanxi_api.controllers.health import HealthController
 from guanxi_api.controllers.identity import AuthController, MeController, PasswordResetController, TwoFactorController
 from guanxi_api.controllers.imports import ImportController
@@ -121,6 +122,7 @@ def create_app() -> Litestar:
             ActivityController,
             ViewController,
             PoolController,
+            GradingController,
             DealController,
             PipelineAdminController,
             LossReasonController,
@@ -143,6 +145,7 @@ def create_app() -> Litestar:
             ReceivableController,
             InstalmentController,
             AccountPoolController,
+            AccountGradeController,
             AttachmentController,
             ImportController,
             ExportController,

@@ -38,6 +38,9 @@ from guanxi.domain.deals.schemas import DealOut as Deal
 from guanxi.domain.deals.schemas import LossReasonOut as LossReason
 from guanxi.domain.deals.schemas import StageChangeOut as StageChange
 from guanxi.domain.exports.schemas import ExportOut as Export
+from guanxi.domain.grading.schemas import LatestRun as LatestGradingRun
+from guanxi.domain.grading.schemas import ReportPage as GradingReport
+from guanxi.domain.grading.schemas import RunOut as GradingRun
 from guanxi.domain.identity.oauth_schemas import IdentityOut as Identity
 from guanxi.domain.identity.oauth_schemas import OAuthStartOut as OAuthStart
 from guanxi.domain.identity.schemas import MeOut as Me
@@ -106,6 +109,8 @@ __all__ = [
     "FieldProblem",
     "FieldRules",
     "ForecastMonth",
+    "GradingReport",
+    "GradingRun",
     "Identity",
     "Import",
     "Invitation",
@@ -773,6 +778,15 @@ class ApiCaller:
     async def report_file(self, path: str, params: Query) -> httpx.Response:
         """An export of a predefined (``predefined/<key>``) or saved (``saved/<id>``) report, as the API sends it."""
         return await self._send("GET", f"/api/v1/reports/{path}/export", params=params)
+
+    async def grading_report(self, params: Query) -> GradingReport:
+        return await self._call("GET", "/api/v1/grading/report", GradingReport, params=params)
+
+    async def grading_latest_run(self) -> GradingRun | None:
+        return (await self._call("GET", "/api/v1/grading/runs/latest", LatestGradingRun)).run
+
+    async def start_grading(self) -> GradingRun:
+        return await self._call("POST", "/api/v1/grading/runs", GradingRun)
 
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])

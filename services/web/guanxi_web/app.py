@@ -28,6 +28,7 @@ from guanxi_web.controllers.customers import AccountController, ContactControlle
 from guanxi_web.controllers.deals import DealController
 from guanxi_web.controllers.document_settings import DocumentSettingsController
 from guanxi_web.controllers.exports import ExportController
+from guanxi_web.controllers.grading import GradingController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
@@ -88,6 +89,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             DealController,
             TargetController,
             ReportsController,
+            GradingController,
             TodoController,
             NotificationController,
             AnnouncementController,

@@ -14,6 +14,7 @@ from guanxi.domain.contracts import tasks as contracts_tasks  # noqa: E402,F401
 from guanxi.domain.customers import tasks as customers_tasks  # noqa: E402,F401
 from guanxi.domain.email import tasks as email_tasks  # noqa: E402,F401
 from guanxi.domain.exports import tasks as exports_tasks  # noqa: E402,F401
+from guanxi.domain.grading import tasks as grading_tasks  # noqa: E402,F401
 from guanxi.domain.imports import tasks as imports_tasks  # noqa: E402,F401
 from guanxi.domain.notifications import tasks as notifications_tasks  # noqa: E402,F401
 from guanxi.domain.orders import tasks as orders_tasks  # noqa: E402,F401

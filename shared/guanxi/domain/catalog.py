@@ -8,6 +8,7 @@ from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
 from guanxi.domain.deals import models as deals_models
 from guanxi.domain.exports import models as exports_models
+from guanxi.domain.grading import models as grading_models
 from guanxi.domain.imports import models as imports_models
 from guanxi.domain.notifications import models as notifications_models
 from guanxi.domain.numbering import models as numbering_models
@@ -30,6 +31,7 @@ __all__ = [
     "customfields_models",
     "deals_models",
     "exports_models",
+    "grading_models",
     "imports_models",
     "notifications_models",
     "numbering_models",

@@ -1,7 +1,7 @@
 """saved reports: a predefined report with parameters or a builder definition, owned and shared
 
 Revision ID: t0025
-Revises: t0023
+Revises: t0024
 Create Date: 2026-11-27
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0025"
-down_revision = "t0023"
+down_revision = "t0024"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,60 @@
+"""Grading in a real headless Chromium, with the real worker: an administrator grades every customer from the
+report page, sees the scores and grades, sets a manual grade (with its reason) that the report marks as manual,
+and the page fits a phone in Chinese. Screenshots are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from guanxi_dev.stack import Stack
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_customers import no_sideways_scroll
+from tests.browser.test_pool import add_account
+from tests.browser.test_signup_journey import choose_language, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+async def test_an_administrator_grades_customers_and_sets_a_manual_grade(page: Any, stack: Stack) -> None:
+    await sign_up(page, stack, f"gao.{uuid.uuid4().hex[:8]}@example.com", "Gao Pumps", "Gao Min")
+    big = await add_account(page, stack, "宁波东方泵业")
+    small = await add_account(page, stack, "Cold Ltd")
+    token = next(c["value"] for c in await page.context.cookies() if c["name"] == "gx_web_session")
+    async with httpx.AsyncClient(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
+        line = {"name": "离心泵", "quantity": "10", "unit_price": "3000"}
+        order = await api.post("/api/v1/orders", json={"account_id": big, "lines": [line]})
+        assert order.status_code == 201, order.text
+
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.click("nav a[href='/grading']")
+        await page.wait_for_url(re.compile(r".*/grading$"))
+        assert "No grading run yet." in await page.inner_text("main")
+        await page.click("main button:has-text('Grade now')")
+        await page.wait_for_url(re.compile(r".*/grading\?done=grading$"))
+        for _ in range(60):  # the worker picks the run up from the outbox
+            if "宁波东方泵业" in await page.inner_text("main"):
+                break
+            await page.wait_for_timeout(500)
+            await page.reload()
+        main = await page.inner_text("main")
+        assert "宁波东方泵业" in main and "Cold Ltd" in main and "2 customers scored" in main
+        await screenshot(page, "desktop-en-grading")
+
+        manual = await api.put(f"/api/v1/accounts/{small}/grade", json={"grade": "A", "reason": "战略合作伙伴"})
+        assert manual.status_code == 200, manual.text
+    await page.goto(f"{stack.web_url}/grading?grade=A")
+    main = await page.inner_text("main")
+    assert "Cold Ltd" in main and "Manual grade" in main
+    await screenshot(page, "desktop-en-grading-manual")
+
+    await choose_language(page, "简体中文")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{stack.web_url}/grading")
+    await no_sideways_scroll(page)
+    assert "客户分级" in await page.inner_text("main") and "手动等级" in await page.inner_text("main")
+    await screenshot(page, "phone-zh-Hans-grading")
