@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, ApiError, Me
@@ -132,7 +133,11 @@ class ReportsController(Controller):
 
     @get("/r/{key:str}")
     async def predefined(
-        self, request: Request[Any, Any, Any], key: str, api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+        self,
+        request: Request[Any, Any, Any],
+        key: FromPath[str],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
     ) -> Template:
         found = next((r for r in await api.reports() if r["key"] == key), None)
         if found is None:
@@ -152,7 +157,7 @@ class ReportsController(Controller):
 
     @get("/r/{key:str}/export")
     async def export_predefined(
-        self, request: Request[Any, Any, Any], key: str, api: NamedDependency[ApiCaller]
+        self, request: Request[Any, Any, Any], key: FromPath[str], api: NamedDependency[ApiCaller]
     ) -> Response[bytes]:
         fmt = request.query_params.get("format", "csv")
         params = {**{k: v for k, v in _params(request).items() if v}, "format": fmt if fmt in FORMATS else "csv"}
@@ -162,7 +167,7 @@ class ReportsController(Controller):
     async def saved(
         self,
         request: Request[Any, Any, Any],
-        report_id: uuid.UUID,
+        report_id: FromPath[uuid.UUID],
         api: NamedDependency[ApiCaller],
         me: NamedDependency[Me],
     ) -> Template:
@@ -172,7 +177,7 @@ class ReportsController(Controller):
 
     @get("/saved/{report_id:uuid}/export")
     async def export_saved(
-        self, request: Request[Any, Any, Any], report_id: uuid.UUID, api: NamedDependency[ApiCaller]
+        self, request: Request[Any, Any, Any], report_id: FromPath[uuid.UUID], api: NamedDependency[ApiCaller]
     ) -> Response[bytes]:
         fmt = request.query_params.get("format", "csv")
         return _download(await api.report_file(f"saved/{report_id}", {"format": fmt if fmt in FORMATS else "csv"}))
