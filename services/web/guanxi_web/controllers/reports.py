@@ -133,7 +133,11 @@ class ReportsController(Controller):
 
     @get("/r/{key:str}")
     async def predefined(
-        self, request: Request[Any, Any, Any], key: str, api: NamedDependency[ApiCaller], me: NamedDependency[Me]
+        self,
+        request: Request[Any, Any, Any],
+        key: FromPath[str],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
     ) -> Template:
         found = next((r for r in await api.reports() if r["key"] == key), None)
         if found is None:
@@ -153,7 +157,7 @@ class ReportsController(Controller):
 
     @get("/r/{key:str}/export")
     async def export_predefined(
-        self, request: Request[Any, Any, Any], key: str, api: NamedDependency[ApiCaller]
+        self, request: Request[Any, Any, Any], key: FromPath[str], api: NamedDependency[ApiCaller]
     ) -> Response[bytes]:
         fmt = request.query_params.get("format", "csv")
         params = {**{k: v for k, v in _params(request).items() if v}, "format": fmt if fmt in FORMATS else "csv"}
