@@ -65,3 +65,14 @@ def test_the_editor_publishes_to_the_departments_ticked(signed_in: TestClient[An
     fake_api.override("POST", "/api/v1/announcements", httpx.Response(422, json=refused))
     again = post_form(signed_in, "/announcements", {"title": "标" * 300})
     assert again.status_code == 422 and "200" in again.text and "标" * 300 in again.text
+
+
+def test_home_shows_the_newest_unread_announcement(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    assert 'hx-get="/announcements/banner"' in signed_in.get("/home").text  # the home page does not wait for it
+    items = [announcement(), announcement(id=str(uuid.uuid4()), title="Other")]
+    fake_api.override("GET", "/api/v1/announcements", httpx.Response(200, json={"items": items, "next_cursor": None}))
+    banner = signed_in.get("/announcements/banner", headers={"HX-Request": "true"}).text
+    assert f'href="/announcements/{ONE}">年终总结会 🎉</a>' in banner and "1 more unread" in banner
+    assert fake_api.calls("GET", "/api/v1/announcements")[-1].url.params["unread"] == "true"
+    fake_api.override("GET", "/api/v1/announcements", httpx.Response(200, json={"items": [], "next_cursor": None}))
+    assert "announcement-banner" not in signed_in.get("/announcements/banner").text

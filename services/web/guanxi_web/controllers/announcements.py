@@ -16,7 +16,7 @@ from guanxi_web.controllers.customers import customers_page
 from guanxi_web.dependencies import provide_me
 from guanxi_web.forms import Form
 from guanxi_web.i18n import N_, _
-from guanxi_web.rendering import is_admin
+from guanxi_web.rendering import fragment, is_admin
 from guanxi_web.session import redirect
 
 FIELDS = {"title": N_("Title"), "body": N_("Text"), "department_ids": N_("Audience"), "pinned": N_("Pin to the top")}
@@ -46,6 +46,15 @@ class AnnouncementController(Controller):
             request, "announcements/_index.html", me, _("Announcements"), "announcements",
             page=page, can_publish=is_admin(me), notice=_("The announcement is published.") if published else None,
         )  # fmt: skip
+
+    @get("/banner")
+    async def banner(self, api: NamedDependency[ApiCaller]) -> Template:
+        """The home page's banner: the newest announcement (pinned first) the member has not read yet."""
+        try:
+            unread = (await api.announcements(unread=True)).items
+        except ApiError:
+            unread = []
+        return fragment("announcements/_banner.html", item=unread[0] if unread else None, more=len(unread) - 1)
 
     async def _editor(
         self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, form: Form, status_code: int = 200
