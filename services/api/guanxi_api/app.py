@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.attachments import AttachmentController
+from guanxi_api.controllers.churn import AccountChurnController, ChurnController
 from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
 from guanxi_api.controllers.customfields import CustomFieldController
@@ -125,6 +126,8 @@ def create_app() -> Litestar:
             PriceListController,
             NumberingController,
             TargetController,
+            ChurnController,
+            AccountChurnController,
             TodoController,
             QuoteController,
             PrintTemplateController,

@@ -2,6 +2,7 @@
 
 from guanxi.domain.activities import models as activities_models
 from guanxi.domain.attachments import models as attachments_models
+from guanxi.domain.churn import models as churn_models
 from guanxi.domain.contracts import models as contracts_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
@@ -21,6 +22,7 @@ from guanxi.domain.views import models as views_models
 __all__ = [
     "activities_models",
     "attachments_models",
+    "churn_models",
     "contracts_models",
     "customers_models",
     "customfields_models",
