@@ -65,7 +65,8 @@ async def test_each_signal_gives_its_points_and_says_why(client: Any) -> None:
     await sql(job, """INSERT INTO {s}.payment_instalments (id, order_id, account_id, due_date, amount, collected,
                       status, currency, position, created_at, updated_at)
                       SELECT gen_random_uuid(), o.id, o.account_id, CURRENT_DATE - 3, 800, 300, 'partly_paid',
-                             o.currency, 1, now(), now() FROM {s}.orders o WHERE o.account_id = :a""", a=uuid.UUID(owing["id"]))  # fmt: skip
+                             o.currency, 1, now(), now() FROM {s}.orders o WHERE o.account_id = :a""",
+              a=uuid.UUID(owing["id"]))  # fmt: skip
     pipeline = (await pipelines(client, owner))[0]
     deal = await add_deal(client, owner, losing["id"])
     why = await loss_reason(client, owner)

@@ -148,7 +148,7 @@ async def churn_analytics(
               count(*) FILTER (WHERE EXISTS (
                 SELECT 1 FROM {s}.orders o WHERE o.account_id = w.account_id AND o.deleted_at IS NULL
                   AND o.status <> 'cancelled' AND o.order_date >= CAST(w.created_at AS date)
-                  AND o.order_date <= CAST(w.created_at AS date) + :win_days
+                  AND o.order_date <= CAST(w.created_at AS date) + CAST(:win_days AS integer)
               ) OR EXISTS (
                 SELECT 1 FROM {s}.deals d WHERE d.account_id = w.account_id AND d.status = 'won'
                   AND d.deleted_at IS NULL AND d.closed_at >= w.created_at
@@ -167,9 +167,10 @@ async def churn_analytics(
                 head
                 + f"""
             , slots AS (
-              SELECT p, p + CAST(:one AS interval) AS q
-              FROM generate_series(date_trunc(:period, CAST(:start AS timestamptz)),
-                                   CAST(:end AS timestamptz) - interval '1 microsecond', CAST(:one AS interval)) p
+              SELECT p, p + step.one AS q
+              FROM (SELECT CAST(CAST(:one AS text) AS interval) AS one) step,
+                   generate_series(date_trunc(:period, CAST(:start AS timestamptz)),
+                                   CAST(:end AS timestamptz) - interval '1 microsecond', step.one) p
               LIMIT {MAX_PERIODS}
             ), mine AS (
               SELECT a.created_at, a.deleted_at FROM {s}.accounts a
