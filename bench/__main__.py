@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--churn-accounts", type=int, default=1_000_000)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--activities-per-account", type=int, default=10)
     parser.add_argument(
@@ -72,6 +73,7 @@ def main() -> None:
             "deals",
             "orders",
             "targets",
+            "churn",
         ),
         action="append",
         help="run only these",
@@ -88,7 +90,7 @@ def main() -> None:
     os.environ["GUANXI_LOG_LEVEL"] = "WARNING"
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
-    from bench import customers, deals, export, imports, memory, orders, pools, signup, targets, tenants_migrate
+    from bench import churn, customers, deals, export, imports, memory, orders, pools, signup, targets, tenants_migrate
 
     subprocess.run([os.sys.executable, "-m", "guanxi", "db", "migrate"], check=True, capture_output=True)
     if args.reuse_data:  # the kept workspaces catch up with the code's tenant migrations
@@ -106,6 +108,7 @@ def main() -> None:
         "deals": deals.run,  # likewise, with 200,000 deals added once
         "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
         "targets": targets.run,  # on those deals, orders and payments
+        "churn": lambda: churn.run(args.churn_accounts),  # its own workspace, customers and orders
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -28,6 +28,7 @@ from tests.api.test_orders import add_order
 from tests.conftest import bearer, signed_up
 from tests.domain.audit.test_retention import job_for
 from tests.domain.email.test_delivery import mailbox  # noqa: F401 -- the real SMTP catcher fixture
+from tests.domain.notifications.test_notify import outbox
 
 TODAY = dt.date.today()
 
@@ -164,3 +165,25 @@ def test_lateness_is_checked_as_a_number() -> None:
     assert service.clean_settings(service.SettingsIn(order_lateness=Decimal("2.345")), current)["order_lateness"] == (
         Decimal("2.35")
     )
+
+
+async def test_an_order_of_a_scored_customer_asks_for_its_rescore_which_lowers_the_score(client: Any) -> None:
+    owner = await signed_up(client)
+    job = await job_for(owner["workspace"]["id"])
+    account = await add_account(client, owner, name="Lapsing")
+    untouched = await add_account(client, owner, name="Untouched")
+    await ordered(client, owner, account["id"], [190, 160, 130, 100])
+    await run_scan(JobContext(uuid.uuid4(), job.scope))
+    assert (await scores(job))[uuid.UUID(account["id"])].score == 55
+    async with tenant_session(job.scope) as session:
+        untouched_before = (await session.execute(text(
+            f'SELECT changed_at FROM "{job.scope.schema}".churn_scores WHERE account_id = :a'),
+            {"a": uuid.UUID(untouched["id"])})).scalar_one()  # fmt: skip
+    await ordered(client, owner, account["id"], [0])
+    await ordered(client, owner, untouched["id"], [0])  # scored nothing: left to the nightly scan
+    asked = await outbox(owner["workspace"]["id"], "churn.rescore")
+    assert asked == [{"account_id": account["id"]}]
+    await run_scan(JobContext(uuid.uuid4(), job.scope), uuid.UUID(account["id"]))
+    found = await scores(job)
+    assert found[uuid.UUID(account["id"])].score == 0 and found[uuid.UUID(account["id"])].signals == []
+    assert found[uuid.UUID(untouched["id"])].changed_at == untouched_before  # the one-account rescore kept to it

@@ -23,6 +23,8 @@ from guanxi.domain.customers.models import Account
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor, fetch_one, visible
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.notifications.service import Kind, notify, register_kind
+from guanxi.domain.numbering.service import workspace_today
+from guanxi.domain.outbox.service import enqueue
 from guanxi.errors import FieldError, forbidden, validation_error
 
 DEFAULTS: dict[str, Any] = {
@@ -183,7 +185,8 @@ async def scan(
     """Score every owned customer (or one, on change) in one statement and alert the owner and their manager of
     each customer that crossed the threshold, in the caller's transaction. Returns the number of crossings."""
     settings = await load_settings(session, scope)
-    crossed = await repository.scan(session, scope, rules_of(settings), today or dt.date.today(), account_id)
+    day = today or await workspace_today(session, scope)
+    crossed = await repository.scan(session, scope, rules_of(settings), day, account_id)
     if account_id is None:
         await session.execute(
             update(ChurnSettings).where(ChurnSettings.id == 1).values(scanned_at=func.now()),
@@ -208,6 +211,16 @@ async def alert(session: AsyncSession, scope: TenantScope, crossed: list[reposit
         # One alert per crossing: a customer that falls below and crosses again later alerts again.
         await notify(session, scope, AT_RISK.key, recipients, params, link=f"/accounts/{c.account_id}",
                      key=f"churn:{c.account_id}:{c.at_risk_since.isoformat()}")  # fmt: skip
+
+
+async def rescore_soon(session: AsyncSession, scope: TenantScope, account_id: uuid.UUID) -> None:
+    """On change (an order, a payment): ask for the customer's rescore through the outbox, in the caller's
+    transaction. Such changes can only lower a score, so a customer scoring nothing is left to the nightly scan."""
+    scored = await session.scalar(
+        select(ChurnScore.score).where(ChurnScore.account_id == account_id), execution_options=scoped(scope)
+    )
+    if scored:
+        await enqueue(session, "churn.rescore", {"account_id": str(account_id)}, tenant_id=scope.tenant_id)
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
