@@ -59,6 +59,7 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Orders",
         "Products",
         "Targets",
+        "Churn early warning",
         "Approvals",
         "Activities & work reports",
         "Service cases",

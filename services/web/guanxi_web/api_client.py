@@ -182,6 +182,25 @@ class FieldRules(msgspec.Struct):
 Query = dict[str, str]
 
 
+class ChurnRow(msgspec.Struct):
+    """A customer by risk score, with the signals that made it (the API's AtRiskRow)."""
+
+    account_id: uuid.UUID
+    name: str
+    owner_id: uuid.UUID
+    owner_name: str | None
+    grade: str | None
+    score: int
+    at_risk: bool
+    signals: list[dict[str, Any]]
+
+
+class ChurnPage(msgspec.Struct):
+    items: list[ChurnRow]
+    next_cursor: str | None
+    threshold: int
+
+
 class Attachment(msgspec.Struct):
     """A file kept with an account, contact or activity (the API's AttachmentOut)."""
 
@@ -748,6 +767,14 @@ class ApiCaller:
 
     async def leaderboard(self, params: Query) -> list[LeaderRow]:
         return await self._call("GET", "/api/v1/targets/leaderboard", list[LeaderRow], params=params)
+
+    # Churn early warning ----------------------------------------------------------------------------------------
+
+    async def churn_at_risk(self, params: Query) -> ChurnPage:
+        return await self._call("GET", "/api/v1/churn/at-risk", ChurnPage, params=params)
+
+    async def churn_analytics(self, params: Query) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/churn/analytics", dict[str, Any], params=params)
 
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])

@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("orders", N_("Orders"), "quotes", "", built=True, path="/orders"),
     Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
+    Section("churn", N_("Churn early warning"), "alert", "", built=True, path="/churn"),
     Section(
         "approvals",
         N_("Approvals"),
