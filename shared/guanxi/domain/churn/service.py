@@ -22,7 +22,7 @@ from guanxi.domain.churn.schemas import SIGNALS, AtRiskPage, AtRiskRow, RiskOut,
 from guanxi.domain.customers.models import Account
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor, fetch_one, visible
 from guanxi.domain.customers.validation import Cleaner
-from guanxi.domain.notifications.service import Kind, notify, register_kind
+from guanxi.domain.notifications.service import Kind, Raise, notify_many, register_kind
 from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.outbox.service import enqueue
 from guanxi.errors import FieldError, forbidden, validation_error
@@ -200,17 +200,20 @@ async def alert(session: AsyncSession, scope: TenantScope, crossed: list[reposit
     if not crossed:
         return
     managers = await repository.managers(session, scope, {c.owner_id for c in crossed})
+    raises = []
     for c in crossed:
         manager = managers.get(c.owner_id)
-        recipients = {c.owner_id} if manager is None else {c.owner_id, manager}
         params = {
             "account": c.name, "score": c.score, "account_id": str(c.account_id),
             "reasons_en": reasons(c.signals, "en"), "reasons_zh_hans": reasons(c.signals, "zh-Hans"),
             "reasons_zh_hant": reasons(c.signals, "zh-Hant"),
         }  # fmt: skip
         # One alert per crossing: a customer that falls below and crosses again later alerts again.
-        await notify(session, scope, AT_RISK.key, recipients, params, link=f"/accounts/{c.account_id}",
-                     key=f"churn:{c.account_id}:{c.at_risk_since.isoformat()}")  # fmt: skip
+        raises.append(Raise(
+            frozenset({c.owner_id} if manager is None else {c.owner_id, manager}), params,
+            link=f"/accounts/{c.account_id}", key=f"churn:{c.account_id}:{c.at_risk_since.isoformat()}",
+        ))  # fmt: skip
+    await notify_many(session, scope, AT_RISK.key, raises)
 
 
 async def rescore_soon(session: AsyncSession, scope: TenantScope, account_id: uuid.UUID) -> None:
