@@ -4,13 +4,16 @@ too."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import httpx
 from litestar.testing import TestClient
 
-from tests.web.conftest import FakeApi
+from tests.web.conftest import FakeApi, post_form
+from tests.web.fake_customers import FakeCustomers
+from tests.web.test_accounts import crm_fixture, huaqiang  # noqa: F401 -- the fake CRM fixture
 
 ACCOUNT = str(uuid.uuid4())
 OWNER = str(uuid.uuid4())
@@ -71,3 +74,26 @@ def test_the_analytics_show_stages_reasons_and_periods(signed_in: TestClient[Any
     assert "3 came back within 90 days" in text and "42.5 days" in text
     assert "2026-11-01" in text and 'max="43"' in text
     assert 'aria-current="page">Month' in text  # an unknown period falls back to the month
+
+
+def test_the_account_page_shows_the_risk_and_records_a_win_back(
+    signed_in: TestClient[Any], fake_api: FakeApi, crm: FakeCustomers
+) -> None:
+    SHOWN = huaqiang(crm)["id"]
+    fake_api.override("GET", f"/api/v1/accounts/{SHOWN}/risk", httpx.Response(200, json={
+        "account_id": SHOWN, "score": 70, "threshold": 60, "at_risk": True, "at_risk_since": "2026-11-20T00:00:00Z",
+        "signals": [{"key": "no_activity", "points": 15, "days": 61}], "win_backs": 2,
+    }))  # fmt: skip
+    text = signed_in.get(f"/accounts/{SHOWN}").text
+    assert "Churn risk" in text and "no follow-up for 61 days" in text and "2 win-back attempts so far." in text
+    assert f'action="/accounts/{SHOWN}/win-back"' in text
+    sent: list[Any] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(201, json={"id": str(uuid.uuid4())})
+
+    fake_api.overrides[("POST", f"/api/v1/accounts/{SHOWN}/win-back")] = answer
+    done = post_form(signed_in, f"/accounts/{SHOWN}/win-back", {"note": "回访 🚀"})
+    assert done.status_code in (302, 303) and "done=win-back" in done.headers["location"]
+    assert sent == [{"note": "回访 🚀"}]

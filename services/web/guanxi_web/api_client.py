@@ -773,6 +773,13 @@ class ApiCaller:
     async def churn_at_risk(self, params: Query) -> ChurnPage:
         return await self._call("GET", "/api/v1/churn/at-risk", ChurnPage, params=params)
 
+    async def churn_risk(self, account_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/risk", dict[str, Any])
+
+    async def win_back(self, account_id: str, note: str | None) -> dict[str, Any]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/win-back"
+        return await self._call("POST", path, dict[str, Any], json={"note": note})
+
     async def churn_analytics(self, params: Query) -> dict[str, Any]:
         return await self._call("GET", "/api/v1/churn/analytics", dict[str, Any], params=params)
 

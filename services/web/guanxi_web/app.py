@@ -23,7 +23,7 @@ from guanxi_web import i18n
 from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.activities import ActivityController, CalendarController
 from guanxi_web.controllers.auth import AuthController
-from guanxi_web.controllers.churn import ChurnController
+from guanxi_web.controllers.churn import AccountWinBackController, ChurnController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
 from guanxi_web.controllers.document_settings import DocumentSettingsController
@@ -85,6 +85,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             DealController,
             TargetController,
             ChurnController,
+            AccountWinBackController,
             TodoController,
             QuoteController,
             ContractController,

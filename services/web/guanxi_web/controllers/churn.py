@@ -3,16 +3,20 @@ readable phrases; and the churn analytics (lost customers by stage, reasons, win
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 from litestar.response import Template
 
 from guanxi_web.api_client import ApiCaller, Me
+from guanxi_web.churn_signals import signal_text
 from guanxi_web.controllers.customers import customers_page
 from guanxi_web.dependencies import provide_me
 from guanxi_web.i18n import N_, _
+from guanxi_web.session import redirect
 
 PERIODS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
 STAGES = {
@@ -21,27 +25,6 @@ STAGES = {
     "after_sale": N_("After sale"),
     "in_pool": N_("Unclaimed in the pool"),
 }
-
-
-def signal_text(signal: dict[str, Any]) -> str:
-    """One signal as a phrase in the reader's language: "no order for 95 days, usually every 30"."""
-    key = signal.get("key")
-    if key == "order_gap":
-        return _("no order for %(days)s days, usually every %(usual)s") % {
-            "days": signal["days"], "usual": signal["usual_days"]}  # fmt: skip
-    if key == "falling_amount":
-        return _("order amounts down %(percent)s%% on the months before") % {"percent": signal["drop_percent"]}
-    if key == "overdue_payment":
-        return _("%(count)s overdue instalment(s), %(amount)s outstanding") % {
-            "count": signal["count"], "amount": signal["amount"]}  # fmt: skip
-    if key == "no_activity":
-        return _("no follow-up for %(days)s days") % {"days": signal["days"]}
-    if key == "lost_deal":
-        return _("%(count)s deal(s) lost in the last %(days)s days") % {
-            "count": signal["count"], "days": signal["within_days"]}  # fmt: skip
-    if key == "complaints":
-        return _("open or repeated complaints")
-    return str(key)
 
 
 def _params(request: Request[Any, Any, Any], names: tuple[str, ...]) -> dict[str, str]:
@@ -83,3 +66,19 @@ class ChurnController(Controller):
             top_stage=top_stage, top_reason=top_reason, top_total=top_total, periods=PERIODS,
             period=params["period"],
         )  # fmt: skip
+
+
+class AccountWinBackController(Controller):
+    """On an account's page: record an attempt to win the customer back."""
+
+    path = "/accounts/{account_id:uuid}/win-back"
+    tags = ["churn"]
+
+    @post("")
+    async def win_back(
+        self, request: Request[Any, Any, Any], api: NamedDependency[ApiCaller], account_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        data = await request.form()
+        note = str(data.get("note") or "").strip()[:1000] or None
+        await api.win_back(str(account_id), note)
+        return redirect(request, f"/accounts/{account_id}?done=win-back#churn")

@@ -32,6 +32,7 @@ from guanxi_web.api_client import (
     Member,
     optional,
 )
+from guanxi_web.churn_signals import signal_text
 from guanxi_web.controllers.lists import ListController
 from guanxi_web.customers import (
     ACCOUNT_FIELDS,
@@ -115,6 +116,7 @@ NOTICES = {
     "note-added": N_("Added to the lead's timeline."),
     "lead-converted": N_("The lead is now this account, with its contact and history."),
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
+    "win-back": N_("Win-back attempt recorded."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     "targets": N_("The targets are saved."),
@@ -485,13 +487,14 @@ class AccountController(ListController):
         status_code: int = 200,
     ) -> Template:
         record = Record("account", account_id)
-        account, people, custom, files, pool_status, deals = await asyncio.gather(
+        account, people, custom, files, pool_status, deals, risk = await asyncio.gather(
             api.account(account_id),
             load_people(api),
             optional(api.custom_fields("customers")),
             files_context(request, api, record),
             optional(api.return_status(account_id)),
             optional(api.deals({"account_id": account_id, "limit": "20"})),
+            optional(api.churn_risk(account_id)),
         )
         contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
@@ -519,6 +522,8 @@ class AccountController(ListController):
             status_code=status_code,
             pool_status=pool_status,
             deals=deals,
+            risk=risk,
+            signal_text=signal_text,
             reason_text=reason_text,
             **{**contacts_context, **team_context, **timeline, **files},
         )
