@@ -97,3 +97,37 @@ def test_the_account_page_shows_the_risk_and_records_a_win_back(
     done = post_form(signed_in, f"/accounts/{SHOWN}/win-back", {"note": "回访 🚀"})
     assert done.status_code in (302, 303) and "done=win-back" in done.headers["location"]
     assert sent == [{"note": "回访 🚀"}]
+
+
+SETTINGS = {"threshold": 60, "points": {"order_gap": 35, "falling_amount": 20, "overdue_payment": 20, "complaints": 15,
+            "no_activity": 15, "lost_deal": 15}, "order_lateness": "1.5", "amount_drop_percent": 50,
+            "no_activity_days": 60, "lost_deal_days": 90, "win_back_days": 90, "pool_unclaimed_days": 30,
+            "scanned_at": None, "can_edit": True}  # fmt: skip
+
+
+def test_the_settings_are_saved_and_bad_values_named(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    fake_api.override("GET", "/api/v1/churn/settings", httpx.Response(200, json=SETTINGS))
+    page = signed_in.get("/churn/settings")
+    assert page.status_code == 200 and 'name="points.order_gap"' in page.text and 'value="35"' in page.text
+    form = {"threshold": "70", "order_lateness": "2", "amount_drop_percent": "40", "no_activity_days": "30",
+            "lost_deal_days": "60", "win_back_days": "90", "pool_unclaimed_days": "30",
+            **{f"points.{k}": str(v) for k, v in SETTINGS["points"].items()}}  # fmt: skip
+    bad = post_form(signed_in, "/churn/settings", {**form, "threshold": "六十"})
+    assert (
+        bad.status_code == 422
+        and "Enter a whole number." in bad.text
+        and fake_api.calls("PUT", "/api/v1/churn/settings") == []
+    )
+    fake_api.override("PUT", "/api/v1/churn/settings", httpx.Response(422, json={
+        "type": "https://guanxi.example/problems/validation-error", "title": "Invalid", "status": 422,
+        "detail": "threshold: must be between 1 and 100",
+        "errors": [{"field": "threshold", "message": "must be between 1 and 100", "code": "out_of_range"}],
+    }))  # fmt: skip
+    refused = post_form(signed_in, "/churn/settings", {**form, "threshold": "700"})
+    assert refused.status_code == 422 and "must be between 1 and 100" in refused.text
+    fake_api.override("PUT", "/api/v1/churn/settings", httpx.Response(200, json=SETTINGS))
+    saved = post_form(signed_in, "/churn/settings", form)
+    assert saved.status_code in (302, 303)
+    [sent] = fake_api.calls("PUT", "/api/v1/churn/settings")[-1:]
+    body = json.loads(sent.content)
+    assert body["threshold"] == 70 and body["points"]["order_gap"] == 35 and body["order_lateness"] == "2"

@@ -773,6 +773,12 @@ class ApiCaller:
     async def churn_at_risk(self, params: Query) -> ChurnPage:
         return await self._call("GET", "/api/v1/churn/at-risk", ChurnPage, params=params)
 
+    async def churn_settings(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/churn/settings", dict[str, Any])
+
+    async def set_churn_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("PUT", "/api/v1/churn/settings", dict[str, Any], json=body)
+
     async def churn_risk(self, account_id: str) -> dict[str, Any]:
         return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/risk", dict[str, Any])
 

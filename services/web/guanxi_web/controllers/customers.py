@@ -117,6 +117,7 @@ NOTICES = {
     "lead-converted": N_("The lead is now this account, with its contact and history."),
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
     "win-back": N_("Win-back attempt recorded."),
+    "churn-settings": N_("Churn settings saved."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     "targets": N_("The targets are saved."),
