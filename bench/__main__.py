@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--churn-accounts", type=int, default=1_000_000)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--activities-per-account", type=int, default=10)
     parser.add_argument("--report-orders", type=int, default=2_000_000)
@@ -76,6 +77,7 @@ def main() -> None:
             "targets",
             "reports",
             "grading",
+            "churn",
         ),
         action="append",
         help="run only these",
@@ -93,6 +95,7 @@ def main() -> None:
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
     from bench import (
+        churn,
         customers,
         deals,
         export,
@@ -125,6 +128,7 @@ def main() -> None:
         "targets": targets.run,  # on those deals, orders and payments
         "reports": lambda: reports.run(args.report_orders, args.report_accounts),  # a workspace of its own
         "grading": lambda: grading.run(args.accounts),  # a workspace of its own: --accounts, twice as many orders
+        "churn": lambda: churn.run(args.churn_accounts),  # its own workspace, customers and orders
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

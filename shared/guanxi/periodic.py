@@ -34,6 +34,7 @@ SCHEDULE = (
     Periodic("pools.reclaim", 24 * 3600),  # unattended customers back to the pool, then the owners' warnings
     Periodic("contracts.remind_expiring", 24 * 3600),  # owners hear of contracts ending soon, once per end date
     Periodic("payments.remind", 24 * 3600),  # instalments due within the workspace's reminder days, once each
+    Periodic("churn.scan", 24 * 3600),  # risk scores of every owned customer; alerts once per crossing
     Periodic("notifications.send_digests", 24 * 3600),  # one mail a day per member listing their digest notifications
     Periodic("reports.schedule_deliveries", 300),  # scheduled reports, at the hour in each recipient's time zone
     Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction

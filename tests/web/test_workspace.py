@@ -60,6 +60,7 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Products",
         "Targets",
         "Customer grading",
+        "Churn early warning",
         "Work reports",
         "Announcements",
         "Approvals",

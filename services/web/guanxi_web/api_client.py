@@ -190,6 +190,25 @@ class FieldRules(msgspec.Struct):
 Query = dict[str, str]
 
 
+class ChurnRow(msgspec.Struct):
+    """A customer by risk score, with the signals that made it (the API's AtRiskRow)."""
+
+    account_id: uuid.UUID
+    name: str
+    owner_id: uuid.UUID
+    owner_name: str | None
+    grade: str | None
+    score: int
+    at_risk: bool
+    signals: list[dict[str, Any]]
+
+
+class ChurnPage(msgspec.Struct):
+    items: list[ChurnRow]
+    next_cursor: str | None
+    threshold: int
+
+
 class Attachment(msgspec.Struct):
     """A file kept with an account, contact or activity (the API's AttachmentOut)."""
 
@@ -787,6 +806,27 @@ class ApiCaller:
 
     async def start_grading(self) -> GradingRun:
         return await self._call("POST", "/api/v1/grading/runs", GradingRun)
+
+    # Churn early warning ----------------------------------------------------------------------------------------
+
+    async def churn_at_risk(self, params: Query) -> ChurnPage:
+        return await self._call("GET", "/api/v1/churn/at-risk", ChurnPage, params=params)
+
+    async def churn_settings(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/churn/settings", dict[str, Any])
+
+    async def set_churn_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("PUT", "/api/v1/churn/settings", dict[str, Any], json=body)
+
+    async def churn_risk(self, account_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/risk", dict[str, Any])
+
+    async def win_back(self, account_id: str, note: str | None) -> dict[str, Any]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/win-back"
+        return await self._call("POST", path, dict[str, Any], json={"note": note})
+
+    async def churn_analytics(self, params: Query) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/churn/analytics", dict[str, Any], params=params)
 
     async def todo(self) -> list[TodoSection]:
         answer = await self._call("GET", "/api/v1/todo", dict[str, Any])

@@ -36,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
     Section("grading", N_("Customer grading"), "targets", "", built=True, path="/grading"),
+    Section("churn", N_("Churn early warning"), "alert", "", built=True, path="/churn"),
     Section("work_reports", N_("Work reports"), "reports", "", built=True, path="/work-reports"),
     Section("announcements", N_("Announcements"), "campaigns", "", built=True, path="/announcements"),
     Section(

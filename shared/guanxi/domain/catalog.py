@@ -3,6 +3,7 @@
 from guanxi.domain.activities import models as activities_models
 from guanxi.domain.announcements import models as announcements_models
 from guanxi.domain.attachments import models as attachments_models
+from guanxi.domain.churn import models as churn_models
 from guanxi.domain.contracts import models as contracts_models
 from guanxi.domain.customers import models as customers_models
 from guanxi.domain.customfields import models as customfields_models
@@ -26,6 +27,7 @@ __all__ = [
     "activities_models",
     "announcements_models",
     "attachments_models",
+    "churn_models",
     "contracts_models",
     "customers_models",
     "customfields_models",

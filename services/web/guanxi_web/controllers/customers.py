@@ -32,6 +32,7 @@ from guanxi_web.api_client import (
     Member,
     optional,
 )
+from guanxi_web.churn_signals import signal_text
 from guanxi_web.controllers.lists import ListController
 from guanxi_web.customers import (
     ACCOUNT_FIELDS,
@@ -115,6 +116,8 @@ NOTICES = {
     "note-added": N_("Added to the lead's timeline."),
     "lead-converted": N_("The lead is now this account, with its contact and history."),
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
+    "win-back": N_("Win-back attempt recorded."),
+    "churn-settings": N_("Churn settings saved."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     "targets": N_("The targets are saved."),
@@ -126,6 +129,16 @@ NOTICES = {
 def notice_of(request: Request[Any, Any, Any]) -> str | None:
     notice = NOTICES.get(request.query_params.get("done") or "")
     return _(notice) if notice else None
+
+
+async def churn_risk(api: ApiCaller, account_id: str) -> dict[str, Any] | None:
+    """The customer's churn risk card, left out when the API has none to give (an older API, no access)."""
+    try:
+        return await api.churn_risk(account_id)
+    except ApiError as error:
+        if error.status in (403, 404, 405):
+            return None
+        raise
 
 
 def customers_page(
@@ -485,6 +498,7 @@ class AccountController(ListController):
         status_code: int = 200,
     ) -> Template:
         record = Record("account", account_id)
+        risk_task = asyncio.ensure_future(churn_risk(api, account_id))  # alongside the six below
         account, people, custom, files, pool_status, deals = await asyncio.gather(
             api.account(account_id),
             load_people(api),
@@ -493,6 +507,7 @@ class AccountController(ListController):
             optional(api.return_status(account_id)),
             optional(api.deals({"account_id": account_id, "limit": "20"})),
         )
+        risk = await risk_task
         contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
             self._team_context(api, account_id, team_form, people, str(account.owner_id)),
@@ -519,6 +534,8 @@ class AccountController(ListController):
             status_code=status_code,
             pool_status=pool_status,
             deals=deals,
+            risk=risk,
+            signal_text=signal_text,
             reason_text=reason_text,
             **{**contacts_context, **team_context, **timeline, **files},
         )

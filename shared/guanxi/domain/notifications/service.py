@@ -68,6 +68,16 @@ async def preferences(session: AsyncSession, scope: TenantScope, user_id: uuid.U
     return {key: chosen.get(key, (kind.in_app, kind.email)) for key, kind in sorted(KINDS.items())}
 
 
+@dataclass(frozen=True)
+class Raise:
+    """One notification to raise for some members (see :func:`notify_many`)."""
+
+    recipients: frozenset[uuid.UUID]
+    params: dict[str, Any]
+    link: str | None = None
+    key: str | None = None
+
+
 async def notify(
     session: AsyncSession,
     scope: TenantScope,
@@ -84,18 +94,26 @@ async def notify(
     call this every night). Mails asked for at once go through the outbox, so they leave only if the caller
     commits. Returns how many notifications were raised.
     """
+    return await notify_many(session, scope, kind, [Raise(frozenset(recipients), params, link, key)])
+
+
+async def notify_many(session: AsyncSession, scope: TenantScope, kind: str, raises: list[Raise]) -> int:
+    """:func:`notify` for many notifications of one kind at once: the members and their preferences are read
+    once and the rows written in one statement per thousand, so a nightly job raising thousands stays fast."""
     declared = KINDS[kind]
-    wanted = set(recipients)
+    wanted = set().union(*(r.recipients for r in raises)) if raises else set()
     if not wanted:
         return 0
     options = scoped(scope)
-    members = (
-        await session.execute(
-            select(User.id, User.locale)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.tenant_id == scope.tenant_id, Membership.status == "active", User.id.in_(wanted))
-        )
-    ).all()
+    members = dict(
+        (
+            await session.execute(
+                select(User.id, User.locale)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.tenant_id == scope.tenant_id, Membership.status == "active", User.id.in_(wanted))
+            )
+        ).all()
+    )
     chosen = {
         row.user_id: (row.in_app, row.email)
         for row in await session.scalars(
@@ -107,27 +125,30 @@ async def notify(
     }
     now = utcnow()
     rows = []
-    for user_id, locale in members:
-        in_app, email = chosen.get(user_id, (declared.in_app, declared.email))
-        if not in_app and email == "none":
-            continue
-        title, body = declared.render(locale, params)
-        rows.append({
-            "id": new_id(), "user_id": user_id, "kind": kind, "title": title, "body": body, "link": link,
-            "params": params, "dedupe_key": key, "in_app": in_app, "email": email,
-            "emailed_at": now if email == "instant" else None,
-        })  # fmt: skip
-    if not rows:
-        return 0
-    raised = (
-        await session.execute(
-            insert(Notification)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-            .returning(Notification.id, Notification.email),
-            execution_options=options,
-        )
-    ).all()
+    for one in raises:
+        for user_id in sorted(one.recipients):
+            if user_id not in members:
+                continue
+            in_app, email = chosen.get(user_id, (declared.in_app, declared.email))
+            if not in_app and email == "none":
+                continue
+            title, body = declared.render(members[user_id], one.params)
+            rows.append({
+                "id": new_id(), "user_id": user_id, "kind": kind, "title": title, "body": body, "link": one.link,
+                "params": one.params, "dedupe_key": one.key, "in_app": in_app, "email": email,
+                "emailed_at": now if email == "instant" else None,
+            })  # fmt: skip
+    raised: list[Any] = []
+    for start in range(0, len(rows), 1000):
+        raised += (
+            await session.execute(
+                insert(Notification)
+                .values(rows[start : start + 1000])
+                .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+                .returning(Notification.id, Notification.email),
+                execution_options=options,
+            )
+        ).all()
     for notification_id, email in raised:
         if email == "instant":
             await enqueue(session, "notifications.send_email", {"notification_id": str(notification_id)},

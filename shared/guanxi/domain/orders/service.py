@@ -27,6 +27,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.churn.service import rescore_soon
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
@@ -161,6 +162,7 @@ async def create(session: AsyncSession, access: Access, data: OrderIn) -> dict[s
         insert(OrderLine), [{"id": new_id(), "order_id": order_id, **row} for row in rows], execution_options=options
     )
     await _timeline(session, access, order_id, "created", {"total": [None, sums.total], "status": [None, "confirmed"]})
+    await rescore_soon(session, access.scope, data.account_id)
     return await fetch(session, access, order_id)
 
 
@@ -477,6 +479,7 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
         execution_options=options,
     )  # fmt: skip
     await _timeline(session, access, order_id, "payment", {"amount": [None, amount]})
+    await rescore_soon(session, access.scope, order["account_id"])
     found = await session.get(Payment, payment_id, execution_options=options)
     assert found is not None
     return found

@@ -1,7 +1,7 @@
 """internal announcements to everyone or to departments, with read receipts; work reports and their comments
 
 Revision ID: t0027
-Revises: t0025
+Revises: t0026
 Create Date: 2026-11-27
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0027"
-down_revision = "t0025"
+down_revision = "t0026"
 branch_labels = None
 depends_on = None
 
