@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # (docs/worker.md): 1 %, so even one idle worker requeues within about a minute; tests shorten both.
     broker_heartbeat_timeout_ms: int = Field(60_000, ge=1_000, alias="GUANXI_BROKER_HEARTBEAT_TIMEOUT_MS")
     broker_maintenance_chance: int = Field(10_000, ge=0, le=1_000_000, alias="GUANXI_BROKER_MAINTENANCE_CHANCE")
+    # Which periodic jobs the scheduler asks for: "*" every one, "" none, or actor names separated by commas. The
+    # browser tests switch them off: a test database holds hundreds of workspaces, and a nightly run for each
+    # would queue in front of the one mail or import a test waits for.
+    periodic_jobs: str = Field("*", alias="GUANXI_PERIODIC_JOBS")
     # Dead letters are kept this long in `<queue>.XQ` before the broker drops them (7 days by default).
     broker_dead_message_ttl_ms: int = Field(7 * 86_400_000, ge=60_000, alias="GUANXI_BROKER_DEAD_MESSAGE_TTL_MS")
     # Extra modules the worker imports (comma-separated); used by tests to declare probe actors.

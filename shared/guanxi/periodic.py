@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy import select
 
+from guanxi.config import get_settings
 from guanxi.db.tenancy import platform_session
 from guanxi.domain.outbox.service import enqueue
 from guanxi.domain.tenancy.models import Tenant
@@ -42,9 +43,20 @@ SCHEDULE = (
 )
 
 
-async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> dict[str, int]:
+def configured() -> tuple[Periodic, ...]:
+    """The schedule as ``GUANXI_PERIODIC_JOBS`` trims it (every job unless told otherwise)."""
+    chosen = get_settings().periodic_jobs.strip()
+    if chosen == "*":
+        return SCHEDULE
+    names = {name.strip() for name in chosen.split(",") if name.strip()}
+    return tuple(job for job in SCHEDULE if job.actor in names)
+
+
+async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] | None = None) -> dict[str, int]:
     """Enqueue every job whose slot has begun and was not enqueued yet; returns jobs enqueued per actor."""
     moment = time.time() if now is None else now
+    if schedule is None:
+        schedule = configured()
     enqueued: dict[str, int] = {}
     for job in schedule:
         slot = int(moment // job.every_seconds)

@@ -37,6 +37,9 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str,
     env = {
         **os.environ,
         "GUANXI_LOG_LEVEL": "INFO",
+        # No nightly jobs for the hundreds of workspaces the test database gathers: the scheduler only relays
+        # the outbox, so a test's own jobs (mails, imports, grading) are not queued behind them.
+        "GUANXI_PERIODIC_JOBS": "",
         # Its own Redis database: the per-test flush of the test's database must not drop its queue.
         "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
         **(extra_env or {}),

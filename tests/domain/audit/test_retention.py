@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from guanxi.db.tenancy import platform_session
 from guanxi.domain.audit.tasks import purge_expired_entries
 from guanxi.jobs import JobContext
@@ -75,3 +76,14 @@ async def test_settings_change_only_the_callers_workspace(client: Any) -> None:
         "/api/v1/admin/settings", json={"tenant_id": second["workspace"]["id"]}, headers=bearer(first)
     )
     assert unknown.status_code == 422
+
+
+def test_the_scheduler_asks_only_for_the_periodic_jobs_it_is_configured_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from guanxi.config import get_settings
+    from guanxi.periodic import SCHEDULE, configured
+
+    assert configured() == SCHEDULE  # every job unless told otherwise
+    monkeypatch.setattr(get_settings(), "periodic_jobs", "grading.run, churn.scan")
+    assert [job.actor for job in configured()] == ["churn.scan", "grading.run"]
+    monkeypatch.setattr(get_settings(), "periodic_jobs", "")
+    assert configured() == ()
