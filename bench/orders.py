@@ -69,9 +69,10 @@ WHERE o.number LIKE 'BENCH-SO-%' AND substr(o.number, 10)::bigint BETWEEN $1 AND
 """
 PLAN_SQL = """
 INSERT INTO "{s}".payment_instalments (id, order_id, owner_id, account_id, currency, position, due_date, amount,
-                                       collected, status, created_at, updated_at)
+                                       collected, status, paid_on, created_at, updated_at)
 SELECT gen_random_uuid(), o.id, o.owner_id, o.account_id, o.currency, i, o.order_date + 30 * i, a.amount,
-       a.collected, CASE WHEN a.collected = a.amount THEN 'paid' ELSE 'pending' END, o.created_at, o.created_at
+       a.collected, CASE WHEN a.collected = a.amount THEN 'paid' ELSE 'pending' END,
+       CASE WHEN a.collected = a.amount THEN o.order_date + 30 * i - 3 END, o.created_at, o.created_at
 FROM "{s}".orders o CROSS JOIN generate_series(1, 2) i
 CROSS JOIN LATERAL (
     SELECT CASE WHEN i = 1 THEN round(o.total / 2, 2) ELSE o.total - round(o.total / 2, 2) END AS amount

@@ -54,17 +54,19 @@ async def dataset(client: Any, who: dict[str, Any]) -> tuple[JobContext, dict[st
                       i=uuid.UUID(order["id"]))  # fmt: skip
     today = dt.date.today()
     plan = "INSERT INTO S.payment_instalments (id, order_id, account_id, currency, position, due_date, amount, " \
-        "collected, status) VALUES (:i, :o, :a, 'CNY', :p, :d, 10, :c, :s)"  # fmt: skip
+        "collected, status, paid_on) VALUES (:i, :o, :a, 'CNY', :p, :d, 10, :c, :s, :paid)"  # fmt: skip
     pay = "INSERT INTO S.payments (id, number, order_id, instalment_id, account_id, currency, paid_on, amount, " \
         "method) VALUES (:i, :n, :o, :s, :a, 'CNY', :d, 10, 'cash')"  # fmt: skip
     late, on_time, unpaid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     n1, n4 = uuid.UUID(ids["n1"]), uuid.UUID(ids["n4"])
     o1, o4 = uuid.UUID(orders["n1"]), uuid.UUID(orders["n4"])
-    await sql(job, plan, i=late, o=o1, a=n1, p=1, d=today - dt.timedelta(days=40), c=10, s="paid")
+    await sql(job, plan, i=late, o=o1, a=n1, p=1, d=today - dt.timedelta(days=40), c=10, s="paid",
+              paid=today - dt.timedelta(days=30))
     await sql(job, pay, i=uuid.uuid4(), n="T-1", o=o1, s=late, a=n1, d=today - dt.timedelta(days=30))
-    await sql(job, plan, i=on_time, o=o1, a=n1, p=2, d=today - dt.timedelta(days=20), c=10, s="paid")
+    await sql(job, plan, i=on_time, o=o1, a=n1, p=2, d=today - dt.timedelta(days=20), c=10, s="paid",
+              paid=today - dt.timedelta(days=21))
     await sql(job, pay, i=uuid.uuid4(), n="T-2", o=o1, s=on_time, a=n1, d=today - dt.timedelta(days=21))
-    await sql(job, plan, i=unpaid, o=o4, a=n4, p=1, d=today - dt.timedelta(days=5), c=0, s="pending")
+    await sql(job, plan, i=unpaid, o=o4, a=n4, p=1, d=today - dt.timedelta(days=5), c=0, s="pending", paid=None)
     return job, ids
 
 
@@ -136,9 +138,12 @@ async def test_a_run_scores_and_grades_as_computed_by_hand(client: Any) -> None:
         "n5": Decimal(10),
     }
     assert {k: r["grade"] for k, r in rows.items()} == {"n4": "A", "n1": "B", "n3": "B", "n2": "C", "n5": "C"}
-    assert rows["n1"]["points"] == {"credit": 3.75, "order_amount": 7.5, "profit": 60}
-    assert rows["n1"]["raw"]["credit_late_share"] == 0.5 and rows["n1"]["raw"]["credit_days_late"] == 10
-    assert rows["n4"]["raw"]["credit_days_late"] == 5 and rows["n4"]["points"]["credit"] == 0
+    # decimals as strings, as every amount of the API
+    assert rows["n1"]["points"] == {"credit": "3.75", "order_amount": "7.50", "profit": "60.00"}
+    assert Decimal(rows["n1"]["raw"]["credit_late_share"]) == Decimal("0.5")
+    assert Decimal(rows["n1"]["raw"]["credit_days_late"]) == 10 and rows["n1"]["raw"]["instalments_due"] == "2"
+    assert Decimal(rows["n1"]["raw"]["order_amount"]) == 100 and Decimal(rows["n1"]["raw"]["profit"]) == 50
+    assert Decimal(rows["n4"]["raw"]["credit_days_late"]) == 5 and Decimal(rows["n4"]["points"]["credit"]) == 0
     assert [r["account_id"] for r in (await client.get("/api/v1/grading/report", headers=bearer(owner))).json()[
         "items"]] == [ids[n] for n in ("n4", "n1", "n3", "n2", "n5")]  # fmt: skip
     # a redelivery of the finished run changes nothing
@@ -186,8 +191,8 @@ async def test_growth_and_custom_field_criteria(client: Any) -> None:
     await grade_customers(await job_for(owner["workspace"]["id"]))
     rows = await graded(client, owner, ids)
     assert {k: r["points"] for k, r in rows.items()} == {
-        "big": {f"cf:{key}": 50, "growth": 0}, "small": {f"cf:{key}": 25, "growth": 0},
-        "unknown": {f"cf:{key}": 0, "growth": 40},
+        "big": {f"cf:{key}": "50.00", "growth": "0.00"}, "small": {f"cf:{key}": "25.00", "growth": "0.00"},
+        "unknown": {f"cf:{key}": "0.00", "growth": "40.00"},
     }  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, Numeric, SmallInteger, String, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db.base import IdMixin, TenantBase, TenantRecordMixin
@@ -59,7 +59,8 @@ class GradingRun(IdMixin, TenantBase):
 
 
 class GradingScore(TenantBase):
-    """One customer's score in a run: raw value and points per criterion. Only the latest run's rows are kept."""
+    """One customer's score in a run. ``raw`` and ``points`` follow the run's criteria in order (see
+    :func:`guanxi.domain.grading.service.layout`). Only the latest run's rows are kept."""
 
     __tablename__ = "grading_scores"
 
@@ -68,8 +69,8 @@ class GradingScore(TenantBase):
     score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     computed_grade: Mapped[str] = mapped_column(String(2))
     previous_grade: Mapped[str | None] = mapped_column(String(2), default=None)
-    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    points: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    raw: Mapped[list[Decimal | None]] = mapped_column(ARRAY(Numeric))
+    points: Mapped[list[Decimal]] = mapped_column(ARRAY(Numeric))
 
 
 class ManualGrade(TenantBase):

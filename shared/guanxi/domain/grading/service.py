@@ -213,14 +213,27 @@ async def request_run(
     return run, True
 
 
+def layout(config: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The keys of a score row's ``raw`` and ``points`` arrays, in order, for the run's ``config``."""
+    raw: list[str] = []
+    for criterion in config["criteria"]:
+        raw += (["credit_late_share", "credit_days_late", "instalments_due"] if criterion["kind"] == "credit"
+                else [criterion_key(criterion)])  # fmt: skip
+    return raw, [criterion_key(c) for c in config["criteria"]]
+
+
 def _score_sql(schema: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """INSERT INTO grading_scores SELECT ...: every live customer's raw values, points, score and grade."""
+    """INSERT INTO grading_scores SELECT ...: every live customer's raw values, points, score and grade.
+
+    Sized for a million customers: the customers are read from the narrow ``ix_accounts_live_scan`` index (the
+    customer rows themselves only for custom-field criteria), each instalment carries the day it was paid in full
+    (no join of the payments), the windows sort narrow rows, and raw values and points are numeric arrays in the
+    order of :func:`layout`."""
     s = f'"{schema}"'
     params: dict[str, Any] = {"months": int(config["order_window_months"]), "credit_days": CREDIT_DAYS}
     raw_cols: list[str] = []
-    raw_json: list[str] = []
+    raw_values: list[str] = []
     point_cols: list[str] = []
-    point_json: list[str] = []
     for index, criterion in enumerate(config["criteria"]):
         weight = f"w{index}"
         params[weight] = Decimal(criterion["weight"])
@@ -230,16 +243,14 @@ def _score_sql(schema: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]
             expr = ("CASE WHEN r.due = 0 THEN 1 ELSE (1 - r.late::numeric / r.due) * :credit_days "
                     "/ (:credit_days + r.avg_late) END")  # fmt: skip
             point_cols.append(f"round(:{weight} * {expr}, 2) AS {name}")
-            raw_json.append(
-                "'credit_late_share', round(CASE WHEN g.due = 0 THEN 0 ELSE g.late::numeric / g.due END, 4)"
-            )
-            raw_json.append("'credit_days_late', round(g.avg_late, 1), 'instalments_due', g.due")
+            raw_values += ["round(CASE WHEN g.due = 0 THEN 0 ELSE g.late::numeric / g.due END, 4)",
+                           "round(g.avg_late, 1)", "g.due"]  # fmt: skip
         elif kind in ("order_amount", "profit"):
             point_cols.append(f"round(:{weight} * percent_rank() OVER (ORDER BY r.{kind})::numeric, 2) AS {name}")
-            raw_json.append(f"'{kind}', g.{kind}")
+            raw_values.append(f"g.{kind}")
         elif kind == "growth":
             point_cols.append(f"round(:{weight} * coalesce(r.growth, 0) / 100.0, 2) AS {name}")
-            raw_json.append("'growth', g.growth")
+            raw_values.append("g.growth")
         else:
             key = f"k{index}"
             params[key] = criterion["field_key"]
@@ -250,11 +261,9 @@ def _score_sql(schema: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]
             point_cols.append(
                 f"round(:{weight} * percent_rank() OVER (ORDER BY r.cf{index} NULLS FIRST)::numeric, 2) AS {name}"
             )
-            raw_json.append(f"CAST(:{key}x AS text), g.cf{index}")
-            params[f"{key}x"] = criterion_key(criterion)
-        point_json.append(f"CAST(:{name}k AS text), p.{name}")
-        params[f"{name}k"] = criterion_key(criterion)
-    total = " + ".join(f"p.p{i}" for i in range(len(config["criteria"]))) or "0"
+            raw_values.append(f"g.cf{index}")
+    count = len(config["criteria"])
+    total = " + ".join(f"p.p{i}" for i in range(count)) or "0"
     bands = config["bands"]
     cases: list[str] = []
     if config["method"] == "percentile":
@@ -263,12 +272,11 @@ def _score_sql(schema: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]
             cumulative += int(band["share_percent"])
             params[f"c{index}"] = cumulative
             cases.append(f"WHEN g.position < :c{index} THEN '{band['grade']}'")
-        grade_expr = f"CASE {' '.join(cases)} ELSE '{bands[-1]['grade']}' END"
     else:
         for index, band in enumerate(bands[:-1]):
             params[f"c{index}"] = Decimal(band["min_score"])
             cases.append(f"WHEN g.score >= :c{index} THEN '{band['grade']}'")
-        grade_expr = f"CASE {' '.join(cases)} ELSE '{bands[-1]['grade']}' END"
+    grade_expr = f"CASE {' '.join(cases)} ELSE '{bands[-1]['grade']}' END"
     extra_raw = (", " + ", ".join(raw_cols)) if raw_cols else ""
     sql = f"""
 INSERT INTO {s}.grading_scores (run_id, account_id, score, computed_grade, previous_grade, raw, points)
@@ -278,24 +286,16 @@ WITH ord AS (
     WHERE o.deleted_at IS NULL AND o.status <> 'cancelled'
       AND o.order_date > current_date - make_interval(months => :months)
     GROUP BY o.account_id
-), paid AS (
-    SELECT p.instalment_id, max(p.paid_on) AS last_paid
-    FROM {s}.payments p
-    JOIN {s}.payment_instalments i ON i.id = p.instalment_id
-    WHERE p.voided_at IS NULL AND i.status = 'paid'
-      AND i.due_date > current_date - interval '12 months' AND i.due_date <= current_date
-    GROUP BY p.instalment_id
-), due AS (
-    SELECT i.account_id,
-           CASE WHEN i.status = 'paid' THEN greatest(coalesce(paid.last_paid, i.due_date) - i.due_date, 0)
-                ELSE greatest(current_date - i.due_date, 0) END AS days_late
-    FROM {s}.payment_instalments i
-    LEFT JOIN paid ON paid.instalment_id = i.id
-    WHERE i.status <> 'void' AND i.due_date > current_date - interval '12 months' AND i.due_date <= current_date
 ), credit AS (
-    SELECT account_id, count(*) AS due, count(*) FILTER (WHERE days_late > 0) AS late,
-           coalesce(avg(days_late) FILTER (WHERE days_late > 0), 0) AS avg_late
-    FROM due GROUP BY account_id
+    SELECT i.account_id, count(*) AS due, count(*) FILTER (WHERE l.days_late > 0) AS late,
+           coalesce(avg(l.days_late) FILTER (WHERE l.days_late > 0), 0) AS avg_late
+    FROM {s}.payment_instalments i
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN i.status = 'paid' THEN greatest(coalesce(i.paid_on, i.due_date) - i.due_date, 0)
+                    ELSE greatest(current_date - i.due_date, 0) END AS days_late
+    ) l
+    WHERE i.status <> 'void' AND i.due_date > current_date - interval '12 months' AND i.due_date <= current_date
+    GROUP BY i.account_id
 ), r AS (
     SELECT a.id AS account_id, a.grade AS previous_grade,
            coalesce(o.order_amount, 0) AS order_amount, coalesce(o.profit, 0) AS profit,
@@ -314,8 +314,8 @@ WITH ord AS (
     FROM p
 )
 SELECT CAST(:run_id AS uuid), g.account_id, g.score, {grade_expr}, g.previous_grade,
-       jsonb_build_object({", ".join(raw_json) if raw_json else ""}),
-       jsonb_build_object({", ".join(pj.replace("p.", "g.") for pj in point_json)})
+       CAST(ARRAY[{", ".join(raw_values)}] AS numeric[]),
+       CAST(ARRAY[{", ".join(f"g.p{i}" for i in range(count))}] AS numeric[])
 FROM g
 """
     return sql, params
@@ -325,17 +325,20 @@ async def score_all(session: AsyncSession, scope: TenantScope, run_id: uuid.UUID
     """Score every customer under ``run_id``, set the grades, record the changes; (scored, changed). No commit."""
     s = f'"{scope.schema}"'
     config = await get_config(session, scope)
-    await session.execute(text("SET LOCAL work_mem = '64MB'"))  # the rank sorts stay in memory up to ~1M rows
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))  # the rank sorts of ~1M rows stay in memory
     await session.execute(text(f"DELETE FROM {s}.grading_scores WHERE run_id = :r"), {"r": run_id})
     sql, params = _score_sql(scope.schema, config)
     scored = (await session.execute(text(sql), {**params, "run_id": run_id})).rowcount  # type: ignore[attr-defined]
     changed = (
         await session.execute(
             text(f"""
-WITH changed AS (
+WITH moved AS MATERIALIZED (
+    SELECT account_id, previous_grade, computed_grade FROM {s}.grading_scores
+    WHERE run_id = :r AND previous_grade IS DISTINCT FROM computed_grade
+), changed AS (
     UPDATE {s}.accounts a SET grade = sc.computed_grade
-    FROM {s}.grading_scores sc
-    WHERE sc.run_id = :r AND a.id = sc.account_id AND a.grade IS DISTINCT FROM sc.computed_grade
+    FROM moved sc
+    WHERE a.id = sc.account_id AND a.grade IS DISTINCT FROM sc.computed_grade
       AND NOT EXISTS (SELECT 1 FROM {s}.manual_grades m WHERE m.account_id = a.id)
     RETURNING a.id, sc.previous_grade, sc.computed_grade
 )
@@ -571,10 +574,12 @@ async def report(
             execution_options=scoped(access.scope),
         )
     ).all()
+    raw_keys, point_keys = layout(run.config or await get_config(session, access.scope))
     items = [
         {"account_id": sc.account_id, "name": name, "owner_id": owner, "score": sc.score,
          "computed_grade": sc.computed_grade, "grade": grade, "previous_grade": sc.previous_grade,
-         "manual": manual_id is not None, "manual_reason": reason, "raw": sc.raw, "points": sc.points}
+         "manual": manual_id is not None, "manual_reason": reason, "raw": dict(zip(raw_keys, sc.raw, strict=False)),
+         "points": dict(zip(point_keys, sc.points, strict=False))}
         for sc, name, owner, grade, reason, manual_id in rows[:limit]
     ]  # fmt: skip
     next_cursor = None
@@ -623,12 +628,8 @@ async def export_report(session: AsyncSession, access: Access, filters: dict[str
     """The report as one file: a column per criterion's raw value and points, after the grade columns."""
     from guanxi.spreadsheet import XlsxSheet, csv_line
 
-    config = await get_config(session, access.scope)
-    keys = [criterion_key(c) for c in config["criteria"]]
-    raw_keys: list[str] = []
-    for c in config["criteria"]:
-        raw_keys += (["credit_late_share", "credit_days_late", "instalments_due"] if c["kind"] == "credit"
-                     else [criterion_key(c)])  # fmt: skip
+    run = await latest_run(session, access.scope, done=True)
+    raw_keys, keys = layout((run.config if run else None) or await get_config(session, access.scope))
     headers = ["account_id", "name", "owner_id", "score", "grade", "computed_grade", "previous_grade", "manual",
                "manual_reason", *[f"raw:{k}" for k in raw_keys], *[f"points:{k}" for k in keys]]  # fmt: skip
     _, items, _ = await report(session, access, filters=filters, cursor=None, limit=EXPORT_LIMIT)

@@ -73,6 +73,7 @@ class Instalment(TenantRecordMixin, TenantBase):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     note: Mapped[str | None] = mapped_column(String(500), default=None)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # the day it was paid in full
 
 
 class Payment(TenantRecordMixin, TenantBase):

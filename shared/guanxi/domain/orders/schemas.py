@@ -103,6 +103,7 @@ class InstalmentOut(msgspec.Struct, kw_only=True):
     status: str  # pending | partly_paid | paid | overdue | void
     currency: str
     note: str | None
+    paid_on: dt.date | None = None  # the day it was paid in full
 
 
 class DueOut(InstalmentOut, kw_only=True):

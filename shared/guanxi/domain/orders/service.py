@@ -325,7 +325,7 @@ def instalment_row(item: Instalment, today: dt.date) -> dict[str, Any]:
     return {"id": item.id, "order_id": item.order_id, "position": item.position, "due_date": item.due_date,
             "amount": item.amount, "collected": item.collected, "open_amount": item.amount - item.collected
             if item.status != "void" else ZERO, "status": status, "currency": item.currency,
-            "note": item.note}  # fmt: skip
+            "note": item.note, "paid_on": item.paid_on}  # fmt: skip
 
 
 async def instalments(session: AsyncSession, access: Access, order_id: uuid.UUID) -> list[Instalment]:
@@ -426,6 +426,17 @@ def _status_for(amount: Decimal, collected: Decimal) -> str:
     return "paid" if collected >= amount else "partly_paid" if collected > 0 else "pending"
 
 
+def _paid_in_full_on(instalment_id: uuid.UUID, day: dt.date) -> Any:
+    """The day an instalment became paid: the latest of this payment's day and its other live payments' days
+    (the credit criterion of grading reads how late that was)."""
+    earlier = (
+        select(func.max(Payment.paid_on))
+        .where(Payment.instalment_id == instalment_id, Payment.voided_at.is_(None))
+        .scalar_subquery()
+    )
+    return func.greatest(day, earlier)
+
+
 async def record_payment(session: AsyncSession, access: Access, order_id: uuid.UUID, data: PaymentIn) -> Payment:
     """Record money received, against an instalment or the order's unplanned part, never above what is open."""
     access.require("payments", "create")
@@ -455,12 +466,14 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
                 "amount", f"is more than {where} open amount of {open_amount} {order['currency']}", "exceeds_open"
             )
         )
+    paid_on = paid_on or await workspace_today(session, access.scope)
     if data.instalment_id is not None:
+        status = _status_for(item.amount, item.collected + amount)
         await session.execute(
             update(Instalment)
             .where(Instalment.id == data.instalment_id)
-            .values(collected=Instalment.collected + amount, status=_status_for(item.amount, item.collected + amount),
-                    updated_at=func.now()),
+            .values(collected=Instalment.collected + amount, status=status, updated_at=func.now(),
+                    paid_on=_paid_in_full_on(data.instalment_id, paid_on) if status == "paid" else None),
             execution_options=options,
         )  # fmt: skip
         await _plan_open(session, access, order_id, -amount)
@@ -473,7 +486,7 @@ async def record_payment(session: AsyncSession, access: Access, order_id: uuid.U
         insert(Payment).values(
             id=payment_id, number=await next_number(session, access.scope, "payment"), order_id=order_id,
             instalment_id=data.instalment_id, owner_id=order["owner_id"], account_id=order["account_id"],
-            currency=order["currency"], paid_on=paid_on or await workspace_today(session, access.scope),
+            currency=order["currency"], paid_on=paid_on,
             amount=amount, method=data.method, reference=reference, note=note, created_by=access.member_id,
         ),
         execution_options=options,
@@ -513,7 +526,7 @@ async def void_payment(session: AsyncSession, access: Access, order_id: uuid.UUI
             update(Instalment)
             .where(Instalment.id == item.id)
             .values(collected=collected, status=item.status if item.status == "void" else
-                    _status_for(item.amount, collected), updated_at=func.now()),
+                    _status_for(item.amount, collected), updated_at=func.now(), paid_on=None),
             execution_options=options,
         )  # fmt: skip
         if item.status != "void":
