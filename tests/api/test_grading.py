@@ -60,13 +60,12 @@ async def dataset(client: Any, who: dict[str, Any]) -> tuple[JobContext, dict[st
     late, on_time, unpaid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     n1, n4 = uuid.UUID(ids["n1"]), uuid.UUID(ids["n4"])
     o1, o4 = uuid.UUID(orders["n1"]), uuid.UUID(orders["n4"])
-    await sql(job, plan, i=late, o=o1, a=n1, p=1, d=today - dt.timedelta(days=40), c=10, s="paid",
-              paid=today - dt.timedelta(days=30))
+    day = {n: today - dt.timedelta(days=n) for n in (5, 20, 21, 30, 40)}
+    await sql(job, plan, i=late, o=o1, a=n1, p=1, d=day[40], c=10, s="paid", paid=day[30])
     await sql(job, pay, i=uuid.uuid4(), n="T-1", o=o1, s=late, a=n1, d=today - dt.timedelta(days=30))
-    await sql(job, plan, i=on_time, o=o1, a=n1, p=2, d=today - dt.timedelta(days=20), c=10, s="paid",
-              paid=today - dt.timedelta(days=21))
+    await sql(job, plan, i=on_time, o=o1, a=n1, p=2, d=day[20], c=10, s="paid", paid=day[21])
     await sql(job, pay, i=uuid.uuid4(), n="T-2", o=o1, s=on_time, a=n1, d=today - dt.timedelta(days=21))
-    await sql(job, plan, i=unpaid, o=o4, a=n4, p=1, d=today - dt.timedelta(days=5), c=0, s="pending", paid=None)
+    await sql(job, plan, i=unpaid, o=o4, a=n4, p=1, d=day[5], c=0, s="pending", paid=None)
     return job, ids
 
 
