@@ -94,6 +94,19 @@ def phrase(signal: dict[str, Any], locale: str = "en") -> str:
     return texts.get(key, key).format_map(signal)
 
 
+def present(signals: list[dict[str, Any]], today: dt.date, now: dt.datetime) -> list[dict[str, Any]]:
+    """Signals as shown: ``days`` since the last order (workspace days) or the last follow-up (whole days)."""
+    shown = []
+    for signal in signals:
+        signal = dict(signal)
+        if signal.get("last_order"):
+            signal["days"] = (today - dt.date.fromisoformat(signal["last_order"])).days
+        if signal.get("last_touch"):
+            signal["days"] = int((now - dt.datetime.fromisoformat(signal["last_touch"])).total_seconds() // 86400)
+        shown.append(signal)
+    return shown
+
+
 def reasons(signals: list[dict[str, Any]], locale: str) -> str:
     return ("; " if locale == "en" else "；").join(phrase(s, locale) for s in signals)
 
@@ -192,21 +205,25 @@ async def scan(
             update(ChurnSettings).where(ChurnSettings.id == 1).values(scanned_at=func.now()),
             execution_options=scoped(scope),
         )
-    await alert(session, scope, crossed)
+    await alert(session, scope, crossed, day)
     return len(crossed)
 
 
-async def alert(session: AsyncSession, scope: TenantScope, crossed: list[repository.Crossing]) -> None:
+async def alert(
+    session: AsyncSession, scope: TenantScope, crossed: list[repository.Crossing], today: dt.date
+) -> None:
     if not crossed:
         return
     managers = await repository.managers(session, scope, {c.owner_id for c in crossed})
     raises = []
+    now = utcnow()
     for c in crossed:
         manager = managers.get(c.owner_id)
+        signals = present(c.signals, today, now)
         params = {
             "account": c.name, "score": c.score, "account_id": str(c.account_id),
-            "reasons_en": reasons(c.signals, "en"), "reasons_zh_hans": reasons(c.signals, "zh-Hans"),
-            "reasons_zh_hant": reasons(c.signals, "zh-Hant"),
+            "reasons_en": reasons(signals, "en"), "reasons_zh_hans": reasons(signals, "zh-Hans"),
+            "reasons_zh_hant": reasons(signals, "zh-Hant"),
         }  # fmt: skip
         # One alert per crossing: a customer that falls below and crosses again later alerts again.
         raises.append(Raise(
@@ -261,6 +278,7 @@ async def at_risk(
         )
     query = query.order_by(ChurnScore.score.desc(), ChurnScore.account_id).limit(limit + 1)
     rows = (await session.execute(query, execution_options=scoped(access.scope))).all()
+    today, now = await workspace_today(session, access.scope), utcnow()
     items = [
         AtRiskRow(
             account_id=r.ChurnScore.account_id,
@@ -271,7 +289,7 @@ async def at_risk(
             score=r.ChurnScore.score,
             at_risk=r.ChurnScore.at_risk_since is not None,
             at_risk_since=r.ChurnScore.at_risk_since,
-            signals=r.ChurnScore.signals,
+            signals=present(r.ChurnScore.signals, today, now),
         )
         for r in rows[:limit]
     ]
@@ -293,7 +311,8 @@ async def risk_of(session: AsyncSession, access: Access, account_id: uuid.UUID) 
     return RiskOut(
         account_id=account_id, score=score.score if score else None, threshold=settings["threshold"],
         at_risk=bool(score and score.at_risk_since), at_risk_since=score.at_risk_since if score else None,
-        signals=score.signals if score else [], win_backs=tries or 0,
+        signals=present(score.signals, await workspace_today(session, access.scope), utcnow()) if score else [],
+        win_backs=tries or 0,
     )  # fmt: skip
 
 
