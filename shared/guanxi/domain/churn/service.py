@@ -209,9 +209,7 @@ async def scan(
     return len(crossed)
 
 
-async def alert(
-    session: AsyncSession, scope: TenantScope, crossed: list[repository.Crossing], today: dt.date
-) -> None:
+async def alert(session: AsyncSession, scope: TenantScope, crossed: list[repository.Crossing], today: dt.date) -> None:
     if not crossed:
         return
     managers = await repository.managers(session, scope, {c.owner_id for c in crossed})
