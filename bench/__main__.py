@@ -127,8 +127,9 @@ def main() -> None:
         "orders": orders.run,  # likewise, with 2,000,000 orders, their lines, plans and payments added once
         "targets": targets.run,  # on those deals, orders and payments
         "reports": lambda: reports.run(args.report_orders, args.report_accounts),  # a workspace of its own
-        "grading": lambda: grading.run(args.accounts),  # a workspace of its own: --accounts, twice as many orders
-        "churn": lambda: churn.run(args.churn_accounts),  # its own workspace, customers and orders
+        # a workspace of its own (--accounts, twice as many orders), or with --reuse-data the customers benchmark's
+        "grading": lambda: grading.run(args.accounts, reuse_data=args.reuse_data),
+        "churn": lambda: churn.run(args.churn_accounts, reuse_data=args.reuse_data),  # likewise
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.customers import plain, seed
+from bench.customers import plain, reuse, seed
 
 ORDERS_PER_ACCOUNT = 2
 CHUNK = 200_000
@@ -57,7 +57,11 @@ SELECT count(*), sum(n) FROM (
 CHILD = """
 import asyncio, json, resource, time, uuid
 from guanxi.db.tenancy import platform_session
+import datetime as dt
+from guanxi.db.tenancy import tenant_session
+from guanxi.domain.churn import service
 from guanxi.domain.churn.tasks import run_scan
+from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.tenancy.service import scope_for_job
 from guanxi.jobs import JobContext
 
@@ -65,7 +69,13 @@ async def main():
     async with platform_session() as session:
         scope = await scope_for_job(session, uuid.UUID({tenant!r}))
     started = time.perf_counter()
-    crossed = await run_scan(JobContext(uuid.uuid4(), scope))
+    if {days}:  # a later night: what the worker's run_scan does, with the workspace's day moved on
+        async with tenant_session(scope) as session:
+            today = await workspace_today(session, scope) + dt.timedelta(days={days})
+            crossed = await service.scan(session, scope, today=today)
+            await session.commit()
+    else:
+        crossed = await run_scan(JobContext(uuid.uuid4(), scope))
     print(json.dumps({{"seconds": time.perf_counter() - started, "crossed": crossed,
                       "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 
@@ -73,13 +83,14 @@ asyncio.run(main())
 """
 
 
-async def _orders(schema: str, count: int) -> dict[str, Any]:
+async def _orders(schema: str, count: int, generate: bool = True) -> dict[str, Any]:
     connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]))
     try:
         started = time.perf_counter()
-        for first in range(0, count, CHUNK):
-            await connection.execute(ORDERS_SQL.format(s=schema), first, min(first + CHUNK, count) - 1)
-        await connection.execute(INSTALMENTS_SQL.format(s=schema))
+        if generate:
+            for first in range(0, count, CHUNK):
+                await connection.execute(ORDERS_SQL.format(s=schema), first, min(first + CHUNK, count) - 1)
+            await connection.execute(INSTALMENTS_SQL.format(s=schema))
         await connection.execute(f'VACUUM ANALYZE "{schema}".orders, "{schema}".payment_instalments')
         tenant = await connection.fetchval("SELECT id FROM platform.tenants WHERE schema_name = $1", schema)
         figures = await connection.fetchrow(
@@ -98,27 +109,37 @@ async def _orders(schema: str, count: int) -> dict[str, Any]:
     return {"tenant": str(tenant), "generated_s": generated, "bare_s": min(bare), **dict(figures)}
 
 
-def _scan(tenant: str) -> dict[str, Any]:
+def _scan(tenant: str, days: int = 0) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD.format(tenant=tenant)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CHILD.format(tenant=tenant, days=days)], check=True, capture_output=True, text=True
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run(accounts: int = 1_000_000) -> str:
-    data = asyncio.run(seed(accounts))
-    made = asyncio.run(_orders(data["schema"], accounts * ORDERS_PER_ACCOUNT))
+def run(accounts: int = 1_000_000, reuse_data: bool = False) -> str:
+    """``reuse_data``: the customers benchmark's workspace (1,000,000 customers) with the orders benchmark's
+    2,000,000 orders, instead of generating a workspace with orders of its own."""
+    if reuse_data:
+        data = asyncio.run(reuse())
+        made = asyncio.run(_orders(data["schema"], 0, generate=False))
+    else:
+        data = asyncio.run(seed(accounts))
+        made = asyncio.run(_orders(data["schema"], accounts * ORDERS_PER_ACCOUNT))
     first, second = _scan(made["tenant"]), _scan(made["tenant"])
+    night = _scan(made["tenant"], days=1)
     ratio = second["seconds"] / made["bare_s"]
     return "\n".join([
         "## Churn scan",
         "",
         f"- Data: {made['accounts']:,} customers, {made['orders']:,} orders, {made['instalments']:,} instalments "
         f"(orders generated in {made['generated_s']:.0f} s).",
-        f"- First scan (every score written, {first['crossed']:,} customers crossed the threshold and were alerted): "
+        f"- First scan ({'' if reuse_data else 'every score written, '}{first['crossed']:,} customers crossed the "
+        "threshold and were alerted): "
         f"{first['seconds']:.1f} s, worker peak RSS {first['peak_rss_mib']:.0f} MiB.",
         f"- Second scan (a night where little changed, {second['crossed']:,} crossings): {second['seconds']:.1f} s, "
         f"worker peak RSS {second['peak_rss_mib']:.0f} MiB.",
+        f"- The next night (the workspace's day moved on by one, {night['crossed']:,} crossings): "
+        f"{night['seconds']:.1f} s, worker peak RSS {night['peak_rss_mib']:.0f} MiB.",
         f"- Bare SQL aggregate over the same orders (last order, count, sum per customer): {made['bare_s']:.2f} s; "
         f"the second scan takes {ratio:.1f}x that.",
         "",
