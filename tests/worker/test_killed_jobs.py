@@ -149,5 +149,9 @@ async def test_a_worker_killed_in_the_middle_of_a_grading_run_leaves_the_old_gra
     assert await state() == ("done", 5, 5, 5)  # every customer graded once, one history row each
     report = await client.get("/api/v1/grading/report", headers=bearer(owner))
     assert {row["account_id"]: row["grade"] for row in report.json()["items"]} == {
-        ids["n4"]: "A", ids["n1"]: "B", ids["n3"]: "B", ids["n2"]: "C", ids["n5"]: "C"
+        ids["n4"]: "A",
+        ids["n1"]: "B",
+        ids["n3"]: "B",
+        ids["n2"]: "C",
+        ids["n5"]: "C",
     }
