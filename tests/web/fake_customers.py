@@ -232,6 +232,12 @@ class FakeCustomers(RecordsFake):
             return self._team(request, record, parts[5] if len(parts) > 5 else None)
         if action == "pool":
             return self._pool(request, record, parts[5] if len(parts) > 5 else "")
+        if action == "grade-history":
+            return httpx.Response(200, json=[])
+        if action == "grade" and method == "GET":
+            return httpx.Response(200, json={"account_id": record["id"], "grade": record.get("grade"), "manual": False,
+                                             "reason": None, "set_by": None, "set_at": None, "growth_score": None,
+                                             "can_set": False})  # fmt: skip
         if method == "GET":
             return httpx.Response(200, json=self.shape(record, "record"))
         if method == "DELETE":

@@ -64,7 +64,6 @@ def test_sidebar_lists_the_sections_in_product_order(signed_in: TestClient[Any])
         "Work reports",
         "Announcements",
         "Approvals",
-        "Activities & work reports",
         "Service cases",
         "Campaigns",
         "Reports",

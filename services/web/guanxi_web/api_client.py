@@ -807,6 +807,30 @@ class ApiCaller:
     async def start_grading(self) -> GradingRun:
         return await self._call("POST", "/api/v1/grading/runs", GradingRun)
 
+    async def grading_settings(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/grading/settings", dict[str, Any])
+
+    async def set_grading_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("PUT", "/api/v1/grading/settings", dict[str, Any], json=body)
+
+    async def account_grade(self, account_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"/api/v1/accounts/{quote(account_id, safe='')}/grade", dict[str, Any])
+
+    async def grade_history(self, account_id: str) -> list[dict[str, Any]]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/grade-history"
+        return await self._call("GET", path, list[dict[str, Any]])
+
+    async def set_manual_grade(self, account_id: str, grade: str, reason: str) -> dict[str, Any]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/grade"
+        return await self._call("PUT", path, dict[str, Any], json={"grade": grade, "reason": reason})
+
+    async def remove_manual_grade(self, account_id: str) -> dict[str, Any]:
+        return await self._call("DELETE", f"/api/v1/accounts/{quote(account_id, safe='')}/grade", dict[str, Any])
+
+    async def set_growth_score(self, account_id: str, score: int | None) -> dict[str, Any]:
+        path = f"/api/v1/accounts/{quote(account_id, safe='')}/growth-score"
+        return await self._call("PUT", path, dict[str, Any], json={"score": score})
+
     # Churn early warning ----------------------------------------------------------------------------------------
 
     async def churn_at_risk(self, params: Query) -> ChurnPage:

@@ -29,7 +29,7 @@ from guanxi_web.controllers.customers import AccountController, ContactControlle
 from guanxi_web.controllers.deals import DealController
 from guanxi_web.controllers.document_settings import DocumentSettingsController
 from guanxi_web.controllers.exports import ExportController
-from guanxi_web.controllers.grading import GradingController
+from guanxi_web.controllers.grading import AccountGradeController, GradingController
 from guanxi_web.controllers.health import HealthController
 from guanxi_web.controllers.imports import ImportController
 from guanxi_web.controllers.invitations import InvitationController
@@ -91,6 +91,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             TargetController,
             ReportsController,
             GradingController,
+            AccountGradeController,
             ChurnController,
             AccountWinBackController,
             TodoController,

@@ -35,7 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("orders", N_("Orders"), "quotes", "", built=True, path="/orders"),
     Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
-    Section("grading", N_("Customer grading"), "targets", "", built=True, path="/grading"),
+    Section("grading", N_("Customer grading"), "grading", "", built=True, path="/grading"),
     Section("churn", N_("Churn early warning"), "alert", "", built=True, path="/churn"),
     Section("work_reports", N_("Work reports"), "reports", "", built=True, path="/work-reports"),
     Section("announcements", N_("Announcements"), "campaigns", "", built=True, path="/announcements"),
@@ -44,12 +44,6 @@ SECTIONS: tuple[Section, ...] = (
         N_("Approvals"),
         "approvals",
         N_("Discounts, quotes and expenses waiting for a manager's sign-off, in one queue."),
-    ),
-    Section(
-        "activities",
-        N_("Activities & work reports"),
-        "activities",
-        N_("Tasks, calls and visits, plus the daily and weekly work reports your team hands in."),
     ),
     Section(
         "cases",

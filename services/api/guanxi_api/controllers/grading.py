@@ -53,7 +53,9 @@ class GradingController(Controller):
     ) -> GradingSettingsOut:
         auth.require_token_scope("customers", "read")
         access.require("customers", "read")
-        return msgspec.convert(await service.get_config(db, auth.scope), GradingSettingsOut)
+        config = await service.get_config(db, auth.scope)
+        can_edit = access.can(service.SETTINGS_MODULE, "update")
+        return msgspec.convert({**config, "can_edit": can_edit}, GradingSettingsOut)
 
     @put("/settings", summary="Change the grading settings (administrators)", responses=problems(400, 401, 403, 422))
     async def put_settings(
@@ -68,7 +70,7 @@ class GradingController(Controller):
         config = await service.save_config(db, access, data)
         await audit_action(db, auth, request, "grading.settings_changed", target_type="grading", target_id=None)
         await db.commit()
-        return msgspec.convert(config, GradingSettingsOut)
+        return msgspec.convert({**config, "can_edit": True}, GradingSettingsOut)
 
     @post("/runs", status_code=202, summary="Grade every customer now (the open run if one is under way)",
           responses=problems(401, 403))  # fmt: skip

@@ -85,6 +85,7 @@ from guanxi_web.session import hx_target, redirect
 
 log = structlog.get_logger("web.customers")
 
+GRADE_SOURCES = {"run": N_("graded"), "manual": N_("set by hand"), "unset": N_("manual grade removed")}
 CONTACT_ACCOUNT_LOOKUPS = 8  # account names of a contacts page fetched at once
 NOTICES = {
     "account-created": N_("The account is added."),
@@ -118,6 +119,11 @@ NOTICES = {
     "locked": N_("Locked: this customer stays yours whatever the pool's rules say."),
     "win-back": N_("Win-back attempt recorded."),
     "churn-settings": N_("Churn settings saved."),
+    "grading-settings": N_("Grading settings saved. The next run grades by them."),
+    "grade-set": N_("The grade is set by hand and stays until it is removed."),
+    "grade-removed": N_("The manual grade is removed: the computed grade applies again."),
+    "grade-refused": N_("The grade was not changed: choose a grade and give the reason."),
+    "growth-set": N_("The growth prospect is saved."),
     "unlocked": N_("Unlocked: the pool's rules apply again."),
     "lock-refused": N_("You have as many locked customers as the pool allows. Unlock another one first."),
     "targets": N_("The targets are saved."),
@@ -139,6 +145,19 @@ async def churn_risk(api: ApiCaller, account_id: str) -> dict[str, Any] | None:
         if error.status in (403, 404, 405):
             return None
         raise
+
+
+async def grade_card(api: ApiCaller, account_id: str) -> dict[str, Any] | None:
+    """The customer's grade (computed or set by hand), growth score and latest changes; left out without access."""
+    try:
+        grade, history = await asyncio.gather(api.account_grade(account_id), api.grade_history(account_id))
+    except ApiError as error:
+        if error.status in (403, 404, 405):
+            return None
+        raise
+    for change in history:
+        change["changed_at"] = dt.datetime.fromisoformat(change["changed_at"])
+    return {**grade, "history": history[:5]}
 
 
 def customers_page(
@@ -499,6 +518,7 @@ class AccountController(ListController):
     ) -> Template:
         record = Record("account", account_id)
         risk_task = asyncio.ensure_future(churn_risk(api, account_id))  # alongside the six below
+        grade_task = asyncio.ensure_future(grade_card(api, account_id))
         account, people, custom, files, pool_status, deals = await asyncio.gather(
             api.account(account_id),
             load_people(api),
@@ -507,7 +527,7 @@ class AccountController(ListController):
             optional(api.return_status(account_id)),
             optional(api.deals({"account_id": account_id, "limit": "20"})),
         )
-        risk = await risk_task
+        risk, grade = await risk_task, await grade_task
         contacts_context, team_context = await asyncio.gather(
             self._contacts_context(api, account_id, contact_form),
             self._team_context(api, account_id, team_form, people, str(account.owner_id)),
@@ -535,6 +555,8 @@ class AccountController(ListController):
             pool_status=pool_status,
             deals=deals,
             risk=risk,
+            grade=grade,
+            grade_sources=GRADE_SOURCES,
             signal_text=signal_text,
             reason_text=reason_text,
             **{**contacts_context, **team_context, **timeline, **files},

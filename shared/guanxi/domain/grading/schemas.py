@@ -42,6 +42,7 @@ class GradingSettingsOut(msgspec.Struct):
     order_window_months: int
     follow_up_days: dict[str, int]
     complaint_response_days: dict[str, int]
+    can_edit: bool = False  # whether the reader may change them (administrators)
 
 
 class RunOut(msgspec.Struct):
@@ -76,6 +77,7 @@ class AccountGradeOut(msgspec.Struct):
     set_by: uuid.UUID | None
     set_at: dt.datetime | None
     growth_score: int | None
+    can_set: bool = False  # whether the reader may set a manual grade or growth score (managers)
 
 
 class HistoryOut(msgspec.Struct):

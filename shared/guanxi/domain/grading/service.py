@@ -405,9 +405,13 @@ async def _account(session: AsyncSession, access: Access, account_id: uuid.UUID,
     return found
 
 
-def _require_manager(access: Access) -> None:
+def is_manager(access: Access) -> bool:
     """Grades are set by hand by those who manage others' customers: a scope wider than their own."""
-    if access.scope_of("customers", "update") in ("none", "shared", "own"):
+    return access.scope_of("customers", "update") not in ("none", "shared", "own")
+
+
+def _require_manager(access: Access) -> None:
+    if not is_manager(access):
         raise forbidden("Only managers may set a customer's grade by hand.")
 
 
@@ -424,7 +428,8 @@ async def account_grade(session: AsyncSession, access: Access, account_id: uuid.
     )
     return {"account_id": account.id, "grade": account.grade, "manual": manual is not None,
             "reason": manual.reason if manual else None, "set_by": manual.set_by if manual else None,
-            "set_at": manual.set_at if manual else None, "growth_score": growth}  # fmt: skip
+            "set_at": manual.set_at if manual else None, "growth_score": growth,
+            "can_set": is_manager(access)}  # fmt: skip
 
 
 async def set_manual(
