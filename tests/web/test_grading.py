@@ -110,9 +110,18 @@ def test_bad_settings_are_named_next_to_their_field(signed_in: TestClient[Any], 
         "errors": [{"field": "criteria[1].weight", "message": "must not be negative", "code": "invalid"},
                    {"field": "criteria", "message": "weights must add up to 100, not 90", "code": "invalid"}],
     }), )  # fmt: skip
-    refused = post_form(signed_in, "/grading/settings", {"weight.credit": "10", "weight.order_amount": "-10",
-                                                           "weight.profit": "90", "band.A.share_percent": "20",
-                                                           "band.B.share_percent": "30", "band.C.share_percent": "50"})
+    refused = post_form(
+        signed_in,
+        "/grading/settings",
+        {
+            "weight.credit": "10",
+            "weight.order_amount": "-10",
+            "weight.profit": "90",
+            "band.A.share_percent": "20",
+            "band.B.share_percent": "30",
+            "band.C.share_percent": "50",
+        },
+    )
     assert refused.status_code == 422
     assert "must not be negative" in refused.text and 'id="field-weight.order_amount-error"' in refused.text
     assert "weights must add up to 100, not 90" in refused.text

@@ -60,14 +60,28 @@ class GradingController(Controller):
         return redirect(request, "/grading?done=grading")
 
     async def _settings_page(
-        self, request: Request[Any, Any, Any], api: ApiCaller, me: Me, settings: dict[str, Any],
-        errors: dict[str, str], status: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiCaller,
+        me: Me,
+        settings: dict[str, Any],
+        errors: dict[str, str],
+        status: int = 200,
     ) -> Template:
         fields = [f for f in await api.custom_fields("customers") if f.type in ("number", "currency")]
         page = customers_page(
-            request, "grading/_settings.html", me, _("Grading settings"), "grading", form=settings_form(settings),
-            errors=errors, can_edit=settings.get("can_edit", True), criteria=CRITERIA, custom_fields=fields,
-            grades=GRADES, custom_rows=CUSTOM_ROWS,
+            request,
+            "grading/_settings.html",
+            me,
+            _("Grading settings"),
+            "grading",
+            form=settings_form(settings),
+            errors=errors,
+            can_edit=settings.get("can_edit", True),
+            criteria=CRITERIA,
+            custom_fields=fields,
+            grades=GRADES,
+            custom_rows=CUSTOM_ROWS,
         )
         page.status_code = status
         return page
