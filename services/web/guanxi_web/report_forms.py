@@ -24,7 +24,7 @@ FIELD_LABELS = {
     "product": N_("Product"), "quantity": N_("Quantity"), "unit_price": N_("Unit price"),
     "net_amount": N_("Net amount"), "tax_amount": N_("Tax amount"), "unit_cost": N_("Unit cost"),
     "kind": N_("Kind"), "industry": N_("Industry"), "source": N_("Source"), "lifecycle_stage": N_("Lifecycle stage"),
-    "created_at": N_("Created"), "credit_limit": N_("Credit limit"), "stage": N_("Stage"),
+    "created_at": N_("Created"), "credit_limit": N_("Credit limit"), "stage": N_("Deal stage"),
     "expected_close_date": N_("Expected close date"), "closed_at": N_("Closed"), "amount": N_("Amount"),
     "direction": N_("Direction"), "outcome": N_("Outcome"), "occurred_at": N_("Date"),
     "duration_seconds": N_("Duration (seconds)"), "method": N_("Payment method"), "paid_on": N_("Paid on"),

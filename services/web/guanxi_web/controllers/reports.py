@@ -49,7 +49,7 @@ LABELS = {
     "not_due": N_("Not due"), "days_1_30": N_("1–30 days"), "days_31_60": N_("31–60 days"),
     "days_61_90": N_("61–90 days"), "over_90": N_("Over 90 days"), "grade": N_("Grade"),
     "customers": N_("Customers"), "share": N_("Share"), "change": N_("Change"), "from_grade": N_("From"),
-    "to_grade": N_("To"), "lost": N_("Lost"), "new": N_("New"), "reason": N_("Reason"), "losses": N_("Losses"),
+    "to_grade": N_("To"), "lost": N_("Lost customers"), "new": N_("New customers"), "reason": N_("Reason"), "losses": N_("Losses"),
     "count": N_("Count"),
 }  # fmt: skip
 VALUES = {"Ungraded": N_("Ungraded"), "Pre-sale": N_("Pre-sale"), "In negotiation": N_("In negotiation"),
@@ -65,7 +65,7 @@ PARAM_LABELS = {"from": N_("From"), "to": N_("To"), "by": N_("Group by"), "grain
 FORMATS = ("csv", "xlsx", "pdf")
 CHART_ROWS = 30  # a chart shows the first rows; the table holds them all
 WIDTH, BAR, GAP, LABEL = 640, 18, 8, 180
-PIE_SLICES, RADIUS = 8, 90  # the largest slices, the rest as one "Other"
+PIE_SLICES, RADIUS = 8, 90  # the largest slices, the rest as one "All others"
 
 
 def title_of(key: str, fallback: str) -> str:
@@ -115,7 +115,7 @@ def _label(value: Any) -> str:
 
 
 def pie(rows: list[list[Any]], measure: int) -> dict[str, Any] | None:
-    """Slices as SVG arc paths around (100, 100), largest first; what is past the eighth slice is one "Other".
+    """Slices as SVG arc paths around (100, 100), largest first; what is past the eighth slice is one "All others".
     Negative values cannot be shares of a whole: then bars (None)."""
     values = [(_label(r[0]), _number(r[measure]) or Decimal(0)) for r in rows]
     if any(v < 0 for _, v in values):
@@ -123,7 +123,7 @@ def pie(rows: list[list[Any]], measure: int) -> dict[str, Any] | None:
     values = sorted((item for item in values if item[1] > 0), key=lambda item: -item[1])
     if len(values) > PIE_SLICES:
         rest = sum((v for _, v in values[PIE_SLICES - 1 :]), Decimal(0))
-        values = [*values[: PIE_SLICES - 1], (_("Other"), rest)]
+        values = [*values[: PIE_SLICES - 1], (_("All others"), rest)]
     total = sum((v for _, v in values), Decimal(0))
     if not total:
         return None
