@@ -49,8 +49,8 @@ LABELS = {
     "not_due": N_("Not due"), "days_1_30": N_("1–30 days"), "days_31_60": N_("31–60 days"),
     "days_61_90": N_("61–90 days"), "over_90": N_("Over 90 days"), "grade": N_("Grade"),
     "customers": N_("Customers"), "share": N_("Share"), "change": N_("Change"), "from_grade": N_("From"),
-    "to_grade": N_("To"), "lost": N_("Lost customers"), "new": N_("New customers"), "reason": N_("Reason"), "losses": N_("Losses"),
-    "count": N_("Count"),
+    "to_grade": N_("To"), "lost": N_("Lost customers"), "new": N_("New customers"), "reason": N_("Reason"),
+    "losses": N_("Losses"), "count": N_("Count"),
 }  # fmt: skip
 VALUES = {"Ungraded": N_("Ungraded"), "Pre-sale": N_("Pre-sale"), "In negotiation": N_("In negotiation"),
           "After sale": N_("After sale"), "Total": N_("Total")}  # fmt: skip
