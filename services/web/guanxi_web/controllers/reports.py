@@ -94,7 +94,9 @@ def chart(answer: dict[str, Any]) -> dict[str, Any] | None:
         return {**drawn, "measure": columns[measure]["label"]}
     rows = answer["rows"][:CHART_ROWS]
     values = [_number(r[measure]) or Decimal(0) for r in rows]
-    top = max((abs(v) for v in values), default=Decimal(0)) or Decimal(1)
+    if not any(values):  # nothing to draw: the table says it
+        return None
+    top = max(abs(v) for v in values)
     span = WIDTH - LABEL - 70
     bars = []
     for index, (row, value) in enumerate(zip(rows, values, strict=True)):

@@ -1,6 +1,7 @@
 """Churn's predefined report for the reports registry, read from :func:`guanxi.domain.churn.analytics.churn_analytics`
 (so in the reader's ``customers`` read scope, as ``GET /api/v1/churn/analytics``): new, lost and total customers
-per period; losses by the stage they happened at; or loss reasons ranked."""
+per period; losses by the stage they happened at; or loss reasons ranked. Customers left unclaimed in the pool are
+counted apart by the analytics (they are also in their stage), so they are not a share of the stage pie."""
 
 from __future__ import annotations
 
@@ -28,14 +29,7 @@ async def churn(session: AsyncSession, access: Access, params: dict[str, Any]) -
     start, end = date_range(params, await workspace_today(session, access.scope))
     await bounded(session)
     found = await churn_analytics(session, access.scope, access, start=start, end=end, period=params["grain"])
-    timing, win = found["time_to_loss"], found["win_backs"]
-    median = "—" if timing["median_days"] is None else timing["median_days"]
-    notes = [
-        f"{found['from']} – {found['to']}",
-        f"In the pool, unclaimed: {found['lost_by_stage']['in_pool']}",
-        f"Days from first follow-up to loss: median {median} over {timing['count']}",
-        f"Win-back attempts: {win['attempts']}, came back within {win['within_days']} days: {win['came_back']}",
-    ]
+    notes = [f"{found['from']} – {found['to']}"]
     if params["by"] == "stage":
         columns = [Column("stage", "Stage"), Column("customers", "Customers", "number")]
         rows: list[list[Any]] = [[label, found["lost_by_stage"][key]] for key, label in STAGE_LABELS.items()]
