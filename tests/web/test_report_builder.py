@@ -275,7 +275,7 @@ def test_a_pie_chart_has_a_slice_and_a_legend_entry_per_row(signed_in: TestClien
     fake.api.override("GET", "/api/v1/reports/predefined/grade_distribution", httpx.Response(200, json=grades))
     signed_in.cookies.set("gx_locale", "zh-Hant", domain="testserver.local")
     chinese = signed_in.get("/reports/r/grade_distribution").text
-    assert "<h1 class=\"page-title\">客戶等級</h1>" in chinese and ">未分級</td>" in chinese and "占比" in chinese
+    assert '<h1 class="page-title">客戶等級</h1>' in chinese and ">未分級</td>" in chinese and "占比" in chinese
     signed_in.cookies.set("gx_locale", "en", domain="testserver.local")
     table_only = post_form(signed_in, "/reports/builder", by_owner(action="run", chart="table"), headers=HX)
     assert "report-chart" not in table_only.text and ">张伟</td>" in table_only.text
