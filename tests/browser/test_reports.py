@@ -68,3 +68,78 @@ async def test_a_report_is_built_saved_charted_and_downloaded(page: Any, stack: 
     await page.goto(f"{stack.web_url}/reports")
     await no_sideways_scroll(page)
     await screenshot(page, "phone-zh-Hans-reports")
+
+
+async def redrawn(page: Any, name: str, value: str) -> None:
+    """Choosing an entity, a filter's field or condition, or a group redraws the builder's form through HTMX."""
+    async with page.expect_response(lambda r: r.url.endswith("/reports/builder") and r.request.method == "POST"):
+        await page.select_option(f"select[name='{name}']", value)
+    await page.wait_for_selector(f"select[name='{name}'] option[value='{value}'][selected]", state="attached")
+
+
+async def test_a_report_is_built_run_as_a_pie_saved_and_scheduled_in_the_page(page: Any, stack: Stack) -> None:
+    await sign_up(page, stack, f"he.{uuid.uuid4().hex[:8]}@example.com", "He Valves", "He Ming")
+    account = await add_account(page, stack, "温州阀门厂")
+    token = next(c["value"] for c in await page.context.cookies() if c["name"] == "gx_web_session")
+    async with httpx.AsyncClient(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
+        for name, quantity in (("闸阀 DN50", "10"), ("球阀 DN25", "30"), ("止回阀", "5")):
+            line = {"name": name, "quantity": quantity, "unit_price": "100"}
+            made = await api.post("/api/v1/orders", json={"account_id": account, "lines": [line]})
+            assert made.status_code == 201, made.text
+
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto(f"{stack.web_url}/reports")
+    await page.click("main a[href='/reports/builder']")
+    await page.wait_for_url(re.compile(r".*/reports/builder$"))
+    await redrawn(page, "entity", "order_lines")
+    await redrawn(page, "g0_field", "product")
+    await redrawn(page, "f0_field", "order_date")
+    assert await page.locator("input[name='f0_value'][type='date']").count() == 1  # a date field: a date input
+    await redrawn(page, "f0_op", "ge")
+    await page.select_option("select[name='m0_fn']", "sum")
+    await page.select_option("select[name='m0_field']", "quantity")
+    await page.fill("input[name='f0_value']", "2020-01-01")
+    await page.select_option("select[name='chart']", "pie")
+    await page.click("main button[value='run']")
+    await page.wait_for_selector("svg.chart--pie path.chart-slice")
+    assert await page.locator("svg.chart--pie path.chart-slice").count() == 3
+    legend = await page.inner_text("ul.chart-legend")
+    assert "球阀 DN25" in legend and "66.7%" in legend
+    assert "球阀 DN25" in await page.inner_text("#builder table")
+    await screenshot(page, "desktop-en-report-builder")
+
+    await page.click("details.builder-save > summary")
+    await page.fill("input[name='name']", "阀门销量")
+    await page.check("input[name='shared_with'][value='everyone']")
+    await page.click("main button[value='save']")
+    await page.wait_for_url(re.compile(r".*/reports/saved/[0-9a-f-]+\?done=report-saved"))
+    assert "The report is saved." in await page.inner_text("main")
+    assert await page.locator("svg.chart--pie path.chart-slice").count() == 3
+
+    await page.select_option("select[name='frequency']", "weekly")
+    await page.select_option("select[name='weekday']", "4")
+    await page.select_option("select[name='hour']", "18")
+    await page.select_option("select[name='timezone']", "Asia/Shanghai")
+    await page.check("input[name='formats'][value='pdf']")
+    await page.click("form.schedule-form button[type='submit']")
+    await page.wait_for_url(re.compile(r".*done=schedule-saved"))
+    schedules = await page.inner_text("ul.schedule-list")
+    assert "Every Friday" in schedules and "18:00" in schedules and "He Ming (Asia/Shanghai)" in schedules
+    await screenshot(page, "desktop-en-saved-report-schedules")
+
+    await page.goto(f"{stack.web_url}/reports/r/grade_distribution")
+    assert "Customer grades" in await page.inner_text("main h1")
+    await choose_language(page, "简体中文")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{stack.web_url}/reports/builder")
+    await no_sideways_scroll(page)
+    assert "报表设计器" in await page.inner_text("main")
+    await screenshot(page, "phone-zh-Hans-report-builder")
+    await page.goto(f"{stack.web_url}/reports")
+    await page.click("main a.report-link:has-text('阀门销量')")
+    await page.wait_for_selector("svg.chart--pie")
+    await no_sideways_scroll(page)
+    await screenshot(page, "phone-zh-Hans-saved-report-pie")
+    await page.goto(f"{stack.web_url}/reports/r/churn?by=stage")
+    await no_sideways_scroll(page)
+    await screenshot(page, "phone-zh-Hans-report-churn")

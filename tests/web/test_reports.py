@@ -12,6 +12,11 @@ from litestar.testing import TestClient
 from tests.web.conftest import FakeApi, problem
 
 SAVED = str(uuid.uuid4())
+LI_NA, WANG = str(uuid.uuid4()), str(uuid.uuid4())
+MEMBERS = [
+    {"id": LI_NA, "name": "Li Na", "email": "li.na@example.com", "status": "active", "roles": ["manager"]},
+    {"id": WANG, "name": "王芳", "email": "wang@example.com", "status": "active", "roles": ["sales_rep"]},
+]
 SALES = {
     "key": "sales",
     "title": "Sales by period, rep, product or region",
@@ -38,6 +43,7 @@ ANSWER = {
 
 def reports(fake_api: FakeApi) -> None:
     fake_api.override("GET", "/api/v1/reports", httpx.Response(200, json=[SALES]))
+    fake_api.override("GET", "/api/v1/admin/members", httpx.Response(200, json=MEMBERS))
     fake_api.override(
         "GET", "/api/v1/reports/saved", httpx.Response(200, json=[{"id": SAVED, "name": "华东周报", "mine": False}])
     )

@@ -794,6 +794,33 @@ class ApiCaller:
     async def saved_report(self, report_id: uuid.UUID) -> dict[str, Any]:
         return await self._call("GET", f"/api/v1/reports/saved/{report_id}/run", dict[str, Any])
 
+    async def saved_report_info(self, report_id: uuid.UUID) -> dict[str, Any]:
+        """The saved report itself (name, sharing, definition or parameters), not its answer."""
+        return await self._call("GET", f"/api/v1/reports/saved/{report_id}", dict[str, Any])
+
+    async def save_report(self, body: dict[str, Any], report_id: uuid.UUID | None = None) -> dict[str, Any]:
+        if report_id is None:
+            return await self._call("POST", "/api/v1/reports/saved", dict[str, Any], json=body)
+        return await self._call("PUT", f"/api/v1/reports/saved/{report_id}", dict[str, Any], json=body)
+
+    async def delete_saved_report(self, report_id: uuid.UUID) -> None:
+        await self._call("DELETE", f"/api/v1/reports/saved/{report_id}", None)
+
+    async def report_entities(self) -> list[dict[str, Any]]:
+        return await self._call("GET", "/api/v1/reports/builder/entities", list[dict[str, Any]])
+
+    async def run_builder(self, definition: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", "/api/v1/reports/builder/run", dict[str, Any], json=definition)
+
+    async def report_schedules(self, report_id: uuid.UUID) -> list[dict[str, Any]]:
+        return await self._call("GET", f"/api/v1/reports/saved/{report_id}/schedules", list[dict[str, Any]])
+
+    async def create_report_schedule(self, report_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/reports/saved/{report_id}/schedules", dict[str, Any], json=body)
+
+    async def delete_report_schedule(self, report_id: uuid.UUID, schedule_id: uuid.UUID) -> None:
+        await self._call("DELETE", f"/api/v1/reports/saved/{report_id}/schedules/{schedule_id}", None)
+
     async def report_file(self, path: str, params: Query) -> httpx.Response:
         """An export of a predefined (``predefined/<key>``) or saved (``saved/<id>``) report, as the API sends it."""
         return await self._send("GET", f"/api/v1/reports/{path}/export", params=params)

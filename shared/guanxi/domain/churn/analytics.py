@@ -16,6 +16,7 @@ from guanxi.domain.churn.service import load_settings
 from guanxi.errors import FieldError, validation_error
 
 STAGES = ("pre_sale", "in_negotiation", "after_sale", "in_pool")
+STEPS = {"week": "1 week", "month": "1 month", "quarter": "3 months", "year": "1 year"}  # PostgreSQL has no "1 quarter"
 MAX_PERIODS = 400
 DEFAULT_MONTHS = 12
 
@@ -80,7 +81,7 @@ async def churn_analytics(
     params: dict[str, Any] = {
         "start": start_at, "end": end_at, "everyone": owners is None, "owners": sorted(owners or ()),
         "pool_days": settings["pool_unclaimed_days"], "win_days": settings["win_back_days"], "period": period,
-        "one": f"1 {period}",
+        "one": STEPS[period],
     }  # fmt: skip
     head = "WITH " + EVENTS.format(s=s)
     by_stage = dict.fromkeys(STAGES, 0)

@@ -15,7 +15,9 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.churn import reports as churn_reports  # noqa: F401  (registers churn's report)
 from guanxi.domain.deals.models import Deal
+from guanxi.domain.grading import reports as grading_reports  # noqa: F401  (registers grading's reports)
 from guanxi.domain.numbering.service import workspace_today
 from guanxi.domain.orders import service as orders
 from guanxi.domain.orders.models import Order
