@@ -49,6 +49,26 @@ register_kind(
         email="instant",
     )
 )
+register_kind(
+    Kind(
+        "work_report.reminder",
+        {
+            "en": (
+                "Reminder: your {kind_en} report is due by {deadline}",
+                "Due {date} {deadline}. Write it under Work reports; the figures of the period are filled in for you.",
+            ),
+            "zh-Hans": (
+                "提醒：请在 {deadline} 前提交{kind_hans}",
+                "截止时间：{date} {deadline}。请在「工作报告」中填写并提交，本期数据已为你自动填好。",
+            ),
+            "zh-Hant": (
+                "提醒：請在 {deadline} 前提交{kind_hant}",
+                "截止時間：{date} {deadline}。請在「工作報告」中填寫並提交，本期數據已為你自動填好。",
+            ),
+        },
+        email="instant",
+    )
+)
 
 
 def period(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
