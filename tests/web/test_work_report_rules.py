@@ -126,3 +126,16 @@ def test_managers_see_who_has_not_submitted(signed_in: TestClient[Any], fake_api
     bad = signed_in.get("/work-reports/missing?kind=hourly&date=not-a-date")
     assert bad.status_code == 200
     assert dict(fake_api.calls("GET", "/api/v1/work-reports/missing")[1].url.params) == {"kind": "daily"}
+
+
+def test_the_rules_and_the_missing_list_speak_chinese(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    workspace(fake_api, rule(audience="everyone", department_ids=[], weekdays=["mon", "sun"]))
+    signed_in.cookies.set("gx_locale", "zh-Hant", domain="testserver.local")
+    text = signed_in.get("/w/settings/work-report-rules").text
+    assert "工作報告規則" in text and "星期一, 星期日" in text and "18:00 前" in text and "提前 60 分鐘提醒" in text
+    signed_in.cookies.set("gx_locale", "zh-Hans", domain="testserver.local")
+    fake_api.override("GET", "/api/v1/work-reports/missing", httpx.Response(200, json={
+        "kind": "daily", "period_start": "2026-11-23", "period_end": "2026-11-24", "required": 2, "submitted": 2,
+        "missing": []}))  # fmt: skip
+    shown = signed_in.get("/work-reports/missing").text
+    assert "未提交" in shown and "应提交 2 人，已提交 2 人。" in shown and "应提交的人都已提交。" in shown
