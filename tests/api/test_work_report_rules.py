@@ -79,6 +79,9 @@ async def test_an_admin_adds_changes_and_removes_rules(client: Any) -> None:
     assert (await client.delete(f"/api/v1/work-reports/rules/{made['id']}", headers=bearer(owner))).status_code == 204
     assert (await client.get(f"/api/v1/work-reports/rules/{made['id']}", headers=bearer(owner))).status_code == 404
     assert (await client.delete(f"/api/v1/work-reports/rules/{made['id']}", headers=bearer(owner))).status_code == 404
+    trail = (await client.get("/api/v1/admin/audit", headers=bearer(owner))).json()
+    actions = [e["action"] for e in trail["items"] if e["target_id"] == made["id"]]
+    assert sorted(actions) == ["work_report_rule.changed", "work_report_rule.created", "work_report_rule.deleted"]
 
 
 async def test_only_administrators_write_rules_and_another_workspace_cannot_reach_them(client: Any) -> None:

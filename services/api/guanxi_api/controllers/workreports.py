@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from guanxi.domain.access.service import Access
@@ -21,12 +21,12 @@ from guanxi.domain.workreports.schemas import (
     RuleIn,
     RuleOut,
 )
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import provide_access, provide_auth
+from guanxi_api.dependencies import audit_action, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
@@ -153,6 +153,7 @@ class WorkReportController(Controller):
     )
     async def create_rule(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[RuleIn],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
@@ -161,6 +162,10 @@ class WorkReportController(Controller):
         auth.require_token_scope("settings", "write")
         rule_id = await service.create_rule(db, access, data)
         answer = await service.rule(db, access, rule_id)
+        await audit_action(
+            db, auth, request, "work_report_rule.created", target_type="work_report_rule", target_id=rule_id,
+            name=answer["name"], kind=answer["kind"],
+        )  # fmt: skip
         await db.commit()
         return msgspec.convert(answer, RuleOut)
 
@@ -182,6 +187,7 @@ class WorkReportController(Controller):
     )
     async def change_rule(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[RuleIn],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
@@ -191,6 +197,10 @@ class WorkReportController(Controller):
         auth.require_token_scope("settings", "write")
         await service.change_rule(db, access, rule_id, data)
         answer = await service.rule(db, access, rule_id)
+        await audit_action(
+            db, auth, request, "work_report_rule.changed", target_type="work_report_rule", target_id=rule_id,
+            name=answer["name"], kind=answer["kind"], enabled=answer["enabled"],
+        )  # fmt: skip
         await db.commit()
         return msgspec.convert(answer, RuleOut)
 
@@ -202,6 +212,7 @@ class WorkReportController(Controller):
     )
     async def delete_rule(
         self,
+        request: Request[Any, Any, Any],
         auth: NamedDependency[AuthContext],
         access: NamedDependency[Access],
         db: NamedDependency[AsyncSession],
@@ -209,4 +220,7 @@ class WorkReportController(Controller):
     ) -> None:
         auth.require_token_scope("settings", "write")
         await service.delete_rule(db, access, rule_id)
+        await audit_action(
+            db, auth, request, "work_report_rule.deleted", target_type="work_report_rule", target_id=rule_id
+        )
         await db.commit()
