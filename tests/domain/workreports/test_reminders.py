@@ -98,6 +98,22 @@ async def test_weekly_monthly_and_addressed_rules_remind_only_their_audience(cli
     assert await remind_due(job, at(29, 16, 35)) == 0
 
 
+async def test_a_member_who_wants_no_reminders_gets_none_and_the_others_in_the_app_only(client: Any) -> None:
+    owner = await signed_up(client, locale="zh-Hans")
+    rep = await join(client, owner, "sales_rep")
+    listed = (await client.get("/api/v1/me/notification-preferences", headers=bearer(rep))).json()
+    assert {"kind": "work_report.reminder", "in_app": True, "email": "instant"} in listed
+    for who, in_app, email in ((rep, False, "none"), (owner, True, "none")):
+        body = {"items": [{"kind": "work_report.reminder", "in_app": in_app, "email": email}]}
+        chosen = await client.put("/api/v1/me/notification-preferences", json=body, headers=bearer(who))
+        assert chosen.status_code == 200, chosen.text
+    await add_rule(client, owner)
+    job = await job_for(owner["workspace"]["id"])
+    assert await remind_due(job, at(23, 9, 5)) == 1  # the owner, in the app; the rep asked for nothing
+    assert len(await reminders(client, owner)) == 1 and await reminders(client, rep) == []
+    assert await mails_asked(owner["workspace"]["id"]) == 0
+
+
 async def test_a_workspace_without_rules_reminds_nobody(client: Any) -> None:
     owner = await signed_up(client)
     assert await remind_due(await job_for(owner["workspace"]["id"]), at(23, 9, 5)) == 0
