@@ -4,7 +4,9 @@ period and has not submitted it, in one statement however many members there are
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -206,3 +208,14 @@ async def test_the_missing_list_takes_the_same_queries_for_few_or_many_members(c
     with counted_sql() as many:
         assert len((await missing(client, owner, "daily", MONDAY))["missing"]) == 5
     assert len(many) == len(few)
+
+
+async def test_the_missing_list_defaults_to_the_readers_today(client: Any) -> None:
+    owner = await signed_up(client)
+    days = set()
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # 25 hours apart: never the same date
+        assert (await client.patch("/api/v1/me", json={"timezone": zone}, headers=bearer(owner))).status_code == 200
+        answer = (await client.get("/api/v1/work-reports/missing?kind=daily", headers=bearer(owner))).json()
+        assert answer["period_start"] == dt.datetime.now(ZoneInfo(zone)).date().isoformat()
+        days.add(answer["period_start"])
+    assert len(days) == 2

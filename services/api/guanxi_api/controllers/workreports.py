@@ -123,7 +123,7 @@ class WorkReportController(Controller):
 
     @get(
         "/missing",
-        summary="Who in your scope was asked for the report of the period and has not submitted it",
+        summary="Who in your scope was asked for the report of the period (default: today) and has not submitted it",
         responses=problems(401, 403, 422),
     )
     async def missing(
@@ -135,8 +135,7 @@ class WorkReportController(Controller):
         date: FromQuery[dt.date | None] = None,
     ) -> MissingOut:
         auth.require_token_scope("activities", "read")
-        day = date or dt.datetime.now(dt.UTC).date()
-        return msgspec.convert(await service.missing(db, access, kind, day), MissingOut)
+        return msgspec.convert(await service.missing(db, access, kind, date), MissingOut)
 
     @get("/rules", summary="The workspace's submission rules", responses=problems(401, 403))
     async def rules(

@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
@@ -26,6 +27,7 @@ from guanxi.domain.activities.models import Activity
 from guanxi.domain.customers.repository import decode_cursor, encode_cursor
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.deals.models import Deal, DealStageChange
+from guanxi.domain.identity.models import User
 from guanxi.domain.notifications.service import Kind, notify, register_kind
 from guanxi.domain.orders.models import Payment
 from guanxi.domain.targets.periods import month_after
@@ -79,6 +81,23 @@ def period(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
         return start, start + dt.timedelta(days=7)
     start = day.replace(day=1)
     return start, month_after(start, 1)
+
+
+def zone_named(name: str | None) -> ZoneInfo | None:
+    """The IANA zone of that name; None for none or one this system does not know."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+async def local_today(session: AsyncSession, access: Access, now: dt.datetime | None = None) -> dt.date:
+    """Today where the caller is: their own time zone, else the workspace's (a period's default day)."""
+    mine = select(User.timezone).where(User.id == access.member_id).scalar_subquery()
+    workspace = select(WorkspaceSettings.timezone).limit(1).scalar_subquery()
+    row = (await session.execute(select(mine, workspace), execution_options=scoped(access.scope))).one()
+    zone = zone_named(row[0]) or zone_named(row[1]) or dt.UTC
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
 
 
 async def _zone_and_currency(session: AsyncSession, access: Access) -> tuple[str, str]:
@@ -493,10 +512,12 @@ def required_of(kind: str, day: dt.date) -> ColumnElement[bool]:
     return exists().where(WorkReportRule.kind == kind, WorkReportRule.enabled.is_(True), on_day, addressed)
 
 
-async def missing(session: AsyncSession, access: Access, kind: str, day: dt.date) -> dict[str, Any]:
+async def missing(session: AsyncSession, access: Access, kind: str, day: dt.date | None) -> dict[str, Any]:
     """Who was asked for the report of the period and has not written it, among the members the reader's
-    ``reports_work`` read scope reaches (themselves included). One statement, however many members."""
+    ``reports_work`` read scope reaches (themselves included). One statement, however many members; the period
+    holds ``day``, by default the reader's today."""
     access.require(MODULE, "read")
+    day = day or await local_today(session, access)
     start, end = period(kind, day)
     written = exists().where(
         WorkReport.author_id == Member.id, WorkReport.kind == kind, WorkReport.period_start == start

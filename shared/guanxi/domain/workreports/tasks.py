@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import select, tuple_
@@ -26,7 +26,7 @@ from guanxi.domain.identity.models import User
 from guanxi.domain.notifications.service import Raise, notify_many
 from guanxi.domain.tenancy.models import WorkspaceSettings
 from guanxi.domain.workreports.models import WorkReport, WorkReportRule
-from guanxi.domain.workreports.service import period
+from guanxi.domain.workreports.service import period, zone_named
 from guanxi.jobs import JobContext, tenant_job
 
 log = structlog.get_logger("work_reports")
@@ -72,13 +72,6 @@ def reminder_day(rule: WorkReportRule, local: dt.datetime) -> dt.date | None:
     return None
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 async def remind_due(job: JobContext, now: dt.datetime | None = None) -> int:
     """Remind the members whose report is due soon and not written, at ``now`` (the real time unless a test
     freezes it). Returns how many reminders were raised."""
@@ -93,7 +86,7 @@ async def remind_due(job: JobContext, now: dt.datetime | None = None) -> int:
         )
         if not rules:
             return 0
-        workspace_zone = _zone(
+        workspace_zone = zone_named(
             await session.scalar(select(WorkspaceSettings.timezone).limit(1), execution_options=options)
         ) or ZoneInfo("UTC")
         members = (
@@ -106,7 +99,7 @@ async def remind_due(job: JobContext, now: dt.datetime | None = None) -> int:
         ).all()
         due: dict[tuple[uuid.UUID, str, dt.date], dict[str, Any]] = {}
         for member_id, department_id, zone_name in members:
-            local = moment.astimezone(_zone(zone_name) or workspace_zone)
+            local = moment.astimezone(zone_named(zone_name) or workspace_zone)
             for rule in rules:
                 if not addressed(rule, member_id, department_id):
                     continue
