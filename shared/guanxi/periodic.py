@@ -38,6 +38,7 @@ SCHEDULE = (
     Periodic("churn.scan", 24 * 3600),  # risk scores of every owned customer; alerts once per crossing
     Periodic("notifications.send_digests", 24 * 3600),  # one mail a day per member listing their digest notifications
     Periodic("reports.schedule_deliveries", 300),  # scheduled reports, at the hour in each recipient's time zone
+    Periodic("work_reports.remind", 300),  # before a work report's deadline, once per member and period
     Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
     Periodic("grading.schedule_follow_ups", 24 * 3600),  # a visit task per customer past its grade's cadence
 )

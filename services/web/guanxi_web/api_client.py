@@ -76,7 +76,8 @@ from guanxi.domain.targets.schemas import ProgressOut as TargetProgress
 from guanxi.domain.tenancy.schemas import WorkspaceSettingsOut as WorkspaceSettings
 from guanxi.domain.todo.schemas import TodoSection
 from guanxi.domain.views.schemas import ViewOut as SavedView
-from guanxi.domain.workreports.schemas import ReportOut, ReportPage
+from guanxi.domain.workreports.schemas import MissingOut, ReportOut, ReportPage
+from guanxi.domain.workreports.schemas import RuleOut as WorkReportRule
 
 __all__ = [
     "Account",
@@ -123,6 +124,7 @@ __all__ = [
     "LossReason",
     "Me",
     "Member",
+    "MissingOut",
     "NewToken",
     "OAuthStart",
     "Pipeline",
@@ -150,6 +152,7 @@ __all__ = [
     "TodoSection",
     "TwoFactorSetup",
     "User",
+    "WorkReportRule",
     "Workspace",
     "WorkspaceSettings",
     "optional",
@@ -918,6 +921,27 @@ class ApiCaller:
 
     async def comment_work_report(self, report_id: str, body: str) -> ReportOut:
         return await self._call("POST", f"/api/v1/work-reports/{report_id}/comments", ReportOut, json={"body": body})
+
+    async def work_report_missing(self, kind: str, day: str | None = None) -> MissingOut:
+        params = {"kind": kind, **({"date": day} if day else {})}
+        return await self._call("GET", "/api/v1/work-reports/missing", MissingOut, params=params)
+
+    async def work_report_rules(self) -> list[WorkReportRule]:
+        return await self._call("GET", "/api/v1/work-reports/rules", list[WorkReportRule])
+
+    async def work_report_rule(self, rule_id: str) -> WorkReportRule:
+        return await self._call("GET", f"/api/v1/work-reports/rules/{quote(rule_id, safe='')}", WorkReportRule)
+
+    async def create_work_report_rule(self, body: dict[str, Any]) -> WorkReportRule:
+        return await self._call("POST", "/api/v1/work-reports/rules", WorkReportRule, json=body)
+
+    async def change_work_report_rule(self, rule_id: str, body: dict[str, Any]) -> WorkReportRule:
+        return await self._call(
+            "PUT", f"/api/v1/work-reports/rules/{quote(rule_id, safe='')}", WorkReportRule, json=body
+        )
+
+    async def delete_work_report_rule(self, rule_id: str) -> None:
+        await self._call("DELETE", f"/api/v1/work-reports/rules/{quote(rule_id, safe='')}", None)
 
     # Notifications ------------------------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from guanxi_web.controllers.search import SearchController
 from guanxi_web.controllers.settings import SettingsController
 from guanxi_web.controllers.targets import TargetController
 from guanxi_web.controllers.todo import TodoController
+from guanxi_web.controllers.workreport_settings import WorkReportRulesController
 from guanxi_web.controllers.workreports import WorkReportController
 from guanxi_web.controllers.workspace import WorkspaceController
 from guanxi_web.dependencies import provide_api
@@ -109,6 +110,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             SearchController,
             SettingsController,
             SalesSettingsController,
+            WorkReportRulesController,
             DocumentSettingsController,
             InvitationController,
             create_static_files_router(STATIC_PATH, [STATIC_DIR], name="static", cache_control=IMMUTABLE),

@@ -118,6 +118,7 @@ SETTINGS_PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("print-templates", N_("Print templates"), admin_only=True),
     SettingsPage("lead-forms", N_("Lead forms"), admin_only=True),
     SettingsPage("lead-rules", N_("Lead assignment"), admin_only=True),
+    SettingsPage("work-report-rules", N_("Work report rules"), admin_only=True),
     SettingsPage("tokens", N_("API tokens"), admin_only=False),
     SettingsPage("two-factor", N_("Two-factor sign-in"), admin_only=False),
     SettingsPage("audit", N_("Audit log"), admin_only=True),

@@ -22,6 +22,7 @@ from guanxi.domain.orders import tasks as orders_tasks  # noqa: E402,F401
 from guanxi.domain.pools import tasks as pools_tasks  # noqa: E402,F401
 from guanxi.domain.quotes import tasks as quotes_tasks  # noqa: E402,F401
 from guanxi.domain.reports import tasks as reports_tasks  # noqa: E402,F401
+from guanxi.domain.workreports import tasks as workreports_tasks  # noqa: E402,F401
 
 from guanxi_worker.heartbeat import Heartbeat  # noqa: E402
 

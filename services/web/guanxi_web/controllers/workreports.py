@@ -1,8 +1,9 @@
 """Work reports (工作报告): write today's, this week's or this month's report with your figures shown, read the
-ones you may see (yours and your team's), and comment on one."""
+ones you may see (yours and your team's), comment on one, and see who in your scope has not submitted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -63,6 +64,28 @@ class WorkReportController(Controller):
         cursor: FromQuery[str | None] = None,
     ) -> Template:
         return await self._page(request, api, me, kind if kind in KINDS else "daily", cursor=cursor)
+
+    @get("/missing")
+    async def missing(
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[ApiCaller],
+        me: NamedDependency[Me],
+        kind: FromQuery[str] = "daily",
+        date: FromQuery[str | None] = None,
+    ) -> Template:
+        """Who in the reader's scope was asked for the report of the period and has not submitted it."""
+        kind = kind if kind in KINDS else "daily"
+        try:
+            day = dt.date.fromisoformat(date).isoformat() if date else None
+        except ValueError:
+            day = None
+        answer = await api.work_report_missing(kind, day)
+        return customers_page(
+            request, "workreports/_missing.html", me, _("Not submitted"), "work_reports",
+            kind=kind, kinds=KINDS, answer=answer, day=day or answer.period_start.isoformat(),
+            last_day=answer.period_end - dt.timedelta(days=1),
+        )  # fmt: skip
 
     @post("")
     async def submit(

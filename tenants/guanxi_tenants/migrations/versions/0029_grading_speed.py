@@ -3,7 +3,7 @@ instalment itself; score rows with numeric arrays instead of JSON; a narrow inde
 scans read instead of the wide customer rows
 
 Revision ID: t0029
-Revises: t0027
+Revises: t0028
 Create Date: 2026-11-27
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "t0029"
-down_revision = "t0027"
+down_revision = "t0028"
 branch_labels = None
 depends_on = None
 
