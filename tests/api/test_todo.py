@@ -115,3 +115,37 @@ async def test_the_day_lists_my_quotes_contracts_and_payments_due(client: Any) -
     theirs = await sections(client, rep)
     assert theirs["quotes_waiting"]["count"] == 0 and theirs["contracts_expiring"]["count"] == 0
     assert theirs["payments_due"]["count"] == 0
+
+
+async def test_grades_order_the_follow_ups_and_the_orders_waiting_to_ship(client: Any) -> None:
+    """客户分级 drives the work queues: an A customer's follow-up and order come before a C customer's, even when the
+    C one waited longer; shipped orders and a colleague's are not listed."""
+    from tests.api.test_grading import sql
+
+    owner = await signed_up(client, locale="zh-Hans")
+    rep, colleague = await join(client, owner, "sales_rep"), await join(client, owner, "sales_rep")
+    key, small = await add_account(client, rep, name="重点客户 A"), await add_account(client, rep, name="小客户 C")
+    job = await job_for(owner["workspace"]["id"])
+    await sql(job, "UPDATE S.accounts SET grade = 'A' WHERE id = CAST(:i AS uuid)", i=key["id"])
+    await sql(job, "UPDATE S.accounts SET grade = 'C' WHERE id = CAST(:i AS uuid)", i=small["id"])
+    late = await log(client, rep, kind="call", account_id=small["id"], subject="C 客户回访",
+                     due_at=at(-dt.timedelta(days=3)))  # fmt: skip
+    first = await log(client, rep, kind="visit", account_id=key["id"], subject="A 客户拜访",
+                      due_at=at(-dt.timedelta(hours=1)))  # fmt: skip
+    old = await add_order(client, rep, small["id"], order_date=(dt.date.today() - dt.timedelta(days=5)).isoformat())
+    new = await add_order(client, rep, key["id"])
+    shipped = await add_order(client, rep, key["id"])
+    moved = await client.post(f"/api/v1/orders/{shipped['id']}/status", json={"status": "shipped"},
+                              headers=bearer(rep))  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    await add_order(client, colleague, (await add_account(client, colleague, name="Theirs"))["id"])
+
+    mine = await sections(client, rep)
+    follow = [(i["record_id"], i["grade"]) for i in mine["follow_ups"]["items"]]
+    assert follow == [(first["id"], "A"), (late["id"], "C")]
+    waiting = mine["orders_to_fulfil"]
+    assert waiting["count"] == 2
+    assert [(i["record_id"], i["grade"]) for i in waiting["items"]] == [(new["id"], "A"), (old["id"], "C")]
+    # days since it was confirmed: five days before today in UTC, six when the workspace's day is already tomorrow
+    assert waiting["items"][1]["days_left"] in (5, 6)
+    assert (await sections(client, colleague))["orders_to_fulfil"]["count"] == 1

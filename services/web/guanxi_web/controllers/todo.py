@@ -21,6 +21,7 @@ SECTIONS = {
     "payments_due": (N_("Payments due"), N_("No payments are due in the next days.")),
     "contracts_expiring": (N_("Contracts expiring"), N_("No contracts expire soon.")),
     "quotes_waiting": (N_("Quotes awaiting an answer"), N_("No quotes are waiting for an answer.")),
+    "orders_to_fulfil": (N_("Orders to ship"), N_("No confirmed order is waiting to be shipped.")),
 }
 LINKS = {"activity": "/accounts/{account_id}#timeline", "account": "/accounts/{record_id}"}
 

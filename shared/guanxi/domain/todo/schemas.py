@@ -22,10 +22,11 @@ class TodoItem(msgspec.Struct):
     amount: Decimal | None = None
     currency: str | None = None
     kind: str | None = None  # the activity's kind, the document's status: for the icon
+    grade: str | None = None  # the customer's grade (A first in the queues that follow grades)
 
 
 class TodoSection(msgspec.Struct):
-    key: str  # follow_ups | pool_returns | payments_due | contracts_expiring | quotes_waiting
+    key: str  # follow_ups | pool_returns | payments_due | contracts_expiring | quotes_waiting | orders_to_fulfil
     count: int  # all of them, of which ``items`` are the first
     items: list[TodoItem]
 

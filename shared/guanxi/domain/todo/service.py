@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.db.tenancy import scoped
@@ -60,10 +60,15 @@ async def counted(
     return int(count or 0), rows
 
 
+def by_grade(grade: Any) -> Any:
+    """A customer's place in a work queue: A first, then B, C, D, ungraded last (客户分级 drives the order)."""
+    return case({"A": 1, "B": 2, "C": 3, "D": 4}, value=grade, else_=9)
+
+
 @section("follow_ups")
 async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime) -> tuple[int, list[dict[str, Any]]]:
-    """The reader's tasks, calls, meetings and visits not done and due before tonight (overdue ones first), on
-    customers and on leads."""
+    """The reader's tasks, calls, meetings and visits not done and due before tonight, on customers and on leads:
+    the best-graded customers first, then the longest overdue."""
     mine = (
         Activity.owner_id == access.member_id,
         Activity.deleted_at.is_(None),
@@ -74,15 +79,16 @@ async def follow_ups(session: AsyncSession, access: Access, tonight: dt.datetime
     count, rows = await counted(
         session, access, Activity, mine,
         select(Activity.id, Activity.subject, Activity.kind, Activity.due_at, Activity.account_id, Activity.lead_id,
-               func.coalesce(Account.name, Lead.company, Lead.name).label("about"))
+               func.coalesce(Account.name, Lead.company, Lead.name).label("about"), Account.grade)
         .outerjoin(Account, Account.id == Activity.account_id)
         .outerjoin(Lead, Lead.id == Activity.lead_id)
-        .order_by(Activity.due_at, Activity.id)
+        .order_by(by_grade(Account.grade), Activity.due_at, Activity.id)
     )  # fmt: skip
     now = dt.datetime.now(dt.UTC)
     return count, [
         {"record_type": "activity", "record_id": r.id, "title": r.subject, "detail": r.about, "due": r.due_at,
-         "overdue": r.due_at < now, "account_id": r.account_id, "lead_id": r.lead_id, "kind": r.kind}
+         "overdue": r.due_at < now, "account_id": r.account_id, "lead_id": r.lead_id, "kind": r.kind,
+         "grade": r.grade}
         for r in rows
     ]  # fmt: skip
 
@@ -192,6 +198,28 @@ async def payments_due(session: AsyncSession, access: Access, tonight: dt.dateti
         {"record_type": "order", "record_id": r.order_id, "title": f"{r.number} · {r.account_name}", "detail": None,
          "due": None, "overdue": r.due_date < today, "account_id": r.account_id, "days_left": (r.due_date - today).days,
          "amount": r.amount - r.collected, "currency": r.currency}
+        for r in rows
+    ]  # fmt: skip
+
+
+@section("orders_to_fulfil")
+async def orders_to_fulfil(
+    session: AsyncSession, access: Access, tonight: dt.datetime
+) -> tuple[int, list[dict[str, Any]]]:
+    """The reader's confirmed orders not shipped yet: the best-graded customers' first, then the oldest."""
+    today = await workspace_today(session, access.scope)
+    waiting = (Order.owner_id == access.member_id, Order.status == "confirmed", Order.deleted_at.is_(None))
+    count, rows = await counted(
+        session, access, Order, waiting,
+        select(Order.id, Order.number, Order.order_date, Order.total, Order.currency, Order.account_id,
+               Account.name.label("account_name"), Account.grade)
+        .join(Account, Account.id == Order.account_id)
+        .order_by(by_grade(Account.grade), Order.order_date, Order.id)
+    )  # fmt: skip
+    return count, [
+        {"record_type": "order", "record_id": r.id, "title": f"{r.number} · {r.account_name}", "detail": None,
+         "due": None, "overdue": False, "account_id": r.account_id, "days_left": (today - r.order_date).days,
+         "amount": r.total, "currency": r.currency, "grade": r.grade}
         for r in rows
     ]  # fmt: skip
 
