@@ -15,6 +15,7 @@ from tests.api.test_customers import add_account, counted_sql
 from tests.api.test_orders import add_order, status
 from tests.api.test_products import add_product
 from tests.conftest import bearer, signed_up
+from tests.domain.audit.test_retention import job_for
 
 RANGE = {"from": "2026-01-01", "to": "2026-12-31"}
 
@@ -384,6 +385,22 @@ async def test_home_dashboard_shows_each_reader_their_own_reach(client: Any) -> 
     mine = (await client.get("/api/v1/reports/dashboard", headers=bearer(rep))).json()
     assert mine["sales"] == [{"currency": "CNY", "count": 1, "total": "10600.00"}]
     assert mine["target"]["level"] == "member" and mine["target"]["name"] == "Member sales_rep"
+    assert (company["at_risk"], mine["at_risk"], mine["work_reports"]) == (0, 0, None)
+
+    # the owner's customer is at risk, and every member must write a daily report every day
+    from tests.api.test_grading import sql
+    from tests.api.test_work_report_rules import add_rule
+
+    job = await job_for(owner["workspace"]["id"])
+    await sql(job, "INSERT INTO S.churn_scores (account_id, owner_id, score, signals, changed_at, at_risk_since, "
+              "crossings) VALUES (CAST(:a AS uuid), CAST(:o AS uuid), 80, '[]', now(), now(), 1)",
+              a=account["id"], o=owner["user"]["id"])  # fmt: skip
+    await add_rule(client, owner, weekdays=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    company = (await client.get("/api/v1/reports/dashboard", headers=bearer(owner))).json()
+    mine = (await client.get("/api/v1/reports/dashboard", headers=bearer(rep))).json()
+    assert company["at_risk"] == 1 and mine["at_risk"] == 0  # not the rep's customer
+    assert company["work_reports"]["submitted"] == 0 and company["work_reports"]["required"] >= 2
+    assert mine["work_reports"] is None  # a rep reads only their own reports
 
 
 async def test_listing_saved_reports_takes_the_same_statements_for_many_rows(client: Any) -> None:

@@ -117,8 +117,10 @@ def test_home_shows_the_readers_month_pipeline_and_target(signed_in: TestClient[
         "month": "2026-11", "scope": "own", "sales": [{"currency": "CNY", "count": 2, "total": "21200.00"}],
         "pipeline": [{"currency": "CNY", "count": 3, "total": "90000.00"}],
         "target": {"name": "Li Na", "level": "member", "currency": "CNY", "target": "100000.00",
-                   "achieved": "42000.50", "percent": "42.0", "period": "2026-11"}}))  # fmt: skip
+                   "achieved": "42000.50", "percent": "42.0", "period": "2026-11"}, "at_risk": 3,
+        "work_reports": {"required": 8, "submitted": 5, "period_start": "2026-11-27"}}))  # fmt: skip
     text = signed_in.get("/home").text
+    assert "Customers at risk" in text and 'href="/churn"' in text and "5 / 8" in text and "3 not written yet" in text
     assert "Your sales this month" in text and "CN¥21,200.00" in text and "2 orders" in text
     assert "Open pipeline" in text and "CN¥90,000.00" in text and "3 deals" in text
     assert "42.0%" in text and 'href="/targets"' in text

@@ -16,6 +16,9 @@ from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.churn import reports as churn_reports  # noqa: F401  (registers churn's report)
+from guanxi.domain.churn.models import ChurnScore
+from guanxi.domain.customers import repository as customers
+from guanxi.domain.customers.models import Account
 from guanxi.domain.deals.models import Deal
 from guanxi.domain.grading import reports as grading_reports  # noqa: F401  (registers grading's reports)
 from guanxi.domain.numbering.service import workspace_today
@@ -27,6 +30,7 @@ from guanxi.domain.reports.pdf import table_pdf
 from guanxi.domain.reports.registry import REPORTS, Table, clean_params, unknown_report
 from guanxi.domain.reports.schemas import BuilderIn, SavedIn, ScheduleIn
 from guanxi.domain.targets import service as targets
+from guanxi.domain.workreports import service as workreports
 from guanxi.errors import FieldError, forbidden, validation_error
 from guanxi.spreadsheet import XlsxSheet, csv_line
 
@@ -289,12 +293,25 @@ def schedule_row(schedule: ReportSchedule) -> dict[str, Any]:
 
 async def dashboard(session: AsyncSession, access: Access) -> dict[str, Any]:
     """What home shows the reader, each widget one query in the reader's scope (a rep sees theirs, a manager their
-    team's, an administrator the company's): this month's sales, the open pipeline and their target progress."""
+    team's, an administrator the company's): this month's sales, the open pipeline, their target progress, the
+    customers at risk of churning and, for those who read others' work reports, who has not written today's."""
     today = await workspace_today(session, access.scope)
     start = today.replace(day=1)
     options = scoped(access.scope)
     answer: dict[str, Any] = {"month": start.isoformat()[:7], "scope": access.scope_of("orders", "read"),
-                              "sales": None, "pipeline": None, "target": None}  # fmt: skip
+                              "sales": None, "pipeline": None, "target": None, "at_risk": None,
+                              "work_reports": None}  # fmt: skip
+    if access.can("customers", "read"):
+        answer["at_risk"] = await session.scalar(
+            select(func.count()).select_from(ChurnScore).join(Account, Account.id == ChurnScore.account_id)
+            .where(ChurnScore.at_risk_since.is_not(None), Account.deleted_at.is_(None),
+                   customers.visible(access, Account)),
+            execution_options=options,
+        )  # fmt: skip
+    if access.scope_of(workreports.MODULE, "read") not in ("none", "own"):
+        daily = await workreports.missing(session, access, "daily", None)
+        if daily["required"]:
+            answer["work_reports"] = {k: daily[k] for k in ("required", "submitted", "period_start")}
     if access.can("orders", "read"):
         rows = await session.execute(
             select(Order.currency, func.count(), func.sum(Order.total))
