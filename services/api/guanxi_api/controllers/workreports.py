@@ -51,7 +51,7 @@ class WorkReportController(Controller):
         date: FromQuery[dt.date | None] = None,
     ) -> ReportOut:
         auth.require_token_scope("activities", "read")
-        day = date or dt.datetime.now(dt.UTC).date()
+        day = date or await service.local_today(db, access)  # the author's today, as the reminders count it
         return msgspec.convert(await service.draft(db, access, kind, day), ReportOut)
 
     @put(
