@@ -9,6 +9,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware.asyncio import AsyncIO
 
 from guanxi.config import get_settings
+from guanxi.domain.outbox.service import BATCH_QUEUE
 
 
 @lru_cache
@@ -23,6 +24,7 @@ def get_broker() -> RedisBroker:
         dead_message_ttl=settings.broker_dead_message_ttl_ms,
     )
     broker.add_middleware(AsyncIO())
+    broker.declare_queue(BATCH_QUEUE)
     dramatiq.set_broker(broker)
     return broker
 

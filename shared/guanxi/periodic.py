@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from guanxi.config import get_settings
 from guanxi.db.tenancy import platform_session
-from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.outbox.service import BATCH_QUEUE, enqueue
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.redis import get_redis
 
@@ -67,7 +67,7 @@ async def enqueue_due(now: float | None = None, schedule: tuple[Periodic, ...] |
         async with platform_session() as session:
             tenants = list(await session.scalars(select(Tenant.id).where(Tenant.status == "active")))
             for tenant_id in tenants:
-                await enqueue(session, job.actor, {}, tenant_id=tenant_id)
+                await enqueue(session, job.actor, {}, tenant_id=tenant_id, queue=BATCH_QUEUE)
             await session.commit()
         enqueued[job.actor] = len(tenants)
         log.info("periodic.enqueued", actor=job.actor, slot=slot, workspaces=len(tenants))

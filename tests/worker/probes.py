@@ -56,3 +56,10 @@ async def fail(context: JobContext) -> None:
         client.incr(f"probe:succeeded:{context.job_id}")
         return
     raise RuntimeError(f"probe failure 失败 for {context.job_id}")
+
+
+@tenant_job("probe.nap", time_limit_ms=30_000, max_retries=0)
+async def nap(context: JobContext, label: str, seconds: float) -> None:
+    """Takes ``seconds``, then says which job it was: the order of work across queues."""
+    await asyncio.sleep(seconds)
+    log.info("probe.napped", label=label)

@@ -16,6 +16,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from guanxi import deadletters
 from guanxi.db.tenancy import platform_session
+from guanxi.domain.outbox.service import BATCH_QUEUE
 from sqlalchemy import text
 
 from tests.conftest import signed_up
@@ -47,11 +48,11 @@ async def tenant_id(client: Any) -> str:
     return str(account["workspace"]["id"])
 
 
-def send(broker: RedisBroker, actor: str, tenant_id: str, **kwargs: Any) -> str:
+def send(broker: RedisBroker, actor: str, tenant_id: str, *, queue: str = "default", **kwargs: Any) -> str:
     job_id = str(uuid.uuid4())
     broker.enqueue(
         dramatiq.Message(
-            queue_name="default",
+            queue_name=queue,
             actor_name=actor,
             args=(),
             kwargs={"job_id": job_id, "tenant_id": tenant_id, **kwargs},
@@ -125,7 +126,7 @@ async def test_a_poison_message_is_dead_lettered_visible_to_the_operator_and_can
 
         listed = cli(redis_server.url, "deadletters", "list")
         assert listed.returncode == 0, listed.stderr
-        assert "dead letters: default=2" in listed.stdout
+        assert listed.stdout.splitlines()[0] == "dead letters: batch=0, default=2"  # every queue, the batch one too
         poison = next(line for line in listed.stdout.splitlines() if f"job={job_id}" in line)
         assert f"tenant={tenant_id}" in poison and f"job={job_id}" in poison
         assert "RuntimeError: probe failure 失败" in poison
@@ -193,3 +194,19 @@ async def test_email_while_smtp_is_down_is_retried_with_back_off_and_sent_once_w
         )
     assert status == "sent"
     assert deadletters.count_dead(broker) == {"default": 0}
+
+
+async def test_a_job_sent_while_a_nightly_batch_is_queued_does_not_wait_for_the_batch(
+    redis_server: PrivateRedis, broker: RedisBroker, tenant_id: str, tmp_path: Path
+) -> None:
+    """The scheduler puts one message per workspace on the batch queue; the same worker consumes the default queue
+    with its own prefetch, so a mail or an import sent meanwhile is done long before the batch is."""
+    for n in range(60):
+        send(broker, "probe.nap", tenant_id, queue=BATCH_QUEUE, label=f"batch-{n}", seconds=0.2)
+    send(broker, "probe.nap", tenant_id, label="interactive", seconds=0)
+    with WorkerProcess(redis_server.url, tmp_path / "worker.log") as worker:
+        await wait_for(lambda: "label=interactive" in worker.log(), timeout=40, what="interactive job done")
+        before = worker.log().split("label=interactive")[0].count("label=batch-")
+        await wait_for(lambda: worker.log().count("label=batch-") == 60, timeout=60, what="batch done")
+    # on one queue all 60 would run first; here only those the worker had already taken
+    assert before < 20, f"{before} batch jobs ran before the interactive one"

@@ -291,14 +291,15 @@ def _check_redis_identity(port: int, process: subprocess.Popen[bytes]) -> None:
         raise RuntimeError(f"port {port} is held by another Redis (pid {answering})")
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10, *, signalled: bool = False) -> None:
     """Stop a process started with ``start_new_session=True`` and everything it forked.
 
     SIGTERM goes to the leader, which stops its own children cleanly (Dramatiq forwards it to its worker
     processes; a second SIGTERM sent to those directly would make them hang in their shutdown); whatever
-    of the group is still there after ``timeout`` is killed, so nothing is left orphaned.
+    of the group is still there after ``timeout`` is killed, so nothing is left orphaned. ``signalled``: the
+    caller sent the SIGTERM already (to several processes at once); a second one would hang Dramatiq.
     """
-    if process.poll() is None:
+    if process.poll() is None and not signalled:
         process.send_signal(signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)

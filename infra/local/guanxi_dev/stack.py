@@ -129,7 +129,7 @@ class Stack:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
-            stop_process(process, timeout=15)
+            stop_process(process, timeout=15, signalled=True)
         for handle in self._logs:
             handle.close()
 

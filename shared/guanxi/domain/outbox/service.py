@@ -13,6 +13,10 @@ from guanxi.db.base import new_id
 from guanxi.domain.outbox.models import OutboxMessage
 
 NOTIFY_CHANNEL = "guanxi_outbox"
+# Scheduled jobs (one message per workspace, thousands at once) wait on their own queue: a worker consumes each
+# queue with its own prefetch, so a mail, an import or a "Grade now" is taken while a nightly batch is still queued;
+# an operator may also run separate workers per queue (``--queues default`` / ``--queues batch``).
+BATCH_QUEUE = "batch"
 
 
 async def enqueue(
