@@ -169,6 +169,7 @@ async def reuse() -> dict[str, Any]:
     from guanxi.db.engine import dispose_engine
     from guanxi.db.tenancy import platform_session
     from guanxi.domain.identity.service import login
+    from guanxi.redis import close_redis
     from sqlalchemy import text
 
     async with platform_session() as session:
@@ -187,6 +188,7 @@ async def reuse() -> dict[str, Any]:
         )
         await session.commit()
     await dispose_engine()
+    await close_redis()  # the client belongs to this event loop; the next benchmark runs on another
     connection = await asyncpg.connect(plain(os.environ["DATABASE_URL"]))
     try:
         schema = found.schema_name

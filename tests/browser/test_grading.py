@@ -1,6 +1,7 @@
 """Grading in a real headless Chromium, with the real worker: an administrator grades every customer from the
-report page, sees the scores and grades, sets a manual grade (with its reason) that the report marks as manual,
-and the page fits a phone in Chinese. Screenshots are kept in test-artifacts/."""
+report page, sees the scores and grades, sets a manual grade (with its reason) on the account page that the
+report marks as manual, changes the weights (a wrong sum is refused), finds the order to ship on My day, and the
+pages fit a phone in Chinese. Screenshots are kept in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -45,12 +46,41 @@ async def test_an_administrator_grades_customers_and_sets_a_manual_grade(page: A
         assert "宁波东方泵业" in main and "Cold Ltd" in main and "2 customers scored" in main
         await screenshot(page, "desktop-en-grading")
 
-        manual = await api.put(f"/api/v1/accounts/{small}/grade", json={"grade": "A", "reason": "战略合作伙伴"})
-        assert manual.status_code == 200, manual.text
+    # a manual grade from the account page's grade card, with its reason
+    await page.goto(f"{stack.web_url}/accounts/{small}")
+    card = page.locator("#grade")
+    assert "Computed by the latest grading run." in await card.inner_text()
+    await card.locator("summary:has-text('Set the grade by hand')").click()
+    await card.locator("select[name=grade]").select_option("A")
+    await card.locator("input[name=reason]").fill("战略合作伙伴")
+    await card.locator("button:has-text('Set the grade')").click()
+    await page.wait_for_url(re.compile(r".*done=grade-set.*"))
+    card = page.locator("#grade")
+    text = await card.inner_text()
+    assert "Set by hand" in text and "战略合作伙伴" in text and "→ A" in text
+    await card.scroll_into_view_if_needed()
+    await screenshot(page, "desktop-en-account-grade")
     await page.goto(f"{stack.web_url}/grading?grade=A")
     main = await page.inner_text("main")
     assert "Cold Ltd" in main and "Manual grade" in main
     await screenshot(page, "desktop-en-grading-manual")
+
+    # the settings: profit weighs less, credit more; the next run grades by them
+    await page.goto(f"{stack.web_url}/grading/settings")
+    await page.fill("input[name='weight.credit']", "20")
+    await page.fill("input[name='weight.profit']", "50")
+    await screenshot(page, "desktop-en-grading-settings")
+    await page.click("main button:has-text('Save')")
+    await page.wait_for_url(re.compile(r".*done=grading-settings$"))
+    assert "Grading settings saved." in await page.inner_text("main")
+    assert await page.input_value("input[name='weight.credit']") == "20"
+    await page.fill("input[name='weight.profit']", "70")  # 20 + 30 + 70: not 100
+    await page.click("main button:has-text('Save')")
+    assert "weights must add up to 100, not 120" in await page.inner_text("main")
+
+    # My day puts the order waiting to ship first, with its customer's grade
+    await page.goto(f"{stack.web_url}/todo")
+    assert "宁波东方泵业" in await page.locator("#todo-orders_to_fulfil").locator("..").inner_text()
 
     await choose_language(page, "简体中文")
     await page.set_viewport_size({"width": 390, "height": 844})
@@ -58,3 +88,15 @@ async def test_an_administrator_grades_customers_and_sets_a_manual_grade(page: A
     await no_sideways_scroll(page)
     assert "客户分级" in await page.inner_text("main") and "手动等级" in await page.inner_text("main")
     await screenshot(page, "phone-zh-Hans-grading")
+    await page.goto(f"{stack.web_url}/grading/settings")
+    await no_sideways_scroll(page)
+    assert "分级设置" in await page.inner_text("main")
+    await screenshot(page, "phone-zh-Hans-grading-settings")
+    await page.goto(f"{stack.web_url}/accounts/{small}")
+    await no_sideways_scroll(page)
+    assert "客户等级" in await page.inner_text("main")
+    await page.locator("#grade").scroll_into_view_if_needed()
+    await screenshot(page, "phone-zh-Hans-account-grade")
+    await page.goto(f"{stack.web_url}/todo")
+    assert "待发货订单" in await page.inner_text("main")
+    await screenshot(page, "phone-zh-Hans-my-day")
