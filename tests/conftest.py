@@ -39,6 +39,9 @@ TEST_DATABASE = f"guanxi_test_{WORKER}"
 os.environ["DATABASE_URL"] = SERVER_URL.rsplit("/", 1)[0] + f"/{TEST_DATABASE}"
 os.environ["REDIS_URL"] = REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{1 + WORKER_NUMBER}"
 os.environ["GUANXI_ENV"] = "test"
+# Billing as an installation configures it: the webhook secret Stripe signs with, and a plans file with price ids.
+os.environ["GUANXI_STRIPE_WEBHOOK_SECRET"] = "whsec_test_guanxi_0123456789abcdef"
+os.environ["GUANXI_PLANS_FILE"] = str(Path(__file__).parent / "plans.toml")
 
 
 def admin_dsn() -> str:

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(2, alias="GUANXI_ARGON2_TIME_COST")
     argon2_memory_kib: int = Field(19456, alias="GUANXI_ARGON2_MEMORY_KIB")
 
+    # Billing (docs/billing.md): Stripe's keys, the plans (a TOML file; the built-in catalogue without one), the
+    # trial a new workspace starts with, and how long a workspace whose payment failed stays writable.
+    stripe_secret_key: str | None = Field(None, alias="GUANXI_STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str | None = Field(None, alias="GUANXI_STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str | None = Field(None, alias="GUANXI_STRIPE_API_BASE")  # a local Stripe-compatible server
+    stripe_webhook_tolerance_seconds: int = Field(300, ge=1, le=3600, alias="GUANXI_STRIPE_WEBHOOK_TOLERANCE")
+    plans_file: str | None = Field(None, alias="GUANXI_PLANS_FILE")
+    trial_days: int = Field(14, ge=0, le=365, alias="GUANXI_TRIAL_DAYS")
+    billing_grace_days: int = Field(7, ge=0, le=90, alias="GUANXI_BILLING_GRACE_DAYS")
+
     # Sign-in through identity providers (docs/oauth.md); a provider without its id and secret is hidden.
     oauth_google_client_id: str | None = Field(None, alias="GUANXI_OAUTH_GOOGLE_CLIENT_ID")
     oauth_google_client_secret: str | None = Field(None, alias="GUANXI_OAUTH_GOOGLE_CLIENT_SECRET")

@@ -10,6 +10,7 @@ from guanxi.broker import get_broker  # noqa: E402
 from guanxi.config import get_settings  # noqa: E402
 from guanxi.domain.activities import tasks as activities_tasks  # noqa: E402,F401
 from guanxi.domain.audit import tasks as audit_tasks  # noqa: E402,F401
+from guanxi.domain.billing import tasks as billing_tasks  # noqa: E402,F401
 from guanxi.domain.churn import tasks as churn_tasks  # noqa: E402,F401
 from guanxi.domain.contracts import tasks as contracts_tasks  # noqa: E402,F401
 from guanxi.domain.customers import tasks as customers_tasks  # noqa: E402,F401

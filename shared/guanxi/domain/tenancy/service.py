@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.base import new_id, utcnow
 from guanxi.db.migrate import create_tenant_schema, tenant_history
 from guanxi.db.tenancy import TenantScope, schema_for
+from guanxi.domain.billing.service import start_trial
 from guanxi.domain.tenancy import repository
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.errors import DomainError, not_found
@@ -37,6 +38,7 @@ async def provision_workspace(
     await create_tenant_schema(await session.connection(), schema)
     scope = TenantScope(tenant_id=tenant_id, schema=schema, user_id=owner_id, role="owner")
     await repository.seed_workspace_defaults(session, scope, company_name=name, locale=locale)
+    await start_trial(session, tenant_id)
     log.info("tenancy.workspace_provisioned", tenant_id=str(tenant_id), schema=schema)
     return tenant, scope
 

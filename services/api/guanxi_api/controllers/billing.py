@@ -1,0 +1,80 @@
+"""Billing: Stripe's webhook (signature verified, stored once, applied by the worker) and the workspace's
+subscription as its owner and administrators see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from guanxi.domain.access.service import Access
+from guanxi.domain.billing import service
+from guanxi.domain.billing.models import Subscription
+from guanxi.domain.billing.plans import LIMITS, catalogue
+from guanxi.domain.identity.service import AuthContext
+from guanxi.errors import forbidden, not_found
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi_api.dependencies import provide_access, provide_auth
+from guanxi_api.openapi import problems
+
+
+class WebhookAck(msgspec.Struct):
+    received: bool
+    id: str
+    duplicate: bool
+
+
+class SubscriptionOut(msgspec.Struct):
+    plan: str
+    plan_name: str
+    status: str  # trialing | active | past_due | read_only | canceled
+    seats: int
+    interval: str | None
+    currency: str | None
+    trial_ends_at: dt.datetime | None
+    current_period_end: dt.datetime | None
+    cancel_at_period_end: bool
+    payment_failed_at: dt.datetime | None
+    limits: dict[str, int | None]
+    features: list[str]
+
+
+class StripeWebhookController(Controller):
+    path = "/api/v1/billing/webhooks/stripe"
+    tags = ["billing"]
+
+    @post("", status_code=200, summary="Stripe's events: verified, stored once, applied by the worker",
+          responses=problems(400, 404))  # fmt: skip
+    async def receive(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> WebhookAck:
+        event_id, new = await service.receive(db, await request.body(), request.headers.get("stripe-signature"))
+        await db.commit()
+        return WebhookAck(received=True, id=event_id, duplicate=not new)
+
+
+class BillingController(Controller):
+    path = "/api/v1/billing"
+    tags = ["billing"]
+    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+
+    @get("", summary="The workspace's plan, status, seats, limits and features (owner and administrators)",
+         responses=problems(401, 403))  # fmt: skip
+    async def subscription(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> SubscriptionOut:
+        if not access.can("settings", "update"):
+            raise forbidden("Only the owner and administrators see the workspace's billing.")
+        sub = await db.scalar(select(Subscription).where(Subscription.tenant_id == auth.scope.tenant_id))
+        if sub is None:
+            raise not_found("Subscription")
+        plan = catalogue().plan(sub.plan_key)
+        limits = {name: getattr(plan.limits, name) for name in LIMITS} if plan else {}
+        return SubscriptionOut(
+            plan=sub.plan_key, plan_name=plan.name if plan else sub.plan_key, status=service.status_of(sub),
+            seats=sub.seats, interval=sub.interval, currency=sub.currency, trial_ends_at=sub.trial_ends_at,
+            current_period_end=sub.current_period_end, cancel_at_period_end=sub.cancel_at_period_end,
+            payment_failed_at=sub.payment_failed_at, limits=limits, features=list(plan.features) if plan else [],
+        )  # fmt: skip

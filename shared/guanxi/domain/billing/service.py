@@ -1,0 +1,262 @@
+"""Subscriptions: the trial every workspace starts with, Stripe's webhooks received and applied, and what a
+workspace may do now.
+
+Webhooks are the source of truth (docs/billing.md). :func:`receive` verifies the signature and its timestamp,
+stores the event once (its id is the key) and asks the worker to apply it, in one transaction, and answers at
+once. :func:`apply` changes the subscription under a row lock; each aspect keeps the ``created`` second of the
+newest event applied to it (the terms: plan, seats, Stripe status; the payments: failed or paid), so an event
+delivered twice, or late after a newer one, changes nothing: any order of delivery ends in the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+import stripe
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi.config import get_settings
+from guanxi.db.base import utcnow
+from guanxi.domain.billing.models import StripeEvent, Subscription
+from guanxi.domain.billing.plans import catalogue
+from guanxi.domain.outbox.service import enqueue
+from guanxi.domain.tenancy.models import Tenant
+from guanxi.errors import DomainError
+
+log = structlog.get_logger("billing")
+
+# The events that change a subscription; every other type is stored and ignored (Stripe sends what the endpoint
+# subscribed to, and an operator may subscribe to more than this reads).
+TERMS = ("customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted")
+PAYMENTS = ("invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed")
+CHECKOUT = ("checkout.session.completed",)
+HANDLED = TERMS + PAYMENTS + CHECKOUT
+MAX_PAYLOAD = 512 * 1024  # Stripe's events are a few kilobytes
+
+
+def bad_webhook(detail: str) -> DomainError:
+    return DomainError(detail=detail, status=400, type="invalid-webhook", title="Webhook refused")
+
+
+# -- the trial ----------------------------------------------------------------------------------------------------
+
+
+async def start_trial(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """A new workspace's subscription: the catalogue's trial plan for the configured days. No commit."""
+    days = get_settings().trial_days
+    await session.execute(
+        pg_insert(Subscription)
+        .values(tenant_id=tenant_id, plan_key=catalogue().trial_plan, status="trialing",
+                trial_ends_at=utcnow() + dt.timedelta(days=days))
+        .on_conflict_do_nothing(index_elements=["tenant_id"])
+    )  # fmt: skip
+
+
+async def link_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id: str) -> None:
+    """The workspace's Stripe customer, made before its first Checkout: every later event finds the workspace by
+    it, whatever order the events come in. No commit."""
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    if sub is None:
+        raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
+    if sub.stripe_customer_id not in (None, customer_id):
+        raise DomainError(detail="The workspace already has a Stripe customer.", status=409, type="conflict",
+                          title="Conflict")  # fmt: skip
+    sub.stripe_customer_id = customer_id
+
+
+# -- receiving ------------------------------------------------------------------------------------------------------
+
+
+def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """The event, when ``Stripe-Signature`` signs exactly these bytes with the webhook secret within the tolerance;
+    a clear 400 otherwise (a bad or old signature, a body that is not an event)."""
+    settings = get_settings()
+    if not settings.stripe_webhook_secret:
+        raise DomainError(detail="Billing is not configured on this installation.", status=404, type="not-found",
+                          title="Not found")  # fmt: skip
+    if len(payload) > MAX_PAYLOAD:
+        raise bad_webhook("The body is larger than any Stripe event.")
+    if not signature:
+        raise bad_webhook("The Stripe-Signature header is missing.")
+    try:
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature, settings.stripe_webhook_secret, settings.stripe_webhook_tolerance_seconds
+        )
+    except UnicodeDecodeError as error:
+        raise bad_webhook("The body is not UTF-8 text.") from error
+    except stripe.SignatureVerificationError as error:
+        raise bad_webhook(f"The signature does not match: {error.user_message or 'invalid'}.") from error
+    try:
+        event = msgspec.json.decode(payload)
+    except msgspec.DecodeError as error:
+        raise bad_webhook("The body is not JSON.") from error
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
+            and isinstance(event.get("created"), int) and isinstance(event.get("data"), dict)
+            and isinstance(event["data"].get("object"), dict)):  # fmt: skip
+        raise bad_webhook("The body is not a Stripe event (id, type, created, data.object).")
+    return event
+
+
+def _object(event: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = event["data"]["object"]
+    return found
+
+
+async def _tenant_of(session: AsyncSession, event: dict[str, Any]) -> uuid.UUID | None:
+    """The workspace an event is about: the ``tenant_id`` the product wrote into the object's metadata (or the
+    Checkout session's reference), checked against the known Stripe customer; else found by its customer id."""
+    obj = _object(event)
+    customer = obj.get("customer") if isinstance(obj.get("customer"), str) else None
+    if obj.get("object") == "customer":
+        customer = obj.get("id")
+    if customer:
+        known = await session.scalar(select(Subscription.tenant_id).where(Subscription.stripe_customer_id == customer))
+        if known is not None:
+            return known
+    metadata = obj.get("metadata")
+    claimed = (metadata.get("tenant_id") if isinstance(metadata, dict) else None) or obj.get("client_reference_id")
+    try:
+        tenant_id = uuid.UUID(str(claimed)) if claimed else None
+    except ValueError:
+        return None
+    if tenant_id is None:
+        return None
+    row = await session.execute(
+        select(Tenant.id, Subscription.stripe_customer_id)
+        .join(Subscription, Subscription.tenant_id == Tenant.id).where(Tenant.id == tenant_id)
+    )  # fmt: skip
+    found = row.first()
+    # A workspace already tied to another Stripe customer is not taken over by an event that names it.
+    if found is None or (found.stripe_customer_id and customer and found.stripe_customer_id != customer):
+        return None
+    return tenant_id
+
+
+async def receive(session: AsyncSession, payload: bytes, signature: str | None) -> tuple[str, bool]:
+    """Verify, store once, ask for it to be applied: (event id, whether it was new). No commit."""
+    event = verify(payload, signature)
+    tenant_id = await _tenant_of(session, event) if event["type"] in HANDLED else None
+    outcome = None
+    if event["type"] not in HANDLED:
+        outcome = "ignored: not a type this installation applies"
+    elif tenant_id is None:
+        outcome = "ignored: no workspace has this customer"
+    stored = await session.scalar(
+        pg_insert(StripeEvent)
+        .values(id=event["id"], type=event["type"], created=event["created"], tenant_id=tenant_id, payload=event,
+                outcome=outcome, applied_at=utcnow() if outcome else None)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(StripeEvent.id)
+    )  # fmt: skip
+    new = stored is not None
+    if new and tenant_id is not None:
+        await enqueue(session, "billing.apply_event", {"event_id": event["id"]}, tenant_id=tenant_id)
+    log.info("billing.webhook_received", event_id=event["id"], type=event["type"], new=new,
+             tenant_id=str(tenant_id) if tenant_id else None, outcome=outcome)  # fmt: skip
+    return event["id"], new
+
+
+# -- applying -------------------------------------------------------------------------------------------------------
+
+
+def _stamp(value: Any) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(value, dt.UTC) if isinstance(value, int) and value > 0 else None
+
+
+def _terms(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe subscription object as our subscription's terms."""
+    items = (obj.get("items") or {}).get("data") or []
+    item = items[0] if items else {}
+    price = item.get("price") or {}
+    plan = catalogue().by_price(str(price.get("id") or ""))
+    recurring = price.get("recurring") or {}
+    period_end = obj.get("current_period_end") or item.get("current_period_end")  # newer APIs keep it per item
+    terms: dict[str, Any] = {
+        "stripe_subscription_id": obj.get("id"),
+        "stripe_status": obj.get("status"),
+        "seats": max(int(item.get("quantity") or 1), 1),
+        "cancel_at_period_end": bool(obj.get("cancel_at_period_end")),
+        "current_period_end": _stamp(period_end),
+        "trial_ends_at": _stamp(obj.get("trial_end")),
+    }
+    if plan is not None:
+        terms["plan_key"] = plan.key
+    if recurring.get("interval") in ("month", "year"):
+        terms["interval"] = recurring["interval"]
+    if isinstance(price.get("currency"), str):
+        terms["currency"] = price["currency"].upper()
+    if isinstance(obj.get("customer"), str):
+        terms["stripe_customer_id"] = obj["customer"]
+    return terms
+
+
+def status_of(sub: Subscription, now: dt.datetime | None = None) -> str:
+    """What the workspace is now: Stripe's word on the subscription, then a failed payment's grace."""
+    now = now or utcnow()
+    if sub.stripe_status in ("canceled", "incomplete_expired"):
+        return "canceled"
+    if sub.payment_failed_at is not None or sub.stripe_status in ("past_due", "unpaid"):
+        failed = sub.payment_failed_at or now
+        grace = dt.timedelta(days=get_settings().billing_grace_days)
+        return "read_only" if now >= failed + grace else "past_due"
+    if sub.stripe_status == "active":
+        return "active"
+    if sub.stripe_status is None and sub.trial_ends_at is not None and now >= sub.trial_ends_at:
+        return "read_only"  # a trial that ended without a subscription
+    return "trialing"
+
+
+async def apply(session: AsyncSession, tenant_id: uuid.UUID, event_id: str) -> str:
+    """Apply one stored event to its workspace's subscription; the outcome. Idempotent. No commit."""
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    stored = await session.scalar(select(StripeEvent).where(StripeEvent.id == event_id).with_for_update())
+    if stored is None or stored.tenant_id != tenant_id:
+        return "ignored: no such event for this workspace"
+    if stored.applied_at is not None:
+        return stored.outcome or "applied"
+    event = stored.payload
+    obj = _object(event)
+    outcome = "applied"
+    if sub is None:
+        outcome = "ignored: the workspace has no subscription"
+    elif event["type"] in CHECKOUT:
+        # Ties the workspace to its Stripe customer and subscription; the terms come with the subscription's events.
+        if isinstance(obj.get("customer"), str) and sub.stripe_customer_id is None:
+            sub.stripe_customer_id = obj["customer"]
+        if isinstance(obj.get("subscription"), str) and sub.stripe_subscription_id is None:
+            sub.stripe_subscription_id = obj["subscription"]
+    elif event["type"] in TERMS:
+        if sub.stripe_subscription_id and obj.get("id") != sub.stripe_subscription_id and sub.stripe_status not in (
+            None, "canceled", "incomplete_expired"
+        ):  # fmt: skip
+            outcome = "ignored: another subscription than the workspace's"
+        elif stored.created < sub.stripe_event_created:
+            outcome = "stale"
+        else:
+            terms = _terms(obj)
+            if event["type"] == "customer.subscription.deleted":
+                terms["stripe_status"] = "canceled"
+            for name, value in terms.items():
+                setattr(sub, name, value)
+            sub.stripe_event_created = stored.created
+    elif event["type"] in PAYMENTS:
+        if stored.created < sub.payment_event_created:
+            outcome = "stale"
+        else:
+            failed = event["type"] == "invoice.payment_failed"
+            sub.payment_failed_at = (sub.payment_failed_at or _stamp(stored.created)) if failed else None
+            sub.payment_event_created = stored.created
+    if sub is not None:
+        sub.status = status_of(sub)
+    stored.applied_at = utcnow()
+    stored.outcome = outcome
+    log.info("billing.event_applied", event_id=event_id, type=stored.type, outcome=outcome,
+             status=sub.status if sub else None)  # fmt: skip
+    return outcome

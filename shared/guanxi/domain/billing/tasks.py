@@ -1,0 +1,19 @@
+"""The worker applies each stored Stripe event to its workspace's subscription (one transaction, idempotent)."""
+
+from __future__ import annotations
+
+from guanxi.db.tenancy import platform_session
+from guanxi.domain.billing import service
+from guanxi.jobs import JobContext, tenant_job
+
+
+async def apply_event(job: JobContext, event_id: str) -> str:
+    async with platform_session() as session:
+        outcome = await service.apply(session, job.scope.tenant_id, event_id)
+        await session.commit()
+    return outcome
+
+
+@tenant_job("billing.apply_event", time_limit_ms=60_000, max_retries=8)
+async def apply(job: JobContext, event_id: str) -> None:
+    await apply_event(job, event_id)
