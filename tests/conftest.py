@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -42,6 +43,17 @@ os.environ["GUANXI_ENV"] = "test"
 # Billing as an installation configures it: the webhook secret Stripe signs with, and a plans file with price ids.
 os.environ["GUANXI_STRIPE_WEBHOOK_SECRET"] = "whsec_test_guanxi_0123456789abcdef"
 os.environ["GUANXI_PLANS_FILE"] = str(Path(__file__).parent / "plans.toml")
+# Stripe's API is the local Stripe-compatible server (guanxi_dev.stripelocal) on a port of this test worker's own;
+# the tests that call it start it with the ``stripe_server`` fixture (tests/api/test_billing_checkout.py).
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+STRIPE_PORT = _free_port()
+os.environ["GUANXI_STRIPE_SECRET_KEY"] = "sk_test_local"
+os.environ["GUANXI_STRIPE_API_BASE"] = f"http://127.0.0.1:{STRIPE_PORT}"
 
 
 def admin_dsn() -> str:

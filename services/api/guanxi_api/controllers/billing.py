@@ -4,9 +4,10 @@ subscription as its owner and administrators see it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+from guanxi.config import get_settings
 from guanxi.domain.access.service import Access
 from guanxi.domain.billing import service
 from guanxi.domain.billing.models import Subscription
@@ -15,11 +16,22 @@ from guanxi.domain.identity.service import AuthContext
 from guanxi.errors import forbidden, not_found
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import provide_access, provide_auth
 from guanxi_api.openapi import problems
+
+
+class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    plan: Annotated[str, msgspec.Meta(max_length=40)]
+    interval: Literal["month", "year"] = "month"
+    currency: Literal["CNY", "USD", "EUR", "cny", "usd", "eur"] = "CNY"
+
+
+class RedirectOut(msgspec.Struct):
+    url: str
 
 
 class WebhookAck(msgspec.Struct):
@@ -78,3 +90,28 @@ class BillingController(Controller):
             current_period_end=sub.current_period_end, cancel_at_period_end=sub.cancel_at_period_end,
             payment_failed_at=sub.payment_failed_at, limits=limits, features=list(plan.features) if plan else [],
         )  # fmt: skip
+
+    @post("/checkout", status_code=201, summary="A Stripe Checkout page for a plan at the workspace's seats (owner)",
+          responses=problems(400, 401, 403, 409, 422, 503))  # fmt: skip
+    async def checkout(
+        self, auth: NamedDependency[AuthContext], data: JSONBody[CheckoutIn], db: NamedDependency[AsyncSession]
+    ) -> RedirectOut:
+        _owner_only(auth)
+        url = await service.checkout(
+            db, auth.scope.tenant_id, email=auth.user.email, plan_key=data.plan, interval=data.interval,
+            currency=data.currency, return_url=f"{get_settings().public_url}/settings/billing",
+        )  # fmt: skip
+        await db.commit()
+        return RedirectOut(url=url)
+
+    @post("/portal", status_code=201, summary="The Stripe Billing Portal: plan, cancellation, payment methods (owner)",
+          responses=problems(401, 403, 409, 503))  # fmt: skip
+    async def portal(self, auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> RedirectOut:
+        _owner_only(auth)
+        url = await service.portal(db, auth.scope.tenant_id, f"{get_settings().public_url}/settings/billing")
+        return RedirectOut(url=url)
+
+
+def _owner_only(auth: AuthContext) -> None:
+    if auth.role != "owner" or auth.token_id is not None:
+        raise forbidden("Only the workspace's owner pays for it.")

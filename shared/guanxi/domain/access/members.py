@@ -12,6 +12,7 @@ from guanxi.db.base import utcnow
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Department, Member, MemberRole, Role
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing.service import seats_changed
 from guanxi.domain.identity.models import ApiToken, AuthSession, Membership
 from guanxi.errors import FieldError, conflict, forbidden, validation_error
 
@@ -178,6 +179,7 @@ async def deactivate(session: AsyncSession, access: Access, member_id: uuid.UUID
         .where(ApiToken.user_id == member_id, ApiToken.tenant_id == tenant_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    await seats_changed(session, tenant_id)
     return await get_member(session, access, member_id)
 
 

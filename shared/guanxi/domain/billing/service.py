@@ -17,17 +17,19 @@ from typing import Any
 import msgspec
 import stripe
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from stripe._base_address import BaseAddresses
 
 from guanxi.config import get_settings
 from guanxi.db.base import utcnow
 from guanxi.domain.billing.models import StripeEvent, Subscription
 from guanxi.domain.billing.plans import catalogue
+from guanxi.domain.identity.models import Membership
 from guanxi.domain.outbox.service import enqueue
 from guanxi.domain.tenancy.models import Tenant
-from guanxi.errors import DomainError
+from guanxi.errors import DomainError, FieldError, validation_error
 
 log = structlog.get_logger("billing")
 
@@ -68,6 +70,115 @@ async def link_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id
         raise DomainError(detail="The workspace already has a Stripe customer.", status=409, type="conflict",
                           title="Conflict")  # fmt: skip
     sub.stripe_customer_id = customer_id
+
+
+# -- Checkout, the Billing Portal, seats -------------------------------------------------------------------------------
+
+
+def stripe_client() -> stripe.StripeClient:
+    """Stripe's API, or the local Stripe-compatible server ``GUANXI_STRIPE_API_BASE`` names (tests, development)."""
+    settings = get_settings()
+    if not settings.stripe_secret_key:
+        raise DomainError(detail="Billing is not configured on this installation.", status=503,
+                          type="billing-unavailable", title="Billing unavailable")  # fmt: skip
+    base: BaseAddresses = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
+    return stripe.StripeClient(
+        settings.stripe_secret_key, base_addresses=base, http_client=stripe.HTTPXClient(), max_network_retries=2
+    )
+
+
+async def active_seats(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Seats are the active members of the workspace (one at least)."""
+    found = await session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.tenant_id == tenant_id, Membership.status == "active")
+    )  # fmt: skip
+    return max(int(found or 0), 1)
+
+
+async def checkout(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    email: str,
+    plan_key: str,
+    interval: str,
+    currency: str,
+    return_url: str,
+) -> str:
+    """The address of a Stripe Checkout page for the plan at the workspace's seats; the workspace's Stripe customer
+    is made first (with the workspace in its metadata), so every event that follows finds it. No commit."""
+    plan = catalogue().plan(plan_key)
+    errors = []
+    if plan is None or not plan.public:
+        errors.append(FieldError("plan", "is not a plan on sale", "invalid"))
+    price = plan.price(currency.upper(), interval) if plan else None
+    if plan is not None and (price is None or not price.stripe_price_id):
+        errors.append(FieldError("currency", f"the plan has no {interval}ly price in {currency.upper()}", "invalid"))
+    if errors:
+        raise validation_error(*errors)
+    assert price is not None and price.stripe_price_id
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    if sub is None:
+        raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
+    if status_of(sub) in ("active", "past_due") and sub.stripe_subscription_id:
+        raise DomainError(detail="The workspace is subscribed already: change the plan in the billing portal.",
+                          status=409, type="already-subscribed", title="Already subscribed")  # fmt: skip
+    client = stripe_client()
+    name = await session.scalar(select(Tenant.name).where(Tenant.id == tenant_id))
+    if sub.stripe_customer_id is None:
+        customer = await client.v1.customers.create_async(
+            params={"email": email, "name": name or "", "metadata": {"tenant_id": str(tenant_id)}}
+        )
+        sub.stripe_customer_id = customer.id
+    seats = await active_seats(session, tenant_id)
+    made = await client.v1.checkout.sessions.create_async(params={
+        "mode": "subscription", "customer": sub.stripe_customer_id, "client_reference_id": str(tenant_id),
+        "line_items": [{"price": price.stripe_price_id, "quantity": seats}],
+        "subscription_data": {"metadata": {"tenant_id": str(tenant_id)}},
+        "success_url": f"{return_url}?done=checkout", "cancel_url": return_url,
+    })  # fmt: skip
+    log.info("billing.checkout_started", tenant_id=str(tenant_id), plan=plan_key, seats=seats)
+    return str(made.url)
+
+
+async def portal(session: AsyncSession, tenant_id: uuid.UUID, return_url: str) -> str:
+    """The Stripe Billing Portal for the workspace's customer: plan changes, cancellation, payment methods."""
+    customer = await session.scalar(select(Subscription.stripe_customer_id).where(Subscription.tenant_id == tenant_id))
+    if not customer:
+        raise DomainError(detail="Subscribe first: the billing portal manages a paid subscription.", status=409,
+                          type="not-subscribed", title="Not subscribed")  # fmt: skip
+    made = await stripe_client().v1.billing_portal.sessions.create_async(
+        params={"customer": customer, "return_url": return_url}
+    )
+    return str(made.url)
+
+
+async def seats_changed(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """A member joined or left: a paid subscription's seats follow, through the worker (Stripe is called out of the
+    request), in the caller's transaction. No commit."""
+    paid = await session.scalar(select(Subscription.stripe_subscription_id).where(Subscription.tenant_id == tenant_id))
+    if paid:
+        await enqueue(session, "billing.sync_seats", {}, tenant_id=tenant_id)
+
+
+async def sync_seats(session: AsyncSession, tenant_id: uuid.UUID) -> int | None:
+    """Tell Stripe the workspace's seats (active members) when they changed, prorated; the new count, or None
+    when there is no paid subscription to change. The local count follows Stripe's event."""
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    if sub is None or not sub.stripe_subscription_id or status_of(sub) == "canceled":
+        return None
+    seats = await active_seats(session, tenant_id)
+    if seats == sub.seats:
+        return seats
+    client = stripe_client()
+    current = await client.v1.subscriptions.retrieve_async(sub.stripe_subscription_id)
+    item = current["items"]["data"][0]
+    await client.v1.subscriptions.update_async(sub.stripe_subscription_id, params={
+        "items": [{"id": item["id"], "quantity": seats}], "proration_behavior": "create_prorations",
+    })  # fmt: skip
+    log.info("billing.seats_synced", tenant_id=str(tenant_id), seats=seats, before=sub.seats)
+    return seats
 
 
 # -- receiving ------------------------------------------------------------------------------------------------------

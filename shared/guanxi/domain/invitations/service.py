@@ -20,6 +20,7 @@ from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.models import Member, Role
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing.service import seats_changed
 from guanxi.domain.identity import repository as identity_repository
 from guanxi.domain.identity import validation
 from guanxi.domain.identity.models import Invitation, Membership, User
@@ -219,6 +220,7 @@ async def accept(
     if membership is None:
         session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role=invitation.role))
         await add_member(session, scope, user.id, role=invitation.role)
+        await seats_changed(session, tenant.id)
     elif membership[0].status == "active":
         raise conflict("email", "You are already a member of this workspace.", "already-member")
     else:
