@@ -43,6 +43,8 @@ os.environ["GUANXI_ENV"] = "test"
 # Billing as an installation configures it: the webhook secret Stripe signs with, and a plans file with price ids.
 os.environ["GUANXI_STRIPE_WEBHOOK_SECRET"] = "whsec_test_guanxi_0123456789abcdef"
 os.environ["GUANXI_PLANS_FILE"] = str(Path(__file__).parent / "plans.toml")
+
+
 # Stripe's API is the local Stripe-compatible server (guanxi_dev.stripelocal) on a port of this test worker's own;
 # the tests that call it start it with the ``stripe_server`` fixture (tests/api/test_billing_checkout.py).
 def _free_port() -> int:
