@@ -13,6 +13,7 @@ from guanxi.db.engine import get_sessionmaker
 from guanxi.db.tenancy import TenantScope
 from guanxi.domain.access.service import Access, load_access
 from guanxi.domain.audit import service as audit
+from guanxi.domain.billing import service as billing
 from guanxi.domain.identity import totp
 from guanxi.domain.identity.service import AuthContext, authenticate
 from guanxi.domain.identity.tokens import TOKEN_PREFIX, authenticate_token
@@ -28,6 +29,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # What a person needs to secure their account stays open: their profile, password, connected identities
 # (linking one goes through the provider paths) and two-factor set-up; signing out; other workspaces.
 TWO_FACTOR_EXEMPT = ("/api/v1/me", "/api/v1/auth/logout", "/api/v1/auth/oauth/", "/api/v1/workspaces")
+# A read-only workspace (payment failed past the grace, trial over, cancelled) still lets people pay, sign out,
+# look after their own account, switch workspaces, mark notifications read and take their data out (exports).
+READ_ONLY_EXEMPT = (*TWO_FACTOR_EXEMPT, "/api/v1/billing", "/api/v1/exports", "/api/v1/notifications")
 
 
 async def provide_db() -> AsyncGenerator[AsyncSession, None]:
@@ -92,6 +96,13 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
         and await totp.missing_for_workspace(db, auth.scope, auth.user.id)
     ):
         raise totp.required_error()
+    if (
+        auth.tenant is not None
+        and request.method not in SAFE_METHODS
+        and not request.url.path.startswith(READ_ONLY_EXEMPT)
+        and await billing.writes_refused(db, auth.tenant.id)
+    ):
+        raise billing.read_only_error()
     return auth
 
 

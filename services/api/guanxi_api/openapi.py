@@ -9,6 +9,7 @@ from guanxi_api.problems import Problem
 _DESCRIPTIONS = {
     400: "The body is not valid JSON",
     401: "Not signed in, or the session has ended",
+    402: "The workspace is read-only until its subscription is paid",
     403: "Not allowed (or the CSRF check failed)",
     404: "Not found",
     409: "Conflict with existing data",

@@ -324,6 +324,37 @@ def status_of(sub: Subscription, now: dt.datetime | None = None) -> str:
     return "trialing"
 
 
+async def writes_refused(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether the workspace is read-only now (one key lookup per write request)."""
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    return sub is not None and status_of(sub) in ("read_only", "canceled")
+
+
+async def check_seats(session: AsyncSession, tenant_id: uuid.UUID, *, joining: int) -> None:
+    """Refuse a new member (an invitation, or its acceptance) beyond the plan's seats, saying what to do."""
+    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+    plan = catalogue().plan(plan_key or "")
+    if plan is None or plan.limits.seats is None:
+        return
+    taken = await active_seats(session, tenant_id)
+    if taken + joining > plan.limits.seats:
+        raise DomainError(
+            detail=f"The {plan.name} plan has {plan.limits.seats} seats and {taken} are taken"
+            f"{f' (with {joining - 1} invitations pending)' if joining > 1 else ''}. The owner can move to a larger "
+            "plan on the billing page, or an administrator can deactivate a member or revoke an invitation.",
+            status=402, type="plan-limit", title="Plan limit reached",
+            errors=[FieldError("email", f"no seat left on the {plan.name} plan", "plan_limit")],
+        )  # fmt: skip
+
+
+def read_only_error() -> DomainError:
+    return DomainError(
+        detail="This workspace is read-only: its subscription is not paid. Nothing is deleted and exports still "
+        "work; the owner can pay on the billing page (Settings → Billing) to make it writable again at once.",
+        status=402, type="workspace-read-only", title="Workspace read-only",
+    )  # fmt: skip
+
+
 async def apply(session: AsyncSession, tenant_id: uuid.UUID, event_id: str) -> str:
     """Apply one stored event to its workspace's subscription; the outcome. Idempotent. No commit."""
     sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())

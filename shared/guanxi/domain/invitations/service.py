@@ -20,7 +20,7 @@ from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.models import Member, Role
 from guanxi.domain.access.service import Access, not_found_for
-from guanxi.domain.billing.service import seats_changed
+from guanxi.domain.billing.service import check_seats, seats_changed
 from guanxi.domain.identity import repository as identity_repository
 from guanxi.domain.identity import validation
 from guanxi.domain.identity.models import Invitation, Membership, User
@@ -79,6 +79,7 @@ async def invite(session: AsyncSession, access: Access, auth: AuthContext, email
     )
     if (pending or 0) >= MAX_PENDING:
         raise conflict("email", "Too many pending invitations; revoke some first.", "invitation-limit")
+    await check_seats(session, tenant_id, joining=(pending or 0) + 1)
     invitation = Invitation(
         id=new_id(),
         tenant_id=tenant_id,
@@ -218,6 +219,7 @@ async def accept(
     membership = await identity_repository.membership(session, user.id, tenant.id)
     scope = TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
     if membership is None:
+        await check_seats(session, tenant.id, joining=1)
         session.add(Membership(id=new_id(), user_id=user.id, tenant_id=tenant.id, role=invitation.role))
         await add_member(session, scope, user.id, role=invitation.role)
         await seats_changed(session, tenant.id)
