@@ -19,7 +19,7 @@ from guanxi_api.controllers.activities import ActivityController
 from guanxi_api.controllers.admin import AdminController
 from guanxi_api.controllers.announcements import AnnouncementController
 from guanxi_api.controllers.attachments import AttachmentController
-from guanxi_api.controllers.billing import BillingController, StripeWebhookController
+from guanxi_api.controllers.billing import BillingController, PlansController, StripeWebhookController
 from guanxi_api.controllers.churn import AccountChurnController, ChurnController
 from guanxi_api.controllers.contracts import ContractController, ContractSettingsController, QuoteContractController
 from guanxi_api.controllers.customers import AccountController, ContactController, SearchController
@@ -126,6 +126,7 @@ def create_app() -> Litestar:
             PoolController,
             GradingController,
             BillingController,
+            PlansController,
             StripeWebhookController,
             DealController,
             PipelineAdminController,

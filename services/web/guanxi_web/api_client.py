@@ -837,6 +837,19 @@ class ApiCaller:
     async def start_grading(self) -> GradingRun:
         return await self._call("POST", "/api/v1/grading/runs", GradingRun)
 
+    async def billing(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/billing", dict[str, Any])
+
+    async def billing_plans(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/billing/plans", dict[str, Any])
+
+    async def billing_checkout(self, plan: str, interval: str, currency: str) -> str:
+        body = {"plan": plan, "interval": interval, "currency": currency}
+        return str((await self._call("POST", "/api/v1/billing/checkout", dict[str, Any], json=body))["url"])
+
+    async def billing_portal(self) -> str:
+        return str((await self._call("POST", "/api/v1/billing/portal", dict[str, Any]))["url"])
+
     async def grading_settings(self) -> dict[str, Any]:
         return await self._call("GET", "/api/v1/grading/settings", dict[str, Any])
 

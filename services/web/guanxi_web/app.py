@@ -24,6 +24,7 @@ from guanxi_web.api_client import ApiClient
 from guanxi_web.controllers.activities import ActivityController, CalendarController
 from guanxi_web.controllers.announcements import AnnouncementController
 from guanxi_web.controllers.auth import AuthController
+from guanxi_web.controllers.billing import BillingController, PricingController
 from guanxi_web.controllers.churn import AccountWinBackController, ChurnController
 from guanxi_web.controllers.customers import AccountController, ContactController
 from guanxi_web.controllers.deals import DealController
@@ -93,6 +94,8 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             ReportsController,
             GradingController,
             AccountGradeController,
+            BillingController,
+            PricingController,
             ChurnController,
             AccountWinBackController,
             TodoController,

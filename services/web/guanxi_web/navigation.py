@@ -122,4 +122,5 @@ SETTINGS_PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("tokens", N_("API tokens"), admin_only=False),
     SettingsPage("two-factor", N_("Two-factor sign-in"), admin_only=False),
     SettingsPage("audit", N_("Audit log"), admin_only=True),
+    SettingsPage("billing", N_("Billing"), admin_only=True),
 )

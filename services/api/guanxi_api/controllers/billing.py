@@ -55,6 +55,42 @@ class SubscriptionOut(msgspec.Struct):
     features: list[str]
 
 
+class PriceOut(msgspec.Struct):
+    currency: str
+    interval: str
+    amount: str  # per seat and interval
+
+
+class PlanOut(msgspec.Struct):
+    key: str
+    name: str
+    prices: list[PriceOut]
+    limits: dict[str, int | None]
+    features: list[str]
+
+
+class PlansOut(msgspec.Struct):
+    plans: list[PlanOut]
+    trial_days: int
+
+
+class PlansController(Controller):
+    path = "/api/v1/billing/plans"
+    tags = ["billing"]
+
+    @get("", summary="The plans on sale, their prices per currency and interval, limits and features (public)")
+    async def plans(self) -> PlansOut:
+        return PlansOut(
+            plans=[
+                PlanOut(key=p.key, name=p.name, features=list(p.features),
+                        prices=[PriceOut(x.currency, x.interval, str(x.amount)) for x in p.prices],
+                        limits={name: getattr(p.limits, name) for name in LIMITS})
+                for p in catalogue().plans if p.public
+            ],
+            trial_days=get_settings().trial_days,
+        )  # fmt: skip
+
+
 class StripeWebhookController(Controller):
     path = "/api/v1/billing/webhooks/stripe"
     tags = ["billing"]

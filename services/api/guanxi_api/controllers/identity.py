@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from guanxi.config import get_settings
 from guanxi.domain.access.service import Access
+from guanxi.domain.billing import service as billing
 from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
@@ -216,6 +217,7 @@ class MeController(Controller):
             workspaces=[workspace_out(t, m.role) for m, t in memberships],
             csrf_token=auth.csrf_token,
             timezone=await identity.timezone_of(db, auth.user, auth.tenant),
+            billing=await billing.badge(db, auth.tenant.id) if auth.tenant else None,
         )
 
     @get(

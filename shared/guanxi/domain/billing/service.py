@@ -27,6 +27,7 @@ from guanxi.db.base import utcnow
 from guanxi.domain.billing.models import StripeEvent, Subscription
 from guanxi.domain.billing.plans import catalogue
 from guanxi.domain.identity.models import Membership
+from guanxi.domain.identity.schemas import BillingBadge
 from guanxi.domain.outbox.service import enqueue
 from guanxi.domain.tenancy.models import Tenant
 from guanxi.errors import DomainError, FieldError, validation_error
@@ -322,6 +323,13 @@ def status_of(sub: Subscription, now: dt.datetime | None = None) -> str:
     if sub.stripe_status is None and sub.trial_ends_at is not None and now >= sub.trial_ends_at:
         return "read_only"  # a trial that ended without a subscription
     return "trialing"
+
+
+async def badge(session: AsyncSession, tenant_id: uuid.UUID) -> BillingBadge | None:
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    if sub is None:
+        return None
+    return BillingBadge(status=status_of(sub), plan=sub.plan_key, trial_ends_at=sub.trial_ends_at)
 
 
 async def writes_refused(session: AsyncSession, tenant_id: uuid.UUID) -> bool:

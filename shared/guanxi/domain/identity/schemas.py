@@ -52,6 +52,14 @@ class SessionOut(msgspec.Struct):
     workspace: WorkspaceOut | None
 
 
+class BillingBadge(msgspec.Struct):
+    """The current workspace's subscription as every page needs it (a banner when it is not simply paid)."""
+
+    status: str  # trialing | active | past_due | read_only | canceled
+    plan: str
+    trial_ends_at: dt.datetime | None = None
+
+
 class MeOut(msgspec.Struct):
     user: UserOut
     workspace: WorkspaceOut | None
@@ -59,6 +67,7 @@ class MeOut(msgspec.Struct):
     csrf_token: str
     # The zone times are shown and typed in: the person's own, else the workspace's, else its language's.
     timezone: str = "UTC"
+    billing: BillingBadge | None = None
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):

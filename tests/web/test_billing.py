@@ -1,0 +1,109 @@
+"""The billing pages over a fake API: the owner's billing page (status, seats, limits, the plans to subscribe to in
+the chosen currency) sends the owner to the Checkout or portal address the API gives; a refusal is shown on the
+page; a read-only or past-due workspace shows a banner on every page; the public pricing page; in Chinese too."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from litestar.testing import TestClient
+
+from tests.web.conftest import (  # noqa: F401 (fixtures)
+    FakeApi,
+    fake_api_fixture,
+    post_form,
+    signed_in_fixture,
+    web_fixture,
+)
+
+PLANS = {"trial_days": 14, "plans": [
+    {"key": "growth", "name": "Growth", "features": ["grading", "churn"], "limits": {"seats": 50, "records": 200000},
+     "prices": [{"currency": "CNY", "interval": "month", "amount": "99"}, {"currency": "USD", "interval": "month",
+                                                                          "amount": "19"},
+                {"currency": "USD", "interval": "year", "amount": "190"}]},
+    {"key": "pro", "name": "Pro", "features": ["grading", "churn", "sso"], "limits": {"seats": None, "records": None},
+     "prices": [{"currency": "CNY", "interval": "month", "amount": "199"}]},
+]}  # fmt: skip
+TRIAL = {"plan": "trial", "plan_name": "Trial", "status": "trialing", "seats": 2, "interval": None, "currency": None,
+         "trial_ends_at": "2026-12-11T00:00:00Z", "current_period_end": None, "cancel_at_period_end": False,
+         "payment_failed_at": None, "limits": {"seats": 5, "records": 5000, "storage_mb": 1024,
+         "api_calls_per_day": 5000, "scheduled_reports": 3}, "features": ["grading"]}  # fmt: skip
+
+
+def billing_api(fake_api: FakeApi, subscription: dict[str, Any]) -> None:
+    fake_api.override("GET", "/api/v1/billing", httpx.Response(200, json=subscription))
+    fake_api.override("GET", "/api/v1/billing/plans", httpx.Response(200, json=PLANS))
+
+
+def with_billing(fake_api: FakeApi, status: str) -> None:
+    """The fake's own /me, with the workspace's billing badge."""
+
+    def me(request: httpx.Request) -> httpx.Response:
+        answer = FakeApi._signed_in(fake_api, request)
+        return httpx.Response(200, json={**json.loads(answer.content), "billing": {"status": status, "plan": "growth"}})
+
+    fake_api.overrides[("GET", "/api/v1/me")] = me
+
+
+def test_the_owner_sees_the_trial_and_subscribes_through_checkout(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    billing_api(fake_api, TRIAL)
+    html = signed_in.get("/w/settings/billing").text
+    assert "Free trial" in html and "2 / 5" in html and "2026-12-11" in html and "Subscribe to Growth" in html
+    assert "¥99.00" in html and "Unlimited seats" in html
+    assert "$19.00" in signed_in.get("/w/settings/billing?currency=USD").text
+    sent: list[Any] = []
+
+    def checkout(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(201, json={"url": "https://checkout.stripe.com/c/pay/cs_test_1"})
+
+    fake_api.overrides[("POST", "/api/v1/billing/checkout")] = checkout
+    away = post_form(signed_in, "/w/settings/billing/checkout", {"plan": "growth", "interval": "year",
+                                                                 "currency": "USD"})  # fmt: skip
+    assert away.status_code == 303 and away.headers["location"] == "https://checkout.stripe.com/c/pay/cs_test_1"
+    assert sent == [{"plan": "growth", "interval": "year", "currency": "USD"}]
+
+
+def test_a_refused_checkout_is_said_on_the_page(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    billing_api(fake_api, TRIAL)
+    fake_api.override("POST", "/api/v1/billing/checkout", httpx.Response(409, json={
+        "type": "https://guanxi.example/problems/already-subscribed", "title": "Already subscribed", "status": 409,
+        "detail": "The workspace is subscribed already: change the plan in the billing portal."}))  # fmt: skip
+    page = post_form(signed_in, "/w/settings/billing/checkout", {"plan": "growth"})
+    assert page.status_code == 422 and "subscribed already" in page.text
+
+
+def test_a_paid_workspace_manages_its_plan_in_the_portal(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    billing_api(fake_api, {**TRIAL, "plan": "growth", "plan_name": "Growth", "status": "active", "interval": "month",
+                           "currency": "CNY", "current_period_end": "2026-12-27T00:00:00Z"})  # fmt: skip
+    html = signed_in.get("/w/settings/billing").text
+    assert "Paid" in html and "Next invoice" in html and "Subscribe to" not in html
+    fake_api.override(
+        "POST", "/api/v1/billing/portal", httpx.Response(201, json={"url": "https://billing.stripe.com/p/1"})
+    )
+    away = post_form(signed_in, "/w/settings/billing/portal", {})
+    assert away.status_code == 303 and away.headers["location"] == "https://billing.stripe.com/p/1"
+
+
+def test_a_read_only_workspace_says_so_on_every_page(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    with_billing(fake_api, "read_only")
+    html = signed_in.get("/home").text
+    assert "data-billing-banner" in html and "read-only until its subscription is paid" in html
+    assert 'href="/w/settings/billing"' in html
+    with_billing(fake_api, "past_due")
+    assert "The last payment failed" in signed_in.get("/home").text
+    with_billing(fake_api, "active")
+    assert "data-billing-banner" not in signed_in.get("/home").text
+
+
+def test_the_pricing_page_before_sign_up(web: TestClient[Any], fake_api: FakeApi) -> None:
+    fake_api.override("GET", "/api/v1/billing/plans", httpx.Response(200, json=PLANS))
+    html = web.get("/pricing").text
+    assert "Growth" in html and "¥99.00" in html and "free trial of 14 days" in html and 'href="/signup"' in html
+    assert "$190.00" in web.get("/pricing?currency=USD&interval=year").text
+    chinese = web.get("/pricing", headers={"accept-language": "zh-CN"}).text
+    assert "套餐与价格" in chinese
