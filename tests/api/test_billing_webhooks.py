@@ -16,10 +16,11 @@ import uuid
 from typing import Any
 
 import pytest
-from guanxi.db.tenancy import platform_session
+from guanxi.db.tenancy import platform_session, scoped, tenant_session
 from guanxi.domain.billing import service
 from guanxi.domain.billing.models import StripeEvent, Subscription
 from guanxi.domain.billing.tasks import apply_event
+from guanxi.domain.notifications.models import Notification
 from guanxi.domain.outbox.models import OutboxMessage
 from sqlalchemy import select
 
@@ -182,6 +183,17 @@ async def test_a_failed_payment_makes_the_workspace_past_due_and_a_paid_invoice_
     await applied_in_order(tenant_id, [events[6]["id"]])
     sub = await subscription_of(tenant_id)
     assert sub.status == "active" and sub.payment_failed_at is None
+    # the owner heard of the failure and of the recovery once each, in the app and by mail
+    async with tenant_session((await job_for(tenant_id)).scope) as session:
+        told = list(await session.execute(
+            select(Notification.kind, Notification.user_id, Notification.email).order_by(Notification.created_at),
+            execution_options=scoped((await job_for(tenant_id)).scope),
+        ))  # fmt: skip
+    owner_id = uuid.UUID(owner["user"]["id"])
+    assert [(k, u, e) for k, u, e in told] == [
+        ("billing.payment_failed", owner_id, "instant"),
+        ("billing.payment_recovered", owner_id, "instant"),
+    ]
 
 
 async def test_bad_webhooks_are_refused_or_ignored_and_never_change_a_subscription(client: Any) -> None:

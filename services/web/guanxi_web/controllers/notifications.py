@@ -24,6 +24,9 @@ KIND_LABELS: dict[str, str] = {
     "announcement": N_("Announcements"),
     "work_report.comment": N_("Comments on your work reports"),
     "work_report.reminder": N_("Work report reminders"),
+    "churn.at_risk": N_("Customers at risk of churning"),
+    "billing.payment_failed": N_("A payment for the workspace failed"),
+    "billing.payment_recovered": N_("A failed payment came through"),
 }
 NOTICES = {"prefs-saved": N_("Your notification preferences are saved."), "all-read": N_("All caught up.")}
 BADGE_MAX = 99

@@ -1,16 +1,74 @@
-"""The worker applies each stored Stripe event to its workspace's subscription (one transaction, idempotent)."""
+"""The worker applies each stored Stripe event to its workspace's subscription (one transaction, idempotent), and
+tells the owners when a payment failed (dunning) or came through again."""
 
 from __future__ import annotations
 
-from guanxi.db.tenancy import platform_session
+from sqlalchemy import select
+
+from guanxi.config import get_settings
+from guanxi.db.tenancy import platform_session, tenant_session
 from guanxi.domain.billing import service
+from guanxi.domain.billing.models import Subscription
+from guanxi.domain.identity.models import Membership
+from guanxi.domain.notifications.service import Kind, notify, register_kind
 from guanxi.jobs import JobContext, tenant_job
+
+PAYMENT_FAILED = register_kind(
+    Kind(
+        "billing.payment_failed",
+        {
+            "en": ("The payment for the workspace failed",
+                   "Update the payment method on the billing page within {grace} days, or the workspace becomes "
+                   "read-only (nothing is deleted, exports still work)."),
+            "zh-Hans": ("工作区付款失败",
+                        "请在 {grace} 天内到账单页面更新付款方式，否则工作区将变为只读（数据不会删除，仍可导出）。"),
+            "zh-Hant": ("工作區付款失敗",
+                        "請在 {grace} 天內到帳單頁面更新付款方式，否則工作區將變為唯讀（資料不會刪除，仍可匯出）。"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
+PAYMENT_RECOVERED = register_kind(
+    Kind(
+        "billing.payment_recovered",
+        {
+            "en": ("The payment came through", "The workspace is paid and writable again. Thank you."),
+            "zh-Hans": ("付款成功", "工作区已付款，恢复可编辑。谢谢！"),
+            "zh-Hant": ("付款成功", "工作區已付款，恢復可編輯。謝謝！"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
 
 
 async def apply_event(job: JobContext, event_id: str) -> str:
+    """Apply the event; when it moved the workspace into or out of a failed payment, its owners hear of it once
+    (the notification's key is the failure's time), in app and by mail."""
     async with platform_session() as session:
+        before = await session.scalar(
+            select(Subscription.payment_failed_at).where(Subscription.tenant_id == job.scope.tenant_id)
+        )
         outcome = await service.apply(session, job.scope.tenant_id, event_id)
+        await session.flush()  # the sessions here do not flush on their own before a query
+        after = await session.scalar(
+            select(Subscription.payment_failed_at).where(Subscription.tenant_id == job.scope.tenant_id)
+        )
+        owners = set(
+            await session.scalars(
+                select(Membership.user_id).where(
+                    Membership.tenant_id == job.scope.tenant_id, Membership.role == "owner",
+                    Membership.status == "active",
+                )
+            )
+        )  # fmt: skip
         await session.commit()
+    failure = after or before
+    if outcome == "applied" and before != after and failure is not None and owners:
+        kind = PAYMENT_FAILED if after is not None else PAYMENT_RECOVERED
+        async with tenant_session(job.scope) as session:
+            await notify(session, job.scope, kind.key, owners, {"grace": get_settings().billing_grace_days},
+                         link="/w/settings/billing", key=f"{kind.key}:{failure.isoformat()}")  # fmt: skip
+            await session.commit()
     return outcome
 
 
