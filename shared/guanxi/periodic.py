@@ -41,6 +41,7 @@ SCHEDULE = (
     Periodic("work_reports.remind", 300),  # before a work report's deadline, once per member and period
     Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
     Periodic("grading.schedule_follow_ups", 24 * 3600),  # a visit task per customer past its grade's cadence
+    Periodic("billing.reconcile", 24 * 3600),  # the subscription against Stripe's; trials and grace that ended
 )
 
 

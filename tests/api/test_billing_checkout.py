@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from guanxi.domain.billing.tasks import sync_seats
+from guanxi.domain.billing.tasks import reconcile, sync_seats
 from guanxi_dev.localservices import stop_process, wait_for_port
 
 from tests.api.test_admin import join
@@ -88,6 +89,30 @@ async def test_the_owner_pays_through_checkout_and_a_new_member_adds_a_seat(clie
 
     portal = await client.post("/api/v1/billing/portal", headers=bearer(owner))
     assert portal.status_code == 201 and portal.json()["url"] == f"{STRIPE}/portal/{customer}"
+
+    # Stripe changed the seats and its event never arrived: the nightly reconciliation repairs it, and the old
+    # event delivered late does not undo the repair
+    sub_id = (await subscription_of(tenant_id)).stripe_subscription_id
+    async with httpx.AsyncClient(base_url=STRIPE) as stripe_api:
+        assert (await stripe_api.post(f"/_local/subscriptions/{sub_id}/quietly", data={"quantity": "7"})).is_success
+    job = await job_for(tenant_id)
+    assert await reconcile(job) == "repaired: seats"
+    assert (await subscription_of(tenant_id)).seats == 7
+    late = dict(changed[0], id=f"evt_late_{uuid.uuid4().hex[:8]}")  # an older state, delivered now
+    await delivered(client, tenant_id, [late])
+    assert (await subscription_of(tenant_id)).seats == 7 and await reconcile(job) == "in step"
+
+
+async def test_reconciliation_makes_an_ended_trial_read_only(client: Any, stripe_server: str) -> None:
+    from tests.api.test_billing_limits import subscription_set
+
+    owner = await signed_up(client)
+    tenant_id = owner["workspace"]["id"]
+    job = await job_for(tenant_id)
+    assert await reconcile(job) == "in step"
+    await subscription_set(tenant_id, "trial_ends_at = now() - interval '1 hour'")
+    assert await reconcile(job) == "repaired: status"
+    assert (await subscription_of(tenant_id)).status == "read_only"
 
 
 async def test_only_the_owner_pays_and_bad_plans_are_named(client: Any, stripe_server: str) -> None:

@@ -45,8 +45,8 @@ class State:
         self.clock = int(time.time())
 
     def tick(self) -> int:
-        """Seconds that only go forward, one per event: the product orders events by them."""
-        self.clock = max(self.clock + 1, int(time.time()))
+        """Seconds that never go back, like Stripe's ``created`` (events of one second share it)."""
+        self.clock = max(self.clock, int(time.time()))
         return self.clock
 
     def emit(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -226,6 +226,17 @@ def create_app(state: State) -> Litestar:
         state.emit("customer.subscription.updated", sub)
         return sub
 
+    @post("/_local/subscriptions/{sub_id:str}/quietly", status_code=200)
+    async def quietly(sub_id: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """A change on Stripe's side whose event never reaches the product (what reconciliation repairs)."""
+        data = await form(request)
+        sub = state.subscriptions[sub_id]
+        if data.get("quantity"):
+            sub["items"]["data"][0]["quantity"] = int(data["quantity"])
+        if data.get("status"):
+            sub["status"] = data["status"]
+        return sub
+
     @post("/_local/subscriptions/{sub_id:str}/pay", status_code=200)
     async def pay_again(sub_id: str) -> dict[str, Any]:
         sub = state.subscriptions[sub_id]
@@ -236,7 +247,7 @@ def create_app(state: State) -> Litestar:
 
     return Litestar(
         route_handlers=[create_customer, read_customer, create_session, checkout_page, pay, read_subscription,
-                        list_subscriptions, update_subscription, portal, events, fail_payment, pay_again],
+                        list_subscriptions, update_subscription, portal, events, fail_payment, quietly, pay_again],
         logging_config=None,
     )  # fmt: skip
 

@@ -173,13 +173,45 @@ async def sync_seats(session: AsyncSession, tenant_id: uuid.UUID) -> int | None:
     if seats == sub.seats:
         return seats
     client = stripe_client()
-    current = await client.v1.subscriptions.retrieve_async(sub.stripe_subscription_id)
+    current = (await client.v1.subscriptions.retrieve_async(sub.stripe_subscription_id)).to_dict()
     item = current["items"]["data"][0]
     await client.v1.subscriptions.update_async(sub.stripe_subscription_id, params={
         "items": [{"id": item["id"], "quantity": seats}], "proration_behavior": "create_prorations",
     })  # fmt: skip
     log.info("billing.seats_synced", tenant_id=str(tenant_id), seats=seats, before=sub.seats)
     return seats
+
+
+async def reconcile(session: AsyncSession, tenant_id: uuid.UUID) -> str:
+    """Compare the workspace's subscription with Stripe's and repair what drifted (a lost or unsent event): Stripe's
+    subscription now is newer than any event already sent, so its terms win and older events stay stale. Then the
+    stored status follows the clock (a trial or a grace that ended). What changed, or ``in step``. No commit."""
+    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    if sub is None:
+        return "no subscription"
+    repaired: list[str] = []
+    if sub.stripe_customer_id and get_settings().stripe_secret_key:
+        client = stripe_client()
+        remote: Any = None
+        if sub.stripe_subscription_id:
+            remote = await client.v1.subscriptions.retrieve_async(sub.stripe_subscription_id)
+        else:  # Checkout finished but its events never came
+            found = await client.v1.subscriptions.list_async(params={"customer": sub.stripe_customer_id, "limit": 1})
+            remote = found.data[0] if found.data else None
+        if remote is not None:
+            for name, value in _terms(remote.to_dict()).items():
+                if getattr(sub, name) != value:
+                    setattr(sub, name, value)
+                    repaired.append(name)
+            # Events of this second or before told an older (or the same) story than the one just read.
+            sub.stripe_event_created = max(sub.stripe_event_created, int(utcnow().timestamp()) + 1)
+    status = status_of(sub)
+    if status != sub.status:
+        sub.status = status
+        repaired.append("status")
+    if repaired:
+        log.info("billing.reconciled", tenant_id=str(tenant_id), repaired=repaired)
+    return "repaired: " + ", ".join(repaired) if repaired else "in step"
 
 
 # -- receiving ------------------------------------------------------------------------------------------------------

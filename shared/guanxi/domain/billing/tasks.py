@@ -86,3 +86,16 @@ async def sync_seats(job: JobContext) -> int | None:
 async def seats(job: JobContext) -> None:
     """Idempotent: it sets Stripe's quantity to the members counted now; a second delivery finds them equal."""
     await sync_seats(job)
+
+
+async def reconcile(job: JobContext) -> str:
+    async with platform_session() as session:
+        outcome = await service.reconcile(session, job.scope.tenant_id)
+        await session.commit()
+    return outcome
+
+
+@tenant_job("billing.reconcile", time_limit_ms=120_000, max_retries=5)
+async def reconcile_daily(job: JobContext) -> None:
+    """Nightly for every workspace: Stripe's word against ours; idempotent (a second run finds them in step)."""
+    await reconcile(job)
