@@ -68,7 +68,7 @@ async def test_the_owner_pays_through_checkout_and_a_new_member_adds_a_seat(clie
         page = await browser.get(url)
         assert page.status_code == 200 and "price_test_growth_month_cny" in page.text and "× 1" in page.text
         paid = await browser.post(f"{url}/pay")
-        assert paid.status_code == 303 and paid.headers["location"].endswith("/settings/billing?done=checkout")
+        assert paid.status_code == 303 and paid.headers["location"].endswith("/w/settings/billing?done=checkout")
     await delivered(client, tenant_id, await events_since(seen))
     got = (await client.get("/api/v1/billing", headers=bearer(owner))).json()
     assert (got["plan"], got["status"], got["seats"], got["currency"], got["interval"]) == (

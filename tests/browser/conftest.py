@@ -56,7 +56,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str,
     for attempt in range(3):
         # A free port is only free until someone else binds it (the other test worker's stack, an outgoing
         # connection): a process that lost its port exits, and the stack starts again on new ones.
-        ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port())
+        ports = Ports(web=free_port(), api=free_port(), smtp=free_port(), mail_web=free_port(), stripe=free_port())
         running = Stack(env=env, ports=ports, mail_dir=mail_dir, log_dir=ARTIFACTS / "logs" / WORKER)
         try:
             running.start()

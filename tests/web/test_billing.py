@@ -28,7 +28,7 @@ PLANS = {"trial_days": 14, "plans": [
 ]}  # fmt: skip
 TRIAL = {"plan": "trial", "plan_name": "Trial", "status": "trialing", "seats": 2, "interval": None, "currency": None,
          "trial_ends_at": "2026-12-11T00:00:00Z", "current_period_end": None, "cancel_at_period_end": False,
-         "payment_failed_at": None, "limits": {"seats": 5, "records": 5000, "storage_mb": 1024,
+         "payment_failed_at": None, "subscribed": False, "limits": {"seats": 5, "records": 5000, "storage_mb": 1024,
          "api_calls_per_day": 5000, "scheduled_reports": 3}, "features": ["grading"]}  # fmt: skip
 
 
@@ -78,7 +78,8 @@ def test_a_refused_checkout_is_said_on_the_page(signed_in: TestClient[Any], fake
 
 
 def test_a_paid_workspace_manages_its_plan_in_the_portal(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
-    billing_api(fake_api, {**TRIAL, "plan": "growth", "plan_name": "Growth", "status": "active", "interval": "month",
+    billing_api(fake_api, {**TRIAL, "plan": "growth", "plan_name": "Growth", "status": "active", "subscribed": True,
+                           "interval": "month",
                            "currency": "CNY", "current_period_end": "2026-12-27T00:00:00Z"})  # fmt: skip
     html = signed_in.get("/w/settings/billing").text
     assert "Paid" in html and "Next invoice" in html and "Subscribe to" not in html

@@ -27,9 +27,11 @@ def main() -> None:
     ports = services.ports
     web = preferred_port(int(os.environ.get("WEB_PORT", 8000)), set())
     api = preferred_port(int(os.environ.get("API_PORT", 8001)), {web})
+    # Billing runs against the local Stripe stand-in unless real keys are given.
+    stripe = None if os.environ.get("GUANXI_STRIPE_SECRET_KEY") else preferred_port(12111, {web, api})
     stack = Stack(
         env={**os.environ, "DATABASE_URL": services.database_url, "REDIS_URL": services.redis_url},
-        ports=Ports(web=web, api=api, smtp=ports["smtp"], mail_web=ports["mail_web"]),
+        ports=Ports(web=web, api=api, smtp=ports["smtp"], mail_web=ports["mail_web"], stripe=stripe),
         mail_dir=data_dir() / "mail",
     )
     environment = stack.environment()
@@ -50,8 +52,13 @@ def main() -> None:
             f"    web        {stack.web_url}\n"
             f"    api        {stack.api_url}   (OpenAPI: {stack.api_url}/api/schema)\n"
             f"    mail       {stack.mail_url}   (files: {stack.mail_dir})\n"
-            f"    demo login demo@example.com / Guanxi-Demo-2026! (owner 张伟; colleagues such as\n"
-            f"               wang.qiang@example.com, a sales rep, use the same password)\n"
+            + (
+                f"    stripe     http://127.0.0.1:{stripe}   (local stand-in: Checkout pays at once)\n"
+                if stripe
+                else ""
+            )
+            + "    demo login demo@example.com / Guanxi-Demo-2026! (owner 张伟; colleagues such as\n"
+            "               wang.qiang@example.com, a sales rep, use the same password)\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -18,6 +18,7 @@ from guanxi_dev.localservices import stop_process, wait_for_port
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
+STRIPE_SECRET = "whsec_test_guanxi_0123456789abcdef"  # noqa: S105 -- the local stand-in's, not a real secret
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Ports:
     api: int
     smtp: int
     mail_web: int
+    stripe: int | None = None  # the local Stripe-compatible server (guanxi_dev.stripelocal), when wanted
 
 
 @dataclass
@@ -51,6 +53,13 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.mail_web}"
 
     def environment(self) -> dict[str, str]:
+        local_stripe = {}
+        if self.ports.stripe is not None:  # billing against the local stand-in, never Stripe itself
+            local_stripe = {
+                "GUANXI_STRIPE_API_BASE": f"http://127.0.0.1:{self.ports.stripe}",
+                "GUANXI_STRIPE_SECRET_KEY": "sk_test_local",
+                "GUANXI_STRIPE_WEBHOOK_SECRET": self.env.get("GUANXI_STRIPE_WEBHOOK_SECRET") or STRIPE_SECRET,
+            }
         return {
             **self.env,
             "SMTP_HOST": "127.0.0.1",
@@ -58,6 +67,7 @@ class Stack:
             "GUANXI_API_URL": self.api_url,
             "GUANXI_PUBLIC_URL": self.web_url,
             "PYTHONUNBUFFERED": "1",
+            **local_stripe,
         }
 
     def commands(self) -> dict[str, list[str]]:
@@ -95,7 +105,13 @@ class Stack:
                 str(self.worker_threads),
             ],
             "scheduler": [PYTHON, "-m", "guanxi_worker.scheduler"],
-        }
+            **(
+                {"stripe": [PYTHON, "-m", "guanxi_dev.stripelocal", "--port", str(self.ports.stripe), "--webhook-url",
+                            f"{self.api_url}/api/v1/billing/webhooks/stripe", "--secret",
+                            self.environment()["GUANXI_STRIPE_WEBHOOK_SECRET"]]}
+                if self.ports.stripe is not None else {}
+            ),
+        }  # fmt: skip
 
     def start(self) -> None:
         environment = self.environment()
@@ -113,8 +129,9 @@ class Stack:
                 stderr=subprocess.STDOUT if output else None,
                 start_new_session=True,
             )
-        for port in (self.ports.smtp, self.ports.mail_web, self.ports.api, self.ports.web):
-            wait_for_port(port, timeout=60)
+        for port in (self.ports.smtp, self.ports.mail_web, self.ports.api, self.ports.web, self.ports.stripe):
+            if port is not None:
+                wait_for_port(port, timeout=60)
         for url in (f"{self.api_url}/health", f"{self.web_url}/health"):
             wait_for_http(url)
         if dead := self.dead():  # a port taken by someone else answers the checks above: make sure it is us

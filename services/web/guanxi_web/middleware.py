@@ -11,12 +11,29 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from guanxi_web import i18n
 
+
+def _payment_origins() -> str:
+    """Where a form may lead besides our own pages: Stripe's Checkout and Billing Portal (the billing page's
+    forms are answered with a redirect there), or the local stand-in an installation points billing at."""
+    from urllib.parse import urlsplit
+
+    from guanxi.config import get_settings
+
+    base = get_settings().stripe_api_base
+    local = urlsplit(base) if base else None
+    origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    if local is not None and local.scheme in ("http", "https") and local.netloc:
+        origins.append(f"{local.scheme}://{local.netloc}")
+    return " ".join(origins)
+
+
 SECURITY_HEADERS = {
     # htmx runs from our own origin and is configured not to inject inline styles, so nothing inline
     # needs allowing.
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        f"connect-src 'self'; form-action 'self' {_payment_origins()}; frame-ancestors 'none'; base-uri 'none'; "
+        "object-src 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -53,6 +53,7 @@ class SubscriptionOut(msgspec.Struct):
     payment_failed_at: dt.datetime | None
     limits: dict[str, int | None]
     features: list[str]
+    subscribed: bool  # a live Stripe subscription: changes and payments go through the billing portal
 
 
 class PriceOut(msgspec.Struct):
@@ -125,6 +126,7 @@ class BillingController(Controller):
             seats=sub.seats, interval=sub.interval, currency=sub.currency, trial_ends_at=sub.trial_ends_at,
             current_period_end=sub.current_period_end, cancel_at_period_end=sub.cancel_at_period_end,
             payment_failed_at=sub.payment_failed_at, limits=limits, features=list(plan.features) if plan else [],
+            subscribed=service.subscribed(sub),
         )  # fmt: skip
 
     @post("/checkout", status_code=201, summary="A Stripe Checkout page for a plan at the workspace's seats (owner)",
@@ -135,7 +137,7 @@ class BillingController(Controller):
         _owner_only(auth)
         url = await service.checkout(
             db, auth.scope.tenant_id, email=auth.user.email, plan_key=data.plan, interval=data.interval,
-            currency=data.currency, return_url=f"{get_settings().public_url}/settings/billing",
+            currency=data.currency, return_url=f"{get_settings().public_url}/w/settings/billing",
         )  # fmt: skip
         await db.commit()
         return RedirectOut(url=url)
@@ -144,7 +146,7 @@ class BillingController(Controller):
           responses=problems(401, 403, 409, 503))  # fmt: skip
     async def portal(self, auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> RedirectOut:
         _owner_only(auth)
-        url = await service.portal(db, auth.scope.tenant_id, f"{get_settings().public_url}/settings/billing")
+        url = await service.portal(db, auth.scope.tenant_id, f"{get_settings().public_url}/w/settings/billing")
         return RedirectOut(url=url)
 
 

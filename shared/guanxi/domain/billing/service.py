@@ -122,8 +122,8 @@ async def checkout(
     sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
     if sub is None:
         raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
-    if status_of(sub) in ("active", "past_due") and sub.stripe_subscription_id:
-        raise DomainError(detail="The workspace is subscribed already: change the plan in the billing portal.",
+    if subscribed(sub):
+        raise DomainError(detail="The workspace is subscribed already: change the plan or pay in the billing portal.",
                           status=409, type="already-subscribed", title="Already subscribed")  # fmt: skip
     client = stripe_client()
     name = await session.scalar(select(Tenant.name).where(Tenant.id == tenant_id))
@@ -339,6 +339,11 @@ def _terms(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(obj.get("customer"), str):
         terms["stripe_customer_id"] = obj["customer"]
     return terms
+
+
+def subscribed(sub: Subscription) -> bool:
+    """Whether Stripe holds a live subscription for the workspace (paid, or waiting for a payment)."""
+    return bool(sub.stripe_subscription_id) and sub.stripe_status not in ("canceled", "incomplete_expired")
 
 
 def status_of(sub: Subscription, now: dt.datetime | None = None) -> str:
