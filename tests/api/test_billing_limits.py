@@ -80,3 +80,25 @@ async def test_invitations_stop_at_the_plans_seats(client: Any) -> None:
     body = full.json()
     assert body["type"].endswith("/plan-limit") and "5 seats" in body["detail"] and "billing page" in body["detail"]
     assert body["errors"][0]["field"] == "email"
+
+
+async def test_a_plan_without_grading_and_churn_refuses_them_and_skips_their_nightly_jobs(client: Any) -> None:
+    from guanxi.domain.billing.tasks import in_plan
+
+    from tests.domain.audit.test_retention import job_for
+
+    owner = await signed_up(client)
+    tenant_id = owner["workspace"]["id"]
+    assert (await client.get("/api/v1/grading/settings", headers=bearer(owner))).status_code == 200  # the trial has it
+    await subscription_set(tenant_id, "plan_key = 'starter', stripe_status = 'active'")
+    for path in ("/api/v1/grading/settings", "/api/v1/grading/report", "/api/v1/churn/at-risk"):
+        answer = await client.get(path, headers=bearer(owner))
+        assert answer.status_code == 402, (path, answer.text)
+        assert answer.json()["type"].endswith("/plan-feature") and "billing page" in answer.json()["detail"]
+    started = await client.post("/api/v1/grading/runs", headers=bearer(owner))
+    assert started.status_code == 402
+    account = await add_account(client, owner, name="不受影响")  # the rest of the product works
+    assert (await client.get(f"/api/v1/accounts/{account['id']}/risk", headers=bearer(owner))).status_code == 402
+
+    job = await job_for(tenant_id)  # the nightly grading run and churn scan ask this first, and do nothing
+    assert not await in_plan(job, "grading") and not await in_plan(job, "churn") and await in_plan(job, "api")

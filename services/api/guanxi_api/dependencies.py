@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,18 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
     ):
         raise billing.read_only_error()
     return auth
+
+
+def auth_needing(feature: str) -> Callable[..., Awaitable[AuthContext]]:
+    """``provide_auth`` for a controller whose routes belong to a plan feature (402 ``plan-feature`` without it)."""
+
+    async def provide(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> AuthContext:
+        auth = await provide_auth(request, db)
+        if auth.tenant is not None:
+            await billing.require_feature(db, auth.tenant.id, feature)
+        return auth
+
+    return provide
 
 
 async def provide_access(auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> Access:

@@ -67,6 +67,12 @@ def handle_api_error(request: Request[Any, Any, Any], error: ApiError) -> Respon
         return error_page(request, 403, N_("Not allowed"), N_("You do not have access to this."))
     if error.status == 404:
         return not_found(request)
+    if error.status == 402:  # the workspace's plan: read-only, a limit, a feature it does not include
+        return error_page(
+            request, 402, N_("Not in your plan"),
+            N_("The workspace's plan does not allow this (or the workspace is read-only until it is paid). "
+               "The owner can change the plan on the billing page, under Settings."),
+        )  # fmt: skip
     if error.status < 500:
         return did_not_work(request, error.status)
     return unavailable(request)

@@ -16,14 +16,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import provide_access, provide_auth
+from guanxi_api.dependencies import auth_needing, provide_access
 from guanxi_api.openapi import problems
 
 
 class ChurnController(Controller):
     path = "/api/v1/churn"
     tags = ["churn"]
-    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+    dependencies = {"auth": Provide(auth_needing("churn")), "access": Provide(provide_access)}
 
     @get(
         "/settings",
@@ -93,7 +93,7 @@ class AccountChurnController(Controller):
 
     path = "/api/v1/accounts/{account_id:uuid}"
     tags = ["churn"]
-    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+    dependencies = {"auth": Provide(auth_needing("churn")), "access": Provide(provide_access)}
 
     @get("/risk", summary="The account's churn risk score and the signals that made it", responses=problems(401, 404))
     async def risk(

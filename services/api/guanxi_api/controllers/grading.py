@@ -30,7 +30,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import audit_action, provide_access, provide_auth
+from guanxi_api.dependencies import audit_action, auth_needing, provide_access
 from guanxi_api.openapi import problems
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
@@ -45,7 +45,7 @@ def run_out(run: GradingRun) -> RunOut:
 class GradingController(Controller):
     path = "/api/v1/grading"
     tags = ["grading"]
-    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+    dependencies = {"auth": Provide(auth_needing("grading")), "access": Provide(provide_access)}
 
     @get("/settings", summary="The workspace's grading settings", responses=problems(401, 403))
     async def get_settings(
@@ -150,7 +150,7 @@ class GradingController(Controller):
 class AccountGradeController(Controller):
     path = "/api/v1/accounts/{account_id:uuid}"
     tags = ["grading"]
-    dependencies = {"auth": Provide(provide_auth), "access": Provide(provide_access)}
+    dependencies = {"auth": Provide(auth_needing("grading")), "access": Provide(provide_access)}
 
     @get("/grade", summary="The account's grade, whether it was set by hand and why", responses=problems(401, 404))
     async def get_grade(

@@ -142,7 +142,7 @@ async def churn_risk(api: ApiCaller, account_id: str) -> dict[str, Any] | None:
     try:
         return await api.churn_risk(account_id)
     except ApiError as error:
-        if error.status in (403, 404, 405):
+        if error.status in (402, 403, 404, 405):
             return None
         raise
 
@@ -152,7 +152,7 @@ async def grade_card(api: ApiCaller, account_id: str) -> dict[str, Any] | None:
     try:
         grade, history = await asyncio.gather(api.account_grade(account_id), api.grade_history(account_id))
     except ApiError as error:
-        if error.status in (403, 404, 405):
+        if error.status in (402, 403, 404, 405):
             return None
         raise
     for change in history:

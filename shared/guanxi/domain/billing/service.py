@@ -392,6 +392,27 @@ async def check_seats(session: AsyncSession, tenant_id: uuid.UUID, *, joining: i
         )  # fmt: skip
 
 
+async def has_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> bool:
+    """Whether the workspace's plan includes ``feature`` (a workspace without a subscription row: yes)."""
+    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+    plan = catalogue().plan(plan_key) if plan_key else None
+    return plan_key is None or (plan is not None and plan.has(feature))
+
+
+async def require_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> None:
+    if not await has_feature(session, tenant_id, feature):
+        raise DomainError(
+            detail=f"The workspace's plan does not include {FEATURE_NAMES.get(feature, feature)}. The owner can "
+            "move to a plan that does on the billing page.",
+            status=402, type="plan-feature", title="Not in the plan",
+        )  # fmt: skip
+
+
+FEATURE_NAMES = {"grading": "customer grading", "churn": "churn early warning", "reports_builder": "the report builder",
+                 "scheduled_reports": "scheduled reports", "api": "the API", "portal": "the customer portal",
+                 "sso": "single sign-on"}  # fmt: skip
+
+
 def read_only_error() -> DomainError:
     return DomainError(
         detail="This workspace is read-only: its subscription is not paid. Nothing is deleted and exports still "

@@ -3,6 +3,7 @@ tells the owners when a payment failed (dunning) or came through again."""
 
 from __future__ import annotations
 
+import structlog
 from sqlalchemy import select
 
 from guanxi.config import get_settings
@@ -12,6 +13,8 @@ from guanxi.domain.billing.models import Subscription
 from guanxi.domain.identity.models import Membership
 from guanxi.domain.notifications.service import Kind, notify, register_kind
 from guanxi.jobs import JobContext, tenant_job
+
+log = structlog.get_logger("billing")
 
 PAYMENT_FAILED = register_kind(
     Kind(
@@ -39,6 +42,15 @@ PAYMENT_RECOVERED = register_kind(
         email="instant",
     )
 )  # fmt: skip
+
+
+async def in_plan(job: JobContext, feature: str) -> bool:
+    """Whether the job's workspace has ``feature`` in its plan (a scheduled job of a plan without it does nothing)."""
+    async with platform_session() as session:
+        included = await service.has_feature(session, job.scope.tenant_id, feature)
+    if not included:
+        log.info("job.skipped_not_in_plan", feature=feature)
+    return included
 
 
 async def apply_event(job: JobContext, event_id: str) -> str:

@@ -7,6 +7,7 @@ import uuid
 import structlog
 
 from guanxi.db.tenancy import tenant_session
+from guanxi.domain.billing.tasks import in_plan
 from guanxi.domain.churn import service
 from guanxi.jobs import JobContext, tenant_job
 
@@ -25,9 +26,11 @@ async def run_scan(job: JobContext, account_id: uuid.UUID | None = None) -> int:
 
 @tenant_job("churn.scan", time_limit_ms=1_800_000, max_retries=3)
 async def scan(job: JobContext) -> None:
-    await run_scan(job)
+    if await in_plan(job, "churn"):
+        await run_scan(job)
 
 
 @tenant_job("churn.rescore", time_limit_ms=60_000, max_retries=5)
 async def rescore(job: JobContext, account_id: str) -> None:
-    await run_scan(job, uuid.UUID(account_id))
+    if await in_plan(job, "churn"):
+        await run_scan(job, uuid.UUID(account_id))

@@ -8,6 +8,7 @@ import structlog
 from sqlalchemy import select, update
 
 from guanxi.db.tenancy import tenant_session
+from guanxi.domain.billing.tasks import in_plan
 from guanxi.domain.grading import service
 from guanxi.domain.grading.models import GradingRun
 from guanxi.domain.tenancy.models import WorkspaceSettings
@@ -34,6 +35,8 @@ async def grade_customers(job: JobContext, run_id: uuid.UUID | None = None) -> G
 
 @tenant_job("grading.run", time_limit_ms=1_800_000, max_retries=3)
 async def run(job: JobContext, run_id: str | None = None) -> None:
+    if run_id is None and not await in_plan(job, "grading"):  # the nightly run of a plan without grading
+        return
     await grade_customers(job, uuid.UUID(run_id) if run_id else None)
 
 
