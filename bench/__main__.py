@@ -78,6 +78,7 @@ def main() -> None:
             "reports",
             "grading",
             "churn",
+            "billing",
         ),
         action="append",
         help="run only these",
@@ -95,6 +96,7 @@ def main() -> None:
     os.environ["GUANXI_SIGNUPS_PER_IP_PER_HOUR"] = "1000000"
 
     from bench import (
+        billing,
         churn,
         customers,
         deals,
@@ -130,6 +132,7 @@ def main() -> None:
         # a workspace of its own (--accounts, twice as many orders), or with --reuse-data the customers benchmark's
         "grading": lambda: grading.run(args.accounts, reuse_data=args.reuse_data),
         "churn": lambda: churn.run(args.churn_accounts, reuse_data=args.reuse_data),  # likewise
+        "billing": lambda: billing.run(1000),  # 125 workspaces of its own, 1,000 webhook deliveries
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

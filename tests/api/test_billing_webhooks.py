@@ -22,6 +22,7 @@ from guanxi.domain.billing.models import StripeEvent, Subscription
 from guanxi.domain.billing.tasks import apply_event
 from guanxi.domain.notifications.models import Notification
 from guanxi.domain.outbox.models import OutboxMessage
+from guanxi_dev.stripelocal import event, story
 from sqlalchemy import select
 
 from tests.api.test_admin import join
@@ -36,28 +37,6 @@ def signed(body: bytes, *, at: int | None = None, secret: str = SECRET) -> dict[
     stamp = at if at is not None else int(time.time())
     digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {"stripe-signature": f"t={stamp},v1={digest}", "content-type": "application/json"}
-
-
-def event(kind: str, obj: dict[str, Any], created: int, event_id: str | None = None) -> dict[str, Any]:
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": kind, "created": created,
-            "livemode": False, "api_version": "2025-06-30.basil", "data": {"object": obj}}  # fmt: skip
-
-
-def subscription(sub_id: str, customer: str, tenant_id: str, status: str, price: str, seats: int) -> dict[str, Any]:
-    interval = "year" if "_year_" in price else "month"
-    return {
-        "id": sub_id, "object": "subscription", "customer": customer, "status": status,
-        "cancel_at_period_end": False, "trial_end": None, "metadata": {"tenant_id": tenant_id},
-        "items": {"object": "list", "data": [{
-            "id": f"si_{sub_id}", "quantity": seats, "current_period_end": 1_900_000_000,
-            "price": {"id": price, "currency": price.rsplit("_", 1)[1], "recurring": {"interval": interval}},
-        }]},
-    }  # fmt: skip
-
-
-def invoice(customer: str, sub_id: str) -> dict[str, Any]:
-    return {"id": f"in_{uuid.uuid4().hex[:14]}", "object": "invoice", "customer": customer, "subscription": sub_id,
-            "amount_due": 9900, "currency": "cny"}  # fmt: skip
 
 
 async def deliver(client: Any, payload: dict[str, Any], **signing: Any) -> Any:
@@ -83,35 +62,6 @@ async def applied_in_order(tenant_id: str, event_ids: list[str]) -> None:
     job = await job_for(tenant_id)
     for event_id in event_ids:
         await apply_event(job, event_id)
-
-
-def story(tenant_id: str, customer: str, start: int) -> list[dict[str, Any]]:
-    """Checkout, a subscription on Growth with 3 seats, paid; 5 seats; a failed payment and past due; paid again;
-    then Pro, yearly in dollars, with 4 seats."""
-    sub_id = f"sub_{uuid.uuid4().hex[:14]}"
-    growth, pro = "price_test_growth_month_cny", "price_test_pro_year_usd"
-    checkout = {
-        "id": f"cs_{uuid.uuid4().hex[:14]}",
-        "object": "checkout.session",
-        "customer": customer,
-        "subscription": sub_id,
-        "client_reference_id": tenant_id,
-        "metadata": {"tenant_id": tenant_id},
-    }
-    return [
-        event("checkout.session.completed", checkout, start),
-        event("customer.subscription.created", subscription(sub_id, customer, tenant_id, "active", growth, 3),
-              start + 1),
-        event("invoice.paid", invoice(customer, sub_id), start + 2),
-        event("customer.subscription.updated", subscription(sub_id, customer, tenant_id, "active", growth, 5),
-              start + 3),
-        event("invoice.payment_failed", invoice(customer, sub_id), start + 4),
-        event("customer.subscription.updated", subscription(sub_id, customer, tenant_id, "past_due", growth, 5),
-              start + 5),
-        event("invoice.paid", invoice(customer, sub_id), start + 6),
-        event("customer.subscription.updated", subscription(sub_id, customer, tenant_id, "active", pro, 4),
-              start + 7),
-    ]  # fmt: skip
 
 
 def terms(sub: Subscription) -> tuple[Any, ...]:
