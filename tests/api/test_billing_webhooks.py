@@ -80,6 +80,10 @@ async def test_a_new_workspace_starts_its_trial_and_only_its_owner_and_admins_se
     assert ends is not None and 13.9 < (ends.timestamp() - time.time()) / 86400 <= 14
     rep = await join(client, owner, "sales_rep")
     assert (await client.get("/api/v1/billing", headers=bearer(rep))).status_code == 403
+    plans = (await client.get("/api/v1/billing/plans", params={"currency": "EUR"})).json()  # public
+    assert [p["key"] for p in plans["plans"]] == ["starter", "growth", "pro"] and plans["trial_days"] == 14
+    assert {price["currency"] for p in plans["plans"] for price in p["prices"]} == {"EUR"}
+    assert (await client.get("/api/v1/billing/plans", params={"currency": "GBP"})).status_code == 422
     assert (await client.get("/api/v1/billing")).status_code == 401
 
 

@@ -16,7 +16,7 @@ from guanxi.domain.identity.service import AuthContext
 from guanxi.errors import forbidden, not_found
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,12 +79,14 @@ class PlansController(Controller):
     path = "/api/v1/billing/plans"
     tags = ["billing"]
 
-    @get("", summary="The plans on sale, their prices per currency and interval, limits and features (public)")
-    async def plans(self) -> PlansOut:
+    @get("", summary="The plans on sale, their prices per currency and interval, limits and features (public); "
+         "`currency` keeps the prices in one currency", responses=problems(422))  # fmt: skip
+    async def plans(self, currency: FromQuery[Literal["CNY", "USD", "EUR"] | None] = None) -> PlansOut:
         return PlansOut(
             plans=[
                 PlanOut(key=p.key, name=p.name, features=list(p.features),
-                        prices=[PriceOut(x.currency, x.interval, str(x.amount)) for x in p.prices],
+                        prices=[PriceOut(x.currency, x.interval, str(x.amount)) for x in p.prices
+                                if currency is None or x.currency == currency],
                         limits={name: getattr(p.limits, name) for name in LIMITS})
                 for p in catalogue().plans if p.public
             ],
