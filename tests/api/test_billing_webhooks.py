@@ -171,7 +171,8 @@ async def test_bad_webhooks_are_refused_or_ignored_and_never_change_a_subscripti
     tampered = body.replace(b'"quantity": 3', b'"quantity": 300')
     assert tampered != body
     await refused(tampered, signed(body))
-    for junk in (b"not json at all", b'{"id": 1}', "{'单': '引号'}".encode(), b"[]"):
+    overlong = json.dumps({**good, "id": "evt_" + "x" * 300}).encode()
+    for junk in (b"not json at all", b'{"id": 1}', "{'单': '引号'}".encode(), b"[]", overlong):
         await refused(junk, signed(junk))
     huge = b'{"pad": "' + b"x" * 600_000 + b'"}'
     await refused(huge, signed(huge))

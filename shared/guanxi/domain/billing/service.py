@@ -241,9 +241,10 @@ def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
         event = msgspec.json.decode(payload)
     except msgspec.DecodeError as error:
         raise bad_webhook("The body is not JSON.") from error
-    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
-            and isinstance(event.get("created"), int) and isinstance(event.get("data"), dict)
-            and isinstance(event["data"].get("object"), dict)):  # fmt: skip
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 255
+            and isinstance(event.get("type"), str) and 0 < len(event["type"]) <= 100
+            and isinstance(event.get("created"), int) and 0 <= event["created"] < 2**62
+            and isinstance(event.get("data"), dict) and isinstance(event["data"].get("object"), dict)):  # fmt: skip
         raise bad_webhook("The body is not a Stripe event (id, type, created, data.object).")
     return event
 
