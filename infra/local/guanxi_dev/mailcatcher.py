@@ -9,6 +9,7 @@ import argparse
 import email
 import email.policy
 import json
+import os
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -36,9 +37,14 @@ class MailStore:
         folder.mkdir(parents=True, exist_ok=True)
 
     def save(self, sender: str, recipients: list[str], data: bytes) -> str:
+        """The envelope, then the message, each written aside and renamed into place: a reader that sees a
+        ``.eml`` always finds it whole, with its ``.json`` beside it (readers poll while mails arrive)."""
         mail_id = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
-        (self.folder / f"{mail_id}.eml").write_bytes(data)
-        (self.folder / f"{mail_id}.json").write_text(json.dumps({"sender": sender, "recipients": recipients}))
+        envelope = json.dumps({"sender": sender, "recipients": recipients}).encode()
+        for suffix, content in ((".json", envelope), (".eml", data)):
+            aside = self.folder / f".{mail_id}{suffix}.part"
+            aside.write_bytes(content)
+            os.replace(aside, self.folder / f"{mail_id}{suffix}")
         return mail_id
 
     def load(self, mail_id: str) -> StoredMail | None:
