@@ -6,8 +6,6 @@ the order they were received), and a check that every workspace ended in the sam
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -20,18 +18,13 @@ from typing import Any
 import httpx
 from guanxi_dev.localservices import wait_for_port
 from guanxi_dev.stack import wait_for_http
-from guanxi_dev.stripelocal import story
+from guanxi_dev.stripelocal import sign, story
 
 from bench.stats import percentile, summary_ms
 from tests.services import free_port
 
 TARGET_P99_MS = 50
 SECRET = "whsec_bench_guanxi_0123456789"  # noqa: S105 -- the benchmark's own signing secret
-
-
-def _sign(body: bytes) -> str:
-    stamp = int(time.time())
-    return f"t={stamp},v1={hmac.new(SECRET.encode(), f'{stamp}.'.encode() + body, hashlib.sha256).hexdigest()}"
 
 
 async def _workspaces(count: int) -> list[tuple[str, str]]:
@@ -128,7 +121,7 @@ def run(events: int = 1000) -> str:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             for payload in deliveries:
                 body = json.dumps(payload).encode()
-                headers = {"content-type": "application/json", "stripe-signature": _sign(body)}
+                headers = {"content-type": "application/json", "stripe-signature": sign(body, SECRET)}
                 started = time.perf_counter()
                 answer = client.post("/api/v1/billing/webhooks/stripe", content=body, headers=headers)
                 timings.append((time.perf_counter() - started) * 1000)

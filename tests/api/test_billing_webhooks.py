@@ -6,8 +6,6 @@ in the same subscription as in order; a new workspace starts its trial; each wor
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -22,7 +20,7 @@ from guanxi.domain.billing.models import StripeEvent, Subscription
 from guanxi.domain.billing.tasks import apply_event
 from guanxi.domain.notifications.models import Notification
 from guanxi.domain.outbox.models import OutboxMessage
-from guanxi_dev.stripelocal import event, story
+from guanxi_dev.stripelocal import event, sign, story
 from sqlalchemy import select
 
 from tests.api.test_admin import join
@@ -34,9 +32,7 @@ URL = "/api/v1/billing/webhooks/stripe"
 
 
 def signed(body: bytes, *, at: int | None = None, secret: str = SECRET) -> dict[str, str]:
-    stamp = at if at is not None else int(time.time())
-    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"stripe-signature": f"t={stamp},v1={digest}", "content-type": "application/json"}
+    return {"stripe-signature": sign(body, secret, at), "content-type": "application/json"}
 
 
 async def deliver(client: Any, payload: dict[str, Any], **signing: Any) -> Any:

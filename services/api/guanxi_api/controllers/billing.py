@@ -10,14 +10,12 @@ import msgspec
 from guanxi.config import get_settings
 from guanxi.domain.access.service import Access
 from guanxi.domain.billing import service
-from guanxi.domain.billing.models import Subscription
 from guanxi.domain.billing.plans import LIMITS, catalogue
 from guanxi.domain.identity.service import AuthContext
 from guanxi.errors import forbidden, not_found
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, JSONBody
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi_api.dependencies import provide_access, provide_auth
@@ -118,7 +116,7 @@ class BillingController(Controller):
     ) -> SubscriptionOut:
         if not access.can("settings", "update"):
             raise forbidden("Only the owner and administrators see the workspace's billing.")
-        sub = await db.scalar(select(Subscription).where(Subscription.tenant_id == auth.scope.tenant_id))
+        sub = await service.subscription_of(db, auth.scope.tenant_id)
         if sub is None:
             raise not_found("Subscription")
         plan = catalogue().plan(sub.plan_key)

@@ -47,6 +47,22 @@ def bad_webhook(detail: str) -> DomainError:
     return DomainError(detail=detail, status=400, type="invalid-webhook", title="Webhook refused")
 
 
+async def subscription_of(session: AsyncSession, tenant_id: uuid.UUID, *, lock: bool = False) -> Subscription | None:
+    """The workspace's subscription row. ``lock``: locked for the rest of the transaction, as changes to it are, and
+    read again as it is now even when the session holds it already."""
+    query = select(Subscription).where(Subscription.tenant_id == tenant_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def _required(session: AsyncSession, tenant_id: uuid.UUID) -> Subscription:
+    sub = await subscription_of(session, tenant_id, lock=True)
+    if sub is None:
+        raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
+    return sub
+
+
 # -- the trial ----------------------------------------------------------------------------------------------------
 
 
@@ -64,9 +80,7 @@ async def start_trial(session: AsyncSession, tenant_id: uuid.UUID) -> None:
 async def link_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id: str) -> None:
     """The workspace's Stripe customer, made before its first Checkout: every later event finds the workspace by
     it, whatever order the events come in. No commit."""
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
-    if sub is None:
-        raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
+    sub = await _required(session, tenant_id)
     if sub.stripe_customer_id not in (None, customer_id):
         raise DomainError(detail="The workspace already has a Stripe customer.", status=409, type="conflict",
                           title="Conflict")  # fmt: skip
@@ -119,9 +133,7 @@ async def checkout(
     if errors:
         raise validation_error(*errors)
     assert price is not None and price.stripe_price_id
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
-    if sub is None:
-        raise DomainError(detail="The workspace has no subscription.", status=404, type="not-found", title="Not found")
+    sub = await _required(session, tenant_id)
     if subscribed(sub):
         raise DomainError(detail="The workspace is subscribed already: change the plan or pay in the billing portal.",
                           status=409, type="already-subscribed", title="Already subscribed")  # fmt: skip
@@ -166,7 +178,7 @@ async def seats_changed(session: AsyncSession, tenant_id: uuid.UUID) -> None:
 async def sync_seats(session: AsyncSession, tenant_id: uuid.UUID) -> int | None:
     """Tell Stripe the workspace's seats (active members) when they changed, prorated; the new count, or None
     when there is no paid subscription to change. The local count follows Stripe's event."""
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    sub = await subscription_of(session, tenant_id)
     if sub is None or not sub.stripe_subscription_id or status_of(sub) == "canceled":
         return None
     seats = await active_seats(session, tenant_id)
@@ -186,7 +198,7 @@ async def reconcile(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     """Compare the workspace's subscription with Stripe's and repair what drifted (a lost or unsent event): Stripe's
     subscription now is newer than any event already sent, so its terms win and older events stay stale. Then the
     stored status follows the clock (a trial or a grace that ended). What changed, or ``in step``. No commit."""
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    sub = await subscription_of(session, tenant_id, lock=True)
     if sub is None:
         return "no subscription"
     repaired: list[str] = []
@@ -364,7 +376,7 @@ def status_of(sub: Subscription, now: dt.datetime | None = None) -> str:
 
 
 async def badge(session: AsyncSession, tenant_id: uuid.UUID) -> BillingBadge | None:
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    sub = await subscription_of(session, tenant_id)
     if sub is None:
         return None
     return BillingBadge(status=status_of(sub), plan=sub.plan_key, trial_ends_at=sub.trial_ends_at)
@@ -372,7 +384,7 @@ async def badge(session: AsyncSession, tenant_id: uuid.UUID) -> BillingBadge | N
 
 async def writes_refused(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
     """Whether the workspace is read-only now (one key lookup per write request)."""
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+    sub = await subscription_of(session, tenant_id)
     return sub is not None and status_of(sub) in ("read_only", "canceled")
 
 
@@ -424,7 +436,7 @@ def read_only_error() -> DomainError:
 
 async def apply(session: AsyncSession, tenant_id: uuid.UUID, event_id: str) -> str:
     """Apply one stored event to its workspace's subscription; the outcome. Idempotent. No commit."""
-    sub = await session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id).with_for_update())
+    sub = await subscription_of(session, tenant_id, lock=True)
     stored = await session.scalar(select(StripeEvent).where(StripeEvent.id == event_id).with_for_update())
     if stored is None or stored.tenant_id != tenant_id:
         return "ignored: no such event for this workspace"

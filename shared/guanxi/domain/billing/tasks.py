@@ -9,7 +9,6 @@ from sqlalchemy import select
 from guanxi.config import get_settings
 from guanxi.db.tenancy import platform_session, tenant_session
 from guanxi.domain.billing import service
-from guanxi.domain.billing.models import Subscription
 from guanxi.domain.identity.models import Membership
 from guanxi.domain.notifications.service import Kind, notify, register_kind
 from guanxi.jobs import JobContext, tenant_job
@@ -57,14 +56,10 @@ async def apply_event(job: JobContext, event_id: str) -> str:
     """Apply the event; when it moved the workspace into or out of a failed payment, its owners hear of it once
     (the notification's key is the failure's time), in app and by mail."""
     async with platform_session() as session:
-        before = await session.scalar(
-            select(Subscription.payment_failed_at).where(Subscription.tenant_id == job.scope.tenant_id)
-        )
+        sub = await service.subscription_of(session, job.scope.tenant_id)
+        before = sub.payment_failed_at if sub else None
         outcome = await service.apply(session, job.scope.tenant_id, event_id)
-        await session.flush()  # the sessions here do not flush on their own before a query
-        after = await session.scalar(
-            select(Subscription.payment_failed_at).where(Subscription.tenant_id == job.scope.tenant_id)
-        )
+        after = sub.payment_failed_at if sub else None  # the same row object apply changed
         owners = set(
             await session.scalars(
                 select(Membership.user_id).where(
