@@ -239,6 +239,17 @@ def deadletters_stats(prometheus: bool) -> None:
         click.echo(f"{name}: {depth[name]} waiting, {dead.get(name, 0)} dead")
 
 
+@main.group()
+def billing() -> None:
+    """Plans, subscriptions and Stripe."""
+
+
+# Commands of the billing group: the operator's overview.
+
+
+# Commands of the billing group: the plans on Stripe.
+
+
 @main.command("worker-ready")
 @click.option("--max-age", default=60, help="Seconds since the last worker heartbeat.")
 def worker_ready(max_age: int) -> None:
