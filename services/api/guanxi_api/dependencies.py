@@ -13,6 +13,7 @@ from guanxi.db.engine import get_sessionmaker
 from guanxi.db.tenancy import TenantScope
 from guanxi.domain.access.service import Access, load_access
 from guanxi.domain.audit import service as audit
+from guanxi.domain.billing import limits
 from guanxi.domain.billing import service as billing
 from guanxi.domain.identity import totp
 from guanxi.domain.identity.service import AuthContext, authenticate
@@ -59,6 +60,7 @@ async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[Asyn
         raise not_authenticated()
     if token.startswith(TOKEN_PREFIX):
         auth, recorded = await authenticate_token(db, token, client_ip(request))
+        await limits.count_api_call(db, auth.scope.tenant_id)  # the plan's API, and its calls a day
         if recorded:  # token use lands in the audit log, at most once a minute per token
             await audit.record(
                 db,

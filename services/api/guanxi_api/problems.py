@@ -46,6 +46,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     instance: str | None = None
     errors: list[FieldProblem] = []
     mfa_token: str | None = None  # with type mfa-required: the ticket for POST /api/v1/auth/login/mfa
+    limit: str | None = None  # with type plan-limit or api-quota: which of the plan's limits (records, seats…)
 
 
 def problem_response(
@@ -65,6 +66,7 @@ def handle_domain_error(request: Request[Any, Any, Any], error: DomainError) -> 
             detail=error.detail,
             errors=[FieldProblem(e.field, e.message, e.code) for e in error.errors],
             mfa_token=error.extensions.get("mfa_token"),
+            limit=error.extensions.get("limit"),
         ),
         error.headers,
     )

@@ -10,6 +10,7 @@ import msgspec
 from guanxi.config import get_settings
 from guanxi.domain.access.service import Access
 from guanxi.domain.billing import service
+from guanxi.domain.billing.limits import usage
 from guanxi.domain.billing.plans import LIMITS, catalogue
 from guanxi.domain.identity.service import AuthContext
 from guanxi.errors import forbidden, not_found
@@ -50,6 +51,7 @@ class SubscriptionOut(msgspec.Struct):
     cancel_at_period_end: bool
     payment_failed_at: dt.datetime | None
     limits: dict[str, int | None]
+    usage: dict[str, int]  # what the workspace uses now of each limit (api_calls_per_day: today's, UTC)
     features: list[str]
     subscribed: bool  # a live Stripe subscription: changes and payments go through the billing portal
 
@@ -121,12 +123,13 @@ class BillingController(Controller):
             raise not_found("Subscription")
         plan = catalogue().plan(sub.plan_key)
         limits = {name: getattr(plan.limits, name) for name in LIMITS} if plan else {}
+        used = msgspec.structs.asdict(await usage(db, auth.scope))
         return SubscriptionOut(
             plan=sub.plan_key, plan_name=plan.name if plan else sub.plan_key, status=service.status_of(sub),
             seats=sub.seats, interval=sub.interval, currency=sub.currency, trial_ends_at=sub.trial_ends_at,
             current_period_end=sub.current_period_end, cancel_at_period_end=sub.cancel_at_period_end,
-            payment_failed_at=sub.payment_failed_at, limits=limits, features=list(plan.features) if plan else [],
-            subscribed=service.subscribed(sub),
+            payment_failed_at=sub.payment_failed_at, limits=limits, usage=used,
+            features=list(plan.features) if plan else [], subscribed=service.subscribed(sub),
         )  # fmt: skip
 
     @post("/checkout", status_code=201, summary="A Stripe Checkout page for a plan at the workspace's seats (owner)",

@@ -27,10 +27,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guanxi_api.dependencies import provide_access, provide_auth
+from guanxi_api.dependencies import auth_needing, provide_access, provide_auth
 from guanxi_api.openapi import problems
 
 Format = Literal["csv", "xlsx", "pdf"]
+BUILDER = {"auth": Provide(auth_needing("reports_builder"))}  # the builder's routes: plans with the builder only
 RESERVED = {"format"}
 
 
@@ -98,13 +99,13 @@ class ReportController(Controller):
         return _file(await service.run_predefined(db, access, key, _params(request)), format, key)
 
     @get("/builder/entities", summary="What the builder may report on, and the fields the reader may see",
-         responses=problems(401))  # fmt: skip
+         dependencies=BUILDER, responses=problems(401, 402))  # fmt: skip
     async def entities(self, auth: NamedDependency[AuthContext], access: NamedDependency[Access]) -> list[EntityOut]:
         auth.require_token_scope("reports", "read")
         return msgspec.convert(builder.catalogue(access), list[EntityOut])
 
     @post("/builder/run", status_code=200, summary="Run a builder definition (not saved)",
-          responses=problems(400, 401, 403, 422))  # fmt: skip
+          dependencies=BUILDER, responses=problems(400, 401, 402, 403, 422))  # fmt: skip
     async def run_builder(
         self,
         data: JSONBody[BuilderIn],
@@ -116,7 +117,7 @@ class ReportController(Controller):
         return msgspec.convert(await service.run_builder(db, access, data), TableOut)
 
     @post("/builder/export", status_code=200, summary="A builder definition's answer as CSV, XLSX or PDF",
-          responses=problems(400, 401, 403, 422))  # fmt: skip
+          dependencies=BUILDER, responses=problems(400, 401, 402, 403, 422))  # fmt: skip
     async def export_builder(
         self,
         data: JSONBody[BuilderIn],

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from guanxi.domain.access.service import Access
+from guanxi.domain.billing import service as billing
 from guanxi.domain.identity import tokens
 from guanxi.domain.identity.models import ApiToken
 from guanxi.domain.identity.schemas import TokenCreated, TokenOut
@@ -69,6 +70,7 @@ class TokenController(Controller):
     ) -> TokenCreated:
         access.require("api_tokens", "create")
         auth.require_token_scope("api_tokens", "write")
+        await billing.require_feature(db, auth.scope.tenant_id, "api")
         token, secret = await tokens.create_token(
             db, auth, name=data.name, scopes=data.scopes, expires_in_days=data.expires_in_days
         )

@@ -19,6 +19,7 @@ from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities import service as activities
 from guanxi.domain.attachments.models import Attachment
+from guanxi.domain.billing import limits
 from guanxi.domain.contracts import service as contracts
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
@@ -116,6 +117,7 @@ async def add(
             size += len(chunk)
     if size == 0:
         raise validation_error(FieldError("file", "is empty", "required"))
+    await limits.check_storage(session, access.scope, adding=size)
     attachment_id = new_id()
     key = f"attachments/{access.scope.schema}/{attachment_id}"
     await asyncio.to_thread(get_storage().put, key, source)

@@ -25,7 +25,7 @@ from stripe._base_address import BaseAddresses
 from guanxi.config import get_settings
 from guanxi.db.base import utcnow
 from guanxi.domain.billing.models import StripeEvent, Subscription
-from guanxi.domain.billing.plans import catalogue
+from guanxi.domain.billing.plans import Plan, catalogue
 from guanxi.domain.identity.models import Membership
 from guanxi.domain.identity.schemas import BillingBadge
 from guanxi.domain.outbox.service import enqueue
@@ -379,7 +379,9 @@ async def badge(session: AsyncSession, tenant_id: uuid.UUID) -> BillingBadge | N
     sub = await subscription_of(session, tenant_id)
     if sub is None:
         return None
-    return BillingBadge(status=status_of(sub), plan=sub.plan_key, trial_ends_at=sub.trial_ends_at)
+    plan = catalogue().plan(sub.plan_key)
+    return BillingBadge(status=status_of(sub), plan=sub.plan_key, trial_ends_at=sub.trial_ends_at,
+                        features=list(plan.features) if plan else [])  # fmt: skip
 
 
 async def writes_refused(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
@@ -390,8 +392,7 @@ async def writes_refused(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
 
 async def check_seats(session: AsyncSession, tenant_id: uuid.UUID, *, joining: int) -> None:
     """Refuse a new member (an invitation, or its acceptance) beyond the plan's seats, saying what to do."""
-    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
-    plan = catalogue().plan(plan_key or "")
+    plan = await plan_of(session, tenant_id)
     if plan is None or plan.limits.seats is None:
         return
     taken = await active_seats(session, tenant_id)
@@ -402,6 +403,7 @@ async def check_seats(session: AsyncSession, tenant_id: uuid.UUID, *, joining: i
             "plan on the billing page, or an administrator can deactivate a member or revoke an invitation.",
             status=402, type="plan-limit", title="Plan limit reached",
             errors=[FieldError("email", f"no seat left on the {plan.name} plan", "plan_limit")],
+            extensions={"limit": "seats"},
         )  # fmt: skip
 
 
@@ -410,6 +412,12 @@ async def has_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str)
     plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
     plan = catalogue().plan(plan_key) if plan_key else None
     return plan_key is None or (plan is not None and plan.has(feature))
+
+
+async def plan_of(session: AsyncSession, tenant_id: uuid.UUID) -> Plan | None:
+    """The plan the workspace is on (None: no subscription row, or a plan the catalogue no longer has)."""
+    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+    return catalogue().plan(plan_key) if plan_key else None
 
 
 async def require_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> None:

@@ -20,6 +20,7 @@ from guanxi.db.base import utcnow
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Collaborator
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing import limits
 from guanxi.domain.customers import duplicates, repository
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.repository import MODULE, RECORD_TYPE, ListQuery, Page, Record
@@ -233,6 +234,7 @@ async def create_account(
     values |= await custom_values(session, access, Account, data, None)
     await check_owner(session, access, "customers", owner_id, "create")
     values["owner_id"] = owner_id
+    await limits.check_records(session, access.scope)
     found = await duplicates.find(session, access, values)
     if found and reject_duplicates:
         raise DomainError(
@@ -521,6 +523,7 @@ async def create_contact(
     values |= await custom_values(session, access, Contact, data, None)
     values["owner_id"] = owner_id
     values.setdefault("name", display_name(values.get("family_name"), values.get("given_name")))
+    await limits.check_records(session, access.scope)
     if values.get("marketing_consent"):
         values["consent_changed_at"] = utcnow()
     found = await duplicates.find_contacts(session, access, values)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.base import new_id, utcnow
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing import limits
 from guanxi.domain.customers import repository as customers
 from guanxi.domain.customers.models import Account, Contact
 from guanxi.domain.customers.service import check_owner
@@ -357,6 +358,7 @@ async def create(session: AsyncSession, access: Access, data: DealIn) -> dict[st
     stage = await _stage_of(session, access, values.pop("pipeline_id", None), values.pop("stage_id", None))
     owner = values.pop("owner_id", None) or access.member_id
     await check_owner(session, access, MODULE, owner, "create")
+    await limits.check_records(session, access.scope)
     values.setdefault("currency", await _default_currency(session, access))
     values.setdefault("amount", Decimal(0))
     deal_id = new_id()

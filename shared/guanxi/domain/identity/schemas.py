@@ -58,6 +58,7 @@ class BillingBadge(msgspec.Struct):
     status: str  # trialing | active | past_due | read_only | canceled
     plan: str
     trial_ends_at: dt.datetime | None = None
+    features: list[str] = []  # the plan's features: pages leave out what the plan does not include
 
 
 class MeOut(msgspec.Struct):

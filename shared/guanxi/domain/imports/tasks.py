@@ -23,6 +23,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, tenant_session
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, load_access
+from guanxi.domain.billing import limits
 from guanxi.domain.customers import repository
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account, Contact
@@ -494,7 +495,11 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
     async with tenant_session(member_scope) as session:
         try:
             access = await load_access(session, member_scope)  # the importer's own scopes and field rules
-        except DomainError as error:  # the importer was deactivated since: nothing of theirs runs any more
+            job = await session.scalar(select(Import).where(Import.id == import_id))
+            assert job is not None
+            if job.processed_rows == 0 and job.total_rows:  # every row may be a new record: the plan must hold them
+                await limits.check_records(session, scope, adding=job.total_rows, field="file")
+        except DomainError as error:  # the importer was deactivated since, or the plan is full: nothing is written
             await session.execute(
                 update(Import)
                 .where(Import.id == import_id)
@@ -502,8 +507,6 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
             )
             await session.commit()
             return
-        job = await session.scalar(select(Import).where(Import.id == import_id))
-        assert job is not None
         converter = Converter(
             job, await _owners(session), {f.key: f for f in await customfields.definitions(session, access, job.module)}
         )

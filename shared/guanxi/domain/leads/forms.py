@@ -21,6 +21,7 @@ from guanxi import signing
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing import limits
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.leads import assignment
 from guanxi.domain.leads.models import LeadForm
@@ -175,4 +176,5 @@ async def submit(session: AsyncSession, scope: TenantScope, form: LeadForm, data
         error.detail = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
         raise
     values["source"] = form.source or form.name
+    await limits.check_records(session, scope, field="values")
     return await insert_lead(session, scope, None, values, "form")

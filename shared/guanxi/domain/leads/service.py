@@ -20,6 +20,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.activities.models import Activity
+from guanxi.domain.billing import limits
 from guanxi.domain.customers import repository as customers_repository
 from guanxi.domain.customers import service as customers
 from guanxi.domain.customers.models import Account
@@ -164,6 +165,7 @@ async def create(session: AsyncSession, access: Access, data: LeadIn, via: str) 
     values = clean(data, creating=True)
     if values.get("owner_id") is not None:
         await customers.check_owner(session, access, MODULE, values["owner_id"], "create")
+    await limits.check_records(session, access.scope)
     lead_id = await insert_lead(session, access.scope, access.member_id, values, via)
     return await fetch(session, access, lead_id)
 

@@ -15,6 +15,8 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import scoped
 from guanxi.domain.access.models import Member
 from guanxi.domain.access.service import Access, not_found_for
+from guanxi.domain.billing import limits
+from guanxi.domain.billing.service import require_feature
 from guanxi.domain.churn import reports as churn_reports  # noqa: F401  (registers churn's report)
 from guanxi.domain.churn.models import ChurnScore
 from guanxi.domain.customers import repository as customers
@@ -93,6 +95,7 @@ async def _check(session: AsyncSession, access: Access, data: SavedIn) -> dict[s
         params = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in clean.items() if v is not None}
     else:
         assert data.definition is not None
+        await require_feature(session, access.scope.tenant_id, "reports_builder")
         await builder.run(session, access, msgspec.structs.replace(data.definition, limit=1))  # refuses what is wrong
     if data.shared_with != "members" and data.member_ids:
         raise validation_error(FieldError("member_ids", "only when shared_with is members", "invalid"))
@@ -177,6 +180,7 @@ async def run_saved(session: AsyncSession, access: Access, report_id: uuid.UUID)
     if report.report_key is not None:
         answer = await run_predefined(session, access, report.report_key, dict(report.params))
         return {**answer, "title": report.name}
+    await require_feature(session, access.scope.tenant_id, "reports_builder")
     spec = msgspec.convert(report.definition, BuilderIn)
     return await run_builder(session, access, spec, report.name)
 
@@ -223,6 +227,7 @@ async def create_schedule(
     """The author (or an administrator) schedules a saved report for members who may open it; each gets it in
     their own scope, at the hour in their time zone."""
     report = await _mine(session, access, report_id)
+    await limits.check_schedules(session, access.scope)
     errors: list[FieldError] = []
     if data.frequency == "weekly" and data.weekday is None:
         errors.append(FieldError("weekday", "is needed for a weekly schedule", "required"))

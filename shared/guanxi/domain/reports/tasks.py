@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from guanxi.config import get_settings
 from guanxi.db.tenancy import TenantScope, platform_session, scoped, tenant_session
 from guanxi.domain.access.service import load_access
+from guanxi.domain.billing.tasks import in_plan
 from guanxi.domain.email.service import Email, render, send_once
 from guanxi.domain.identity.models import User
 from guanxi.domain.outbox.service import enqueue
@@ -55,7 +56,7 @@ async def schedule_deliveries(job: JobContext, now: dt.datetime | None = None) -
     asked = 0
     async with tenant_session(job.scope) as session:
         plans = list(await session.scalars(select(ReportSchedule), execution_options=options))
-        if not plans:
+        if not plans or not await in_plan(job, "scheduled_reports"):  # kept for a plan that has them, not sent
             return 0
         workspace_zone = await session.scalar(select(WorkspaceSettings.timezone).limit(1), execution_options=options)
         member_ids = {uuid.UUID(r["member_id"]) for p in plans for r in p.recipients}

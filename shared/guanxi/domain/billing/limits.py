@@ -1,0 +1,182 @@
+"""What a plan lets a workspace hold and do: records, storage, scheduled reports and API calls a day.
+
+Each limit is checked where the thing is made (a customer, contact, lead or deal; a file; a schedule; a call made
+with an API token). A workspace at a limit gets **402** ``plan-limit`` naming the field and saying what to do; the
+day's API calls beyond the plan's answer **429** ``api-quota`` until midnight UTC. Nothing made before a downgrade
+is taken away: a workspace above a smaller plan's limit keeps its records and cannot add more.
+
+Counting a million rows on every insert would cost more than the insert, so the records check first reads
+PostgreSQL's estimate of the tables' rows (``pg_class.reltuples``, kept by autovacuum) and counts exactly, up to
+the limit, only when the estimate is within a fifth of it or the tables were never analysed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guanxi.db.base import utcnow
+from guanxi.db.tenancy import TenantScope, scoped
+from guanxi.domain.attachments.models import Attachment
+from guanxi.domain.billing.plans import Plan
+from guanxi.domain.billing.service import active_seats, plan_of, require_feature
+from guanxi.domain.reports.models import ReportSchedule
+from guanxi.errors import DomainError, FieldError
+from guanxi.redis import get_redis
+
+RECORD_TABLES = ("accounts", "contacts", "leads", "deals")  # each with deleted_at: the live rows count
+NEAR = 0.8  # below this share of the limit by the estimate, no exact count
+MIB = 1024 * 1024
+NAMES = {"records": "customers, contacts, leads and deals", "storage_mb": "MB of files",
+         "scheduled_reports": "scheduled reports", "seats": "seats"}  # fmt: skip
+
+
+def limit_error(plan: Plan, limit: str, allowed: int, used: int, field: str) -> DomainError:
+    return DomainError(
+        detail=f"The {plan.name} plan holds {allowed:,} {NAMES[limit]} and this workspace has {used:,}. The owner "
+        "can move to a larger plan on the billing page (Settings → Billing), or remove what is no longer needed.",
+        status=402, type="plan-limit", title="Plan limit reached",
+        errors=[FieldError(field, f"over the {plan.name} plan's limit of {allowed:,} {NAMES[limit]}", "plan_limit")],
+        extensions={"limit": limit},
+    )  # fmt: skip
+
+
+async def _estimated_records(session: AsyncSession, schema: str) -> int | None:
+    """PostgreSQL's estimate of the rows of the record tables (deleted ones too); None when one was never analysed."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0), coalesce(bool_or(c.reltuples < 0), true) "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :schema AND c.relname = ANY(:tables) AND c.relkind IN ('r', 'p')"
+            ),
+            {"schema": schema, "tables": list(RECORD_TABLES)},
+        )
+    ).one()
+    return None if row[1] else int(row[0])
+
+
+async def count_records(session: AsyncSession, scope: TenantScope, up_to: int | None = None) -> int:
+    """Live customers, contacts, leads and deals; each table counted no further than ``up_to`` when given."""
+    parts = []
+    for table in RECORD_TABLES:
+        inner = f'SELECT 1 FROM "{scope.schema}"."{table}" WHERE deleted_at IS NULL'
+        if up_to is not None:
+            inner += f" LIMIT {int(up_to)}"
+        parts.append(f"(SELECT count(*) FROM ({inner}) AS {table})")
+    return int(await session.scalar(text("SELECT " + " + ".join(parts))) or 0)
+
+
+async def check_records(session: AsyncSession, scope: TenantScope, *, adding: int = 1, field: str = "name") -> None:
+    """Refuse ``adding`` more records beyond the plan's ``records`` limit."""
+    plan = await plan_of(session, scope.tenant_id)
+    allowed = plan.limits.records if plan else None
+    if plan is None or allowed is None:
+        return
+    estimate = await _estimated_records(session, scope.schema)
+    if estimate is not None and estimate + adding < allowed * NEAR:
+        return
+    used = await count_records(session, scope, up_to=allowed)
+    if used + adding > allowed:
+        raise limit_error(plan, "records", allowed, used, field)
+
+
+async def storage_bytes(session: AsyncSession, scope: TenantScope) -> int:
+    found = await session.scalar(
+        select(func.coalesce(func.sum(Attachment.size_bytes), 0)).where(Attachment.deleted_at.is_(None)),
+        execution_options=scoped(scope),
+    )
+    return int(found or 0)
+
+
+async def check_storage(session: AsyncSession, scope: TenantScope, *, adding: int, field: str = "file") -> None:
+    """Refuse a file that would take the workspace's files beyond the plan's ``storage_mb``."""
+    plan = await plan_of(session, scope.tenant_id)
+    allowed = plan.limits.storage_mb if plan else None
+    if plan is None or allowed is None:
+        return
+    used = await storage_bytes(session, scope)
+    if used + adding > allowed * MIB:
+        raise limit_error(plan, "storage_mb", allowed, -(-used // MIB), field)
+
+
+async def count_schedules(session: AsyncSession, scope: TenantScope) -> int:
+    found = await session.scalar(select(func.count()).select_from(ReportSchedule), execution_options=scoped(scope))
+    return int(found or 0)
+
+
+async def check_schedules(session: AsyncSession, scope: TenantScope, *, field: str = "frequency") -> None:
+    """Scheduled reports need the plan's feature, and stop at its ``scheduled_reports``."""
+    await require_feature(session, scope.tenant_id, "scheduled_reports")
+    plan = await plan_of(session, scope.tenant_id)
+    allowed = plan.limits.scheduled_reports if plan else None
+    if plan is None or allowed is None:
+        return
+    used = await count_schedules(session, scope)
+    if used + 1 > allowed:
+        raise limit_error(plan, "scheduled_reports", allowed, used, field)
+
+
+# ---- API calls a day -------------------------------------------------------------------------------------------
+
+
+def _calls_key(tenant_id: uuid.UUID, day: dt.date) -> str:
+    return f"billing:api-calls:{tenant_id}:{day.isoformat()}"
+
+
+async def api_calls_today(tenant_id: uuid.UUID) -> int:
+    found = await get_redis().get(_calls_key(tenant_id, utcnow().date()))
+    return int(found or 0)
+
+
+async def count_api_call(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """A call made with an API token: the plan must include the API, and the day's calls stop at its limit.
+
+    Counted in Redis per workspace and UTC day (the key expires after two days); calls refused count too."""
+    await require_feature(session, tenant_id, "api")
+    plan = await plan_of(session, tenant_id)
+    allowed = plan.limits.api_calls_per_day if plan else None
+    if plan is None or allowed is None:
+        return
+    now = utcnow()
+    key = _calls_key(tenant_id, now.date())
+    async with get_redis().pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, 2 * 86400)
+        made, _ = await pipe.execute()
+    if int(made) > allowed:
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        raise DomainError(
+            detail=f"The {plan.name} plan allows {allowed:,} API calls a day and this workspace has made them all "
+            "today. Calls are counted again from midnight UTC; the owner can move to a larger plan on the billing "
+            "page for more.",
+            status=429, type="api-quota", title="API calls for today used up",
+            headers={"Retry-After": str(max(int((midnight - now).total_seconds()), 1))},
+            extensions={"limit": "api_calls_per_day"},
+        )  # fmt: skip
+
+
+# ---- usage, as the billing page shows it ----------------------------------------------------------------------
+
+
+class Usage(msgspec.Struct, frozen=True):
+    seats: int
+    records: int
+    storage_mb: int
+    api_calls_per_day: int
+    scheduled_reports: int
+
+
+async def usage(session: AsyncSession, scope: TenantScope) -> Usage:
+    """What the workspace uses of each limit now (records: exact; a few hundred milliseconds at a million)."""
+    return Usage(
+        seats=await active_seats(session, scope.tenant_id),
+        records=await count_records(session, scope),
+        storage_mb=-(-(await storage_bytes(session, scope)) // MIB),
+        api_calls_per_day=await api_calls_today(scope.tenant_id),
+        scheduled_reports=await count_schedules(session, scope),
+    )
