@@ -32,17 +32,21 @@ TRIAL = {"plan": "trial", "plan_name": "Trial", "status": "trialing", "seats": 2
          "api_calls_per_day": 5000, "scheduled_reports": 3}, "features": ["grading"]}  # fmt: skip
 
 
+FEATURES = ["grading", "churn", "reports_builder", "scheduled_reports", "api", "portal", "sso"]
+
+
 def billing_api(fake_api: FakeApi, subscription: dict[str, Any]) -> None:
     fake_api.override("GET", "/api/v1/billing", httpx.Response(200, json=subscription))
     fake_api.override("GET", "/api/v1/billing/plans", httpx.Response(200, json=PLANS))
 
 
-def with_billing(fake_api: FakeApi, status: str) -> None:
+def with_billing(fake_api: FakeApi, status: str, features: list[str] | None = None) -> None:
     """The fake's own /me, with the workspace's billing badge."""
+    badge = {"status": status, "plan": "growth", "features": FEATURES if features is None else features}
 
     def me(request: httpx.Request) -> httpx.Response:
         answer = FakeApi._signed_in(fake_api, request)
-        return httpx.Response(200, json={**json.loads(answer.content), "billing": {"status": status, "plan": "growth"}})
+        return httpx.Response(200, json={**json.loads(answer.content), "billing": badge})
 
     fake_api.overrides[("GET", "/api/v1/me")] = me
 
@@ -108,3 +112,40 @@ def test_the_pricing_page_before_sign_up(web: TestClient[Any], fake_api: FakeApi
     assert "$190.00" in web.get("/pricing?currency=USD&interval=year").text
     chinese = web.get("/pricing", headers={"accept-language": "zh-CN"}).text
     assert "套餐与价格" in chinese
+
+
+def test_the_billing_page_shows_what_is_used_of_each_limit(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    usage = {"seats": 2, "records": 5000, "storage_mb": 12, "api_calls_per_day": 1234, "scheduled_reports": 0}
+    billing_api(fake_api, {**TRIAL, "usage": usage})
+    html = signed_in.get("/w/settings/billing").text
+    assert "5,000 / 5,000" in html and "1,234 / 5,000" in html and "12 / 1,024" in html
+    assert 'class="usage-row usage-row--full" data-usage="records"' in html  # the full one stands out
+    assert "The plan holds no more records" in html
+    signed_in.cookies.set("gx_locale", "zh-Hant", domain="testserver.local")
+    chinese = signed_in.get("/w/settings/billing").text
+    assert "方案已無法容納更多記錄" in chinese and "方案額度與用量" in chinese  # the reader's language
+
+
+def test_pages_leave_out_what_the_plan_does_not_include(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    with_billing(fake_api, "active")
+    html = signed_in.get("/home").text
+    assert 'href="/grading"' in html and 'href="/churn"' in html
+    with_billing(fake_api, "active", ["api"])
+    html = signed_in.get("/home").text
+    assert 'href="/grading"' not in html and 'href="/churn"' not in html and 'href="/deals"' in html
+    fake_api.override("GET", "/api/v1/tokens", httpx.Response(200, json=[]))
+    with_billing(fake_api, "active", [])
+    tokens = signed_in.get("/w/settings/tokens").text
+    assert "does not include the API" in tokens and 'action="/w/settings/tokens"' not in tokens
+
+
+def test_an_invitation_past_the_seats_is_refused_on_the_form(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
+    fake_api.override("GET", "/api/v1/admin/invitations", httpx.Response(200, json=[]))
+    fake_api.override("POST", "/api/v1/admin/invitations", httpx.Response(402, json={
+        "type": "https://guanxi.example/problems/plan-limit", "title": "Plan limit reached", "status": 402,
+        "detail": "The Starter plan has 10 seats and 10 are taken.", "limit": "seats",
+        "errors": [{"field": "email", "message": "no seat left on the Starter plan", "code": "plan_limit"}],
+    }))  # fmt: skip
+    answer = post_form(signed_in, "/w/settings/invitations", {"email": "new@example.com", "role": "sales_rep"})
+    assert answer.status_code == 402
+    assert "has no room for this" in answer.text and 'value="new@example.com"' in answer.text  # kept in the form

@@ -67,7 +67,14 @@ def handle_api_error(request: Request[Any, Any, Any], error: ApiError) -> Respon
         return error_page(request, 403, N_("Not allowed"), N_("You do not have access to this."))
     if error.status == 404:
         return not_found(request)
-    if error.status == 402:  # the workspace's plan: read-only, a limit, a feature it does not include
+    if error.status == 402 and error.kind == "plan-limit":
+        return error_page(
+            request, 402, N_("Plan limit reached"),
+            N_("The workspace has what its plan holds (records, files, scheduled reports or seats). Nothing is "
+               "taken away; the owner can move to a larger plan on the billing page, or remove what is no longer "
+               "needed."),
+        )  # fmt: skip
+    if error.status == 402:  # the workspace's plan: read-only, a feature it does not include
         return error_page(
             request, 402, N_("Not in your plan"),
             N_("The workspace's plan does not allow this (or the workspace is read-only until it is paid). "

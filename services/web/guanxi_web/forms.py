@@ -192,6 +192,8 @@ def field_message(problem: FieldProblem) -> str:
         return _("Your role may not give records to this person.")
     if problem.code == "invalid_date":
         return _("Enter a date that exists, like 2026-02-28.")
+    if problem.code == "plan_limit":
+        return _("The workspace's plan has no room for this. The owner can move to a larger plan on the billing page.")
     if problem.code == "unknown_field":
         return _("This field is no longer offered. Reload the page.")
     numbers = _NUMBER.findall(problem.message)

@@ -15,6 +15,7 @@ class Section:
     summary: str
     built: bool = False
     path: str = ""  # a built section's own address; sections still to come live at /w/<slug>
+    feature: str | None = None  # the plan feature it needs (left out of the sidebar on plans without it)
 
     @property
     def href(self) -> str:
@@ -35,8 +36,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("orders", N_("Orders"), "quotes", "", built=True, path="/orders"),
     Section("products", N_("Products"), "products", "", built=True, path="/products"),
     Section("targets", N_("Targets"), "targets", "", built=True, path="/targets"),
-    Section("grading", N_("Customer grading"), "grading", "", built=True, path="/grading"),
-    Section("churn", N_("Churn early warning"), "alert", "", built=True, path="/churn"),
+    Section("grading", N_("Customer grading"), "grading", "", built=True, path="/grading", feature="grading"),
+    Section("churn", N_("Churn early warning"), "alert", "", built=True, path="/churn", feature="churn"),
     Section("work_reports", N_("Work reports"), "reports", "", built=True, path="/work-reports"),
     Section("announcements", N_("Announcements"), "campaigns", "", built=True, path="/announcements"),
     Section(

@@ -55,6 +55,12 @@ def is_admin(me: Me) -> bool:
     return me.workspace is not None and me.workspace.role in ADMIN_ROLES
 
 
+def in_plan(me: Any, feature: str | None) -> bool:
+    """Whether the workspace's plan includes ``feature``: pages leave out what it does not (the API refuses it)."""
+    billing = me.billing if isinstance(me, Me) else None
+    return feature is None or billing is None or feature in billing.features
+
+
 def initial(name: str) -> str:
     return (name.strip()[:1] or "?").upper()
 
@@ -89,6 +95,7 @@ def template_engine() -> JinjaTemplateEngine:
         SETTINGS_PAGES=SETTINGS_PAGES,
         role_label=role_label,
         is_admin=is_admin,
+        in_plan=in_plan,
         initial=initial,
         count_of=count_of,
         HEAT=HEAT,
