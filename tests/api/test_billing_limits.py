@@ -102,3 +102,37 @@ async def test_a_plan_without_grading_and_churn_refuses_them_and_skips_their_nig
 
     job = await job_for(tenant_id)  # the nightly grading run and churn scan ask this first, and do nothing
     assert not await in_plan(job, "grading") and not await in_plan(job, "churn") and await in_plan(job, "api")
+
+
+async def test_owners_hear_seven_three_and_one_days_before_a_trial_ends_each_once(client: Any) -> None:
+    import datetime as dt
+
+    from guanxi.domain.billing.tasks import remind_trial_ending
+    from guanxi.periodic import SCHEDULE
+
+    from tests.api.test_admin import join as joined
+    from tests.domain.audit.test_retention import job_for
+
+    assert "billing.remind_trial_ending" in {p.actor for p in SCHEDULE}
+    owner = await signed_up(client, locale="zh-Hans")
+    rep = await joined(client, owner, "sales_rep")
+    tenant_id = owner["workspace"]["id"]
+    job = await job_for(tenant_id)
+    now = dt.datetime.now(dt.UTC)
+
+    async def titles(who: dict[str, Any]) -> list[str]:
+        items = (await client.get("/api/v1/notifications", headers=bearer(who))).json()["items"]
+        return [i["title"] for i in items if i["link"] == "/w/settings/billing"]
+
+    assert await remind_trial_ending(job, now) is None  # 14 days left: nothing yet
+    await subscription_set(tenant_id, "trial_ends_at = now() + interval '2 days 3 hours'")
+    assert await remind_trial_ending(job, now) == 1  # three days left (rounded up): the owner is told
+    assert await remind_trial_ending(job, now + dt.timedelta(hours=6)) == 0  # the next run: said already
+    assert await titles(owner) == ["免费试用将在 3 天后结束"] and await titles(rep) == []  # the owner's language
+    assert await remind_trial_ending(job, now + dt.timedelta(days=1, hours=6)) == 1  # 21 hours left
+    assert await titles(owner) == ["免费试用将在 1 天后结束", "免费试用将在 3 天后结束"]
+
+    await subscription_set(tenant_id, "stripe_status = 'active'")  # subscribed: no more reminders
+    assert await remind_trial_ending(job, now + dt.timedelta(days=2)) is None
+    other = await signed_up(client)  # another workspace's trial is its own
+    assert await titles(other) == []

@@ -27,6 +27,7 @@ KIND_LABELS: dict[str, str] = {
     "churn.at_risk": N_("Customers at risk of churning"),
     "billing.payment_failed": N_("A payment for the workspace failed"),
     "billing.payment_recovered": N_("A failed payment came through"),
+    "billing.trial_ending": N_("The free trial is ending"),
 }
 NOTICES = {"prefs-saved": N_("Your notification preferences are saved."), "all-read": N_("All caught up.")}
 BADGE_MAX = 99

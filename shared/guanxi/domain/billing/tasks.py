@@ -3,10 +3,16 @@ tells the owners when a payment failed (dunning) or came through again."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import uuid
+
 import structlog
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.config import get_settings
+from guanxi.db.base import utcnow
 from guanxi.db.tenancy import platform_session, tenant_session
 from guanxi.domain.billing import service
 from guanxi.domain.identity.models import Membership
@@ -43,6 +49,58 @@ PAYMENT_RECOVERED = register_kind(
 )  # fmt: skip
 
 
+TRIAL_ENDING = register_kind(
+    Kind(
+        "billing.trial_ending",
+        {
+            "en": ("The free trial ends in {days} days",
+                   "Choose a plan on the billing page to keep working without a break. After the trial the "
+                   "workspace becomes read-only (nothing is deleted, exports still work) until a plan is paid."),
+            "zh-Hans": ("免费试用将在 {days} 天后结束",
+                        "请在账单页面选择套餐，以免工作中断。试用结束后工作区将变为只读（数据不会删除，仍可导出），直到付款。"),
+            "zh-Hant": ("免費試用將在 {days} 天後結束",
+                        "請在帳單頁面選擇方案，以免工作中斷。試用結束後工作區將變為唯讀（資料不會刪除，仍可匯出），直到付款。"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
+TRIAL_REMINDERS = (7, 3, 1)  # days before the trial's end; each reminder once
+
+
+async def owners_of(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUID]:
+    found = await session.scalars(
+        select(Membership.user_id).where(
+            Membership.tenant_id == tenant_id, Membership.role == "owner", Membership.status == "active"
+        )
+    )
+    return set(found)
+
+
+async def remind_trial_ending(job: JobContext, now: dt.datetime | None = None) -> int | None:
+    """Tell the owners 7, 3 and 1 days before a trial without a subscription ends (each once, in app and by mail);
+    the owners told now (0: told already), or None when no reminder is due."""
+    now = now or utcnow()
+    async with platform_session() as session:
+        sub = await service.subscription_of(session, job.scope.tenant_id)
+        if sub is None or sub.stripe_status is not None or sub.trial_ends_at is None or sub.trial_ends_at <= now:
+            return None
+        days = math.ceil((sub.trial_ends_at - now) / dt.timedelta(days=1))
+        due = min((d for d in TRIAL_REMINDERS if days <= d), default=None)
+        owners = await owners_of(session, job.scope.tenant_id)
+    if due is None or not owners:
+        return None
+    async with tenant_session(job.scope) as session:
+        told = await notify(session, job.scope, TRIAL_ENDING.key, owners, {"days": days}, link="/w/settings/billing",
+                            key=f"{TRIAL_ENDING.key}:{sub.trial_ends_at.isoformat()}:{due}")  # fmt: skip
+        await session.commit()
+    return told
+
+
+@tenant_job("billing.remind_trial_ending", time_limit_ms=60_000, max_retries=5)
+async def trial_reminders(job: JobContext) -> None:
+    await remind_trial_ending(job)
+
+
 async def in_plan(job: JobContext, feature: str) -> bool:
     """Whether the job's workspace has ``feature`` in its plan (a scheduled job of a plan without it does nothing)."""
     async with platform_session() as session:
@@ -60,14 +118,7 @@ async def apply_event(job: JobContext, event_id: str) -> str:
         before = sub.payment_failed_at if sub else None
         outcome = await service.apply(session, job.scope.tenant_id, event_id)
         after = sub.payment_failed_at if sub else None  # the same row object apply changed
-        owners = set(
-            await session.scalars(
-                select(Membership.user_id).where(
-                    Membership.tenant_id == job.scope.tenant_id, Membership.role == "owner",
-                    Membership.status == "active",
-                )
-            )
-        )  # fmt: skip
+        owners = await owners_of(session, job.scope.tenant_id)
         await session.commit()
     failure = after or before
     if outcome == "applied" and before != after and failure is not None and owners:
