@@ -135,3 +135,30 @@ async def test_only_the_owner_pays_and_bad_plans_are_named(client: Any, stripe_s
     assert await field_of(plan=12) == "plan"
     assert await field_of(plan="x" * 41) == "plan"
     assert (await subscription_of(owner["workspace"]["id"])).stripe_customer_id is None  # nothing half-done
+
+
+async def test_a_checkout_stripe_refuses_keeps_the_customer_and_stripe_out_of_reach_is_a_503(
+    client: Any, stripe_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.config import get_settings
+
+    owner = await signed_up(client)
+    tenant_id = owner["workspace"]["id"]
+    growth = {"plan": "growth", "interval": "month", "currency": "CNY"}
+    async with httpx.AsyncClient(base_url=STRIPE) as stripe_api:
+        assert (await stripe_api.post("/_local/refuse-next/checkout.sessions")).status_code == 204
+    refused = await client.post("/api/v1/billing/checkout", json=growth, headers=bearer(owner))
+    assert refused.status_code == 502, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["type"].endswith("/payment-provider") and "Nothing was charged" in refused.json()["detail"]
+    customer = (await subscription_of(tenant_id)).stripe_customer_id
+    assert customer is not None  # kept: Stripe has it, and the next attempt uses it
+    again = await client.post("/api/v1/billing/checkout", json=growth, headers=bearer(owner))
+    assert again.status_code == 201, again.text
+    assert (await subscription_of(tenant_id)).stripe_customer_id == customer
+
+    other = await signed_up(client)
+    monkeypatch.setattr(get_settings(), "stripe_api_base", "http://127.0.0.1:9")  # nothing listens there
+    down = await client.post("/api/v1/billing/checkout", json=growth, headers=bearer(other))
+    assert down.status_code == 503, down.text
+    assert down.json()["type"].endswith("/payment-provider") and down.headers["retry-after"] == "60"

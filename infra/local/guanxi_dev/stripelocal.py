@@ -41,6 +41,7 @@ class State:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
+        self.refusing: set[str] = set()  # kinds of request refused once each (``/_local/refuse-next/{kind}``)
         self.lock = threading.Lock()
         self.clock = int(time.time())
 
@@ -171,6 +172,11 @@ def story(tenant_id: str, customer: str, start: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def refused(message: str) -> Response[dict[str, Any]]:
+    """Stripe's answer to a request it will not do: 400 with an ``invalid_request_error``."""
+    return Response({"error": {"type": "invalid_request_error", "message": message}}, status_code=400)
+
+
 def create_app(state: State) -> Litestar:
     async def form(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return _form(dict((await request.form()).items()))
@@ -190,7 +196,10 @@ def create_app(state: State) -> Litestar:
         return state.customers[customer_id]
 
     @post("/v1/checkout/sessions", status_code=200)
-    async def create_session(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def create_session(request: Request[Any, Any, Any]) -> Any:
+        if "checkout.sessions" in state.refusing:
+            state.refusing.discard("checkout.sessions")
+            return refused("No such price: 'price_gone'")
         data = await form(request)
         session_id = _id("cs")
         base = str(request.base_url).rstrip("/")
@@ -268,6 +277,11 @@ def create_app(state: State) -> Litestar:
         return {"id": _id("bps"), "object": "billing_portal.session", "customer": data.get("customer"),
                 "return_url": data.get("return_url"), "url": f"{base}/portal/{data.get('customer')}"}  # fmt: skip
 
+    @post("/_local/refuse-next/{kind:str}", status_code=204)
+    async def refuse_next(kind: str) -> None:
+        """The next request of ``kind`` (``checkout.sessions``) is refused as Stripe refuses a bad one (400)."""
+        state.refusing.add(kind)
+
     @get("/_local/events")
     async def events() -> list[dict[str, Any]]:
         return state.events
@@ -301,7 +315,8 @@ def create_app(state: State) -> Litestar:
 
     return Litestar(
         route_handlers=[create_customer, read_customer, create_session, checkout_page, pay, read_subscription,
-                        list_subscriptions, update_subscription, portal, events, fail_payment, quietly, pay_again],
+                        list_subscriptions, update_subscription, portal, events, fail_payment, quietly, pay_again,
+                        refuse_next],
         logging_config=None,
     )  # fmt: skip
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -102,6 +104,24 @@ def stripe_client() -> stripe.StripeClient:
     )
 
 
+@contextmanager
+def stripe_call() -> Iterator[None]:
+    """A call to Stripe on a person's behalf: Stripe out of reach or refusing becomes a problem that says so
+    (503 / 502, ``payment-provider``), never a 500. Nothing is charged when a call fails."""
+    try:
+        yield
+    except stripe.StripeError as error:
+        unreachable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError)
+        log.warning("billing.stripe_failed", error=type(error).__name__, status=error.http_status,
+                    message=str(error.user_message or "")[:200])  # fmt: skip
+        raise DomainError(
+            detail="Stripe could not be reached. Nothing was charged; try again in a minute." if unreachable else
+            "Stripe refused the request. Nothing was charged; if it happens again, tell the installation's operator.",
+            status=503 if unreachable else 502, type="payment-provider", title="Payments unavailable",
+            headers={"Retry-After": "60"} if unreachable else {},
+        ) from error  # fmt: skip
+
+
 async def active_seats(session: AsyncSession, tenant_id: uuid.UUID) -> int:
     """Seats are the active members of the workspace (one at least)."""
     found = await session.scalar(
@@ -121,8 +141,9 @@ async def checkout(
     currency: str,
     return_url: str,
 ) -> str:
-    """The address of a Stripe Checkout page for the plan at the workspace's seats; the workspace's Stripe customer
-    is made first (with the workspace in its metadata), so every event that follows finds it. No commit."""
+    """The address of a Stripe Checkout page for the plan at the workspace's seats. The workspace's Stripe customer
+    is made first (with the workspace in its metadata), so every event that follows finds it, and kept at once
+    (committed), so a Checkout session Stripe then refuses leaves no customer the workspace forgot."""
     plan = catalogue().plan(plan_key)
     errors = []
     if plan is None or not plan.public:
@@ -140,17 +161,20 @@ async def checkout(
     client = stripe_client()
     name = await session.scalar(select(Tenant.name).where(Tenant.id == tenant_id))
     if sub.stripe_customer_id is None:
-        customer = await client.v1.customers.create_async(
-            params={"email": email, "name": name or "", "metadata": {"tenant_id": str(tenant_id)}}
-        )
+        with stripe_call():
+            customer = await client.v1.customers.create_async(
+                params={"email": email, "name": name or "", "metadata": {"tenant_id": str(tenant_id)}}
+            )
         sub.stripe_customer_id = customer.id
+        await session.commit()
     seats = await active_seats(session, tenant_id)
-    made = await client.v1.checkout.sessions.create_async(params={
-        "mode": "subscription", "customer": sub.stripe_customer_id, "client_reference_id": str(tenant_id),
-        "line_items": [{"price": price.stripe_price_id, "quantity": seats}],
-        "subscription_data": {"metadata": {"tenant_id": str(tenant_id)}},
-        "success_url": f"{return_url}?done=checkout", "cancel_url": return_url,
-    })  # fmt: skip
+    with stripe_call():
+        made = await client.v1.checkout.sessions.create_async(params={
+            "mode": "subscription", "customer": sub.stripe_customer_id, "client_reference_id": str(tenant_id),
+            "line_items": [{"price": price.stripe_price_id, "quantity": seats}],
+            "subscription_data": {"metadata": {"tenant_id": str(tenant_id)}},
+            "success_url": f"{return_url}?done=checkout", "cancel_url": return_url,
+        })  # fmt: skip
     log.info("billing.checkout_started", tenant_id=str(tenant_id), plan=plan_key, seats=seats)
     return str(made.url)
 
@@ -161,9 +185,10 @@ async def portal(session: AsyncSession, tenant_id: uuid.UUID, return_url: str) -
     if not customer:
         raise DomainError(detail="Subscribe first: the billing portal manages a paid subscription.", status=409,
                           type="not-subscribed", title="Not subscribed")  # fmt: skip
-    made = await stripe_client().v1.billing_portal.sessions.create_async(
-        params={"customer": customer, "return_url": return_url}
-    )
+    with stripe_call():
+        made = await stripe_client().v1.billing_portal.sessions.create_async(
+            params={"customer": customer, "return_url": return_url}
+        )
     return str(made.url)
 
 
