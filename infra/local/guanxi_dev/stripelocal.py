@@ -499,10 +499,11 @@ def invoice_routes(state: State) -> list[Any]:
     @get("/v1/invoices")
     async def list_invoices(request: Request[Any, Any, Any]) -> dict[str, Any]:
         query = dict(request.query_params.items())
-        found = sorted((i for i in state.invoices.values()
-                        if query.get("customer") in (None, i["customer"])
-                        and query.get("status") in (None, i["status"])),
-                       key=lambda i: i["created"], reverse=True)  # fmt: skip
+        found = [
+            i
+            for i in reversed(state.invoices.values())  # newest first (made in time order)
+            if query.get("customer") in (None, i["customer"]) and query.get("status") in (None, i["status"])
+        ]
         return _page(found, "/v1/invoices", query)
 
     @get("/v1/invoices/{invoice_id:str}")

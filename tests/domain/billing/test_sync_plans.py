@@ -21,13 +21,14 @@ from guanxi.domain.billing.plans import Catalogue, read
 from guanxi.domain.billing.service import stripe_client
 from guanxi.domain.billing.sync import SyncResult, sync_plans
 
-from tests.api.test_billing_checkout import STRIPE, stripe_server  # noqa: F401 (fixture)
+from tests.api import test_billing_checkout
 
+stripe_server = test_billing_checkout.stripe_server  # the fixture: the stand-in on this worker's port
 PLANS = Path(__file__).parents[2] / "plans.toml"
 
 
 @pytest.fixture
-def fresh_stripe(stripe_server: str) -> Iterator[httpx.Client]:  # noqa: F811
+def fresh_stripe(stripe_server: str) -> Iterator[httpx.Client]:
     """The stand-in with nothing on it (a Stripe account of the test's own)."""
     with httpx.Client(base_url=stripe_server) as stripe_api:
         stripe_api.post("/_local/reset").raise_for_status()
