@@ -564,9 +564,9 @@ def local_routes(state: State) -> list[Any]:
         return {"reset": True}
 
     @post("/_local/seed", status_code=200)
-    async def seed(data: dict[str, Any]) -> dict[str, list[str]]:
+    async def seed(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         """Many customers with a subscription each, without events: ``{"subscriptions": [{"customer", "price",
-        "quantity", "status", "metadata"}]}``; the subscriptions' ids, in order."""
+        "quantity", "status", "metadata"}]}``; the subscriptions made, in order."""
         made = []
         with state.lock:
             for wanted in data.get("subscriptions", []):
@@ -576,7 +576,7 @@ def local_routes(state: State) -> list[Any]:
                 sub = _subscription(state, customer, wanted["price"], int(wanted.get("quantity", 1)),
                                     wanted.get("metadata", {}))  # fmt: skip
                 sub["status"] = wanted.get("status", "active")
-                made.append(sub["id"])
+                made.append(sub)
         return {"subscriptions": made}
 
     return [reset, seed]
