@@ -79,6 +79,7 @@ def main() -> None:
             "grading",
             "churn",
             "billing",
+            "reconcile",
         ),
         action="append",
         help="run only these",
@@ -133,6 +134,7 @@ def main() -> None:
         "grading": lambda: grading.run(args.accounts, reuse_data=args.reuse_data),
         "churn": lambda: churn.run(args.churn_accounts, reuse_data=args.reuse_data),  # likewise
         "billing": lambda: billing.run(1000),  # 125 workspaces of its own, 1,000 webhook deliveries
+        "reconcile": lambda: billing.run_reconcile(10_000),  # a database of its own, dropped afterwards
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

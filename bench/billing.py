@@ -151,3 +151,190 @@ def run(events: int = 1000) -> str:
         f"- End states: {len(states)} distinct over {len(workspaces)} workspaces (1 = every shuffled story converged "
         f"to the same subscription: {sorted(states)[0][:3] if states else None})",
     ])  # fmt: skip
+
+
+# -- the nightly reconciliation over 10,000 workspaces ---------------------------------------------------------------
+
+RECONCILE_DB = "guanxi_bench_reconcile"
+PRICE = "price_test_growth_month_cny"  # tests/plans.toml: Growth, monthly, CNY
+
+
+def _drift(n: int) -> str | None:
+    """What went wrong for workspace ``n``: one in twenty drifted (lost events), in three ways."""
+    if n % 20 != 7:
+        return None
+    return ("seats", "status", "checkout")[n // 20 % 3]
+
+
+async def _reconcile_database(server: str) -> str:
+    """A database of its own (created afresh, dropped afterwards): 10,000 workspaces with no schema must not meet
+    the other benchmarks' ``tenants migrate``."""
+    import asyncpg
+
+    admin = await asyncpg.connect(
+        server.replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{RECONCILE_DB}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{RECONCILE_DB}"')
+    finally:
+        await admin.close()
+    return server.rsplit("/", 1)[0] + f"/{RECONCILE_DB}"
+
+
+async def _drop_reconcile_database(server: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(
+        server.replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{RECONCILE_DB}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _reconcile_night(stripe_base: str, count: int) -> dict[str, Any]:
+    import datetime as dt
+
+    from guanxi.db.base import new_id
+    from guanxi.db.engine import dispose_engine, get_engine
+    from guanxi.db.migrate import upgrade_platform
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.billing.models import Subscription
+    from guanxi.domain.billing.tasks import reconcile
+    from guanxi.domain.tenancy.models import Tenant
+    from guanxi.domain.tenancy.service import scope_for_job
+    from guanxi.jobs import JobContext
+    from guanxi.periodic import Periodic, enqueue_due
+    from guanxi.redis import close_redis, get_redis
+    from sqlalchemy import insert, text
+
+    await upgrade_platform(get_engine())
+    rng = random.Random(10)
+    wanted = [{"customer": f"cus_rc_{n:06d}", "price": PRICE, "quantity": rng.randint(1, 40), "status": "active"}
+              for n in range(count)]  # fmt: skip
+    async with httpx.AsyncClient(base_url=stripe_base, timeout=120) as stripe_api:
+        seeded = (await stripe_api.post("/_local/seed", json={"subscriptions": wanted})).json()["subscriptions"]
+    tenants, subs, drifted = [], [], {}
+    for n, sub in enumerate(seeded):
+        tenant_id = new_id()
+        item = sub["items"]["data"][0]
+        period_end = dt.datetime.fromtimestamp(item["current_period_end"], dt.UTC)
+        row = {"tenant_id": tenant_id, "plan_key": "growth", "status": "active", "interval": "month",
+               "currency": "CNY", "seats": item["quantity"], "current_period_end": period_end,
+               "cancel_at_period_end": False, "stripe_customer_id": sub["customer"],
+               "stripe_subscription_id": sub["id"], "stripe_status": "active", "trial_ends_at": None}  # fmt: skip
+        drift = _drift(n)
+        if drift == "seats":  # a seat change whose event was lost
+            row["seats"] = item["quantity"] + 1
+        elif drift == "status":  # a payment that came through, its invoice.paid lost: still past due here
+            row.update(status="past_due", stripe_status="past_due")
+        elif drift == "checkout":  # Checkout paid, none of its events came: still on the trial
+            row.update(plan_key="trial", status="trialing", interval=None, currency=None, seats=1, stripe_status=None,
+                       stripe_subscription_id=None, current_period_end=None,
+                       trial_ends_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))  # fmt: skip
+        if drift:
+            drifted[tenant_id] = (drift, sub["id"], item["quantity"])
+        tenants.append({"id": tenant_id, "name": f"对账基准 {n}", "schema_name": f"tenant_{tenant_id.hex[-12:]}",
+                        "locale": "zh-Hans", "status": "active"})  # fmt: skip
+        subs.append(row)
+    async with platform_session() as session:
+        for start in range(0, count, 2000):
+            await session.execute(insert(Tenant), tenants[start : start + 2000])
+            await session.execute(insert(Subscription), subs[start : start + 2000])
+        await session.commit()
+
+    night = Periodic("billing.reconcile", 24 * 3600)
+    now = time.time()
+    await get_redis().delete(f"periodic:{night.actor}:{int(now // night.every_seconds)}")  # a rerun enqueues again
+    started = time.perf_counter()
+    enqueued = await enqueue_due(now, schedule=(night,))
+    enqueue_s = time.perf_counter() - started
+
+    outcomes: dict[str, int] = {}
+    timings: list[float] = []
+    repaired: dict[uuid.UUID, str] = {}
+    started = time.perf_counter()
+    for tenant in tenants:  # what one worker thread does with the night's jobs, one after the other
+        began = time.perf_counter()
+        async with platform_session() as session:  # the actor's scope, as tenant_job makes it
+            job = JobContext(uuid.uuid4(), await scope_for_job(session, tenant["id"]))
+        outcome = await reconcile(job)
+        timings.append((time.perf_counter() - began) * 1000)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome != "in step":
+            repaired[tenant["id"]] = outcome
+    total_s = time.perf_counter() - started
+
+    async with platform_session() as session:
+        rows = await session.execute(
+            text("SELECT tenant_id, seats, status, stripe_status, stripe_subscription_id, plan_key "
+                 "FROM platform.subscriptions WHERE tenant_id = ANY(CAST(:t AS uuid[]))"),
+            {"t": [str(t) for t in drifted]},
+        )  # fmt: skip
+        fixed = sum(
+            1 for r in rows
+            if (r.seats, r.status, r.stripe_status, r.stripe_subscription_id, r.plan_key)
+            == (drifted[r.tenant_id][2], "active", "active", drifted[r.tenant_id][1], "growth")
+        )  # fmt: skip
+    await close_redis()
+    await dispose_engine()
+    return {"count": count, "enqueued": enqueued.get("billing.reconcile", 0), "enqueue_s": enqueue_s,
+            "total_s": total_s, "timings": timings, "outcomes": outcomes, "drifted": len(drifted),
+            "repaired_only_drifted": set(repaired) == set(drifted), "fixed": fixed,
+            "kinds": {k: sum(1 for d in drifted.values() if d[0] == k)
+                      for k in ("seats", "status", "checkout")}}  # fmt: skip
+
+
+def run_reconcile(workspaces: int = 10_000) -> str:
+    from pathlib import Path
+
+    from guanxi.config import get_settings
+    from guanxi.db.engine import dispose_engine
+    from guanxi.domain.billing.plans import catalogue
+
+    server = os.environ["DATABASE_URL"]
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "GUANXI_STRIPE_SECRET_KEY", "GUANXI_STRIPE_API_BASE",
+                                             "GUANXI_PLANS_FILE")}  # fmt: skip
+    port = free_port()
+    stripe_local = subprocess.Popen([sys.executable, "-m", "guanxi_dev.stripelocal", "--port", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for_port(port)
+        os.environ["DATABASE_URL"] = asyncio.run(_reconcile_database(server))
+        os.environ["GUANXI_STRIPE_SECRET_KEY"] = "sk_test_bench"  # noqa: S105 -- the stand-in takes any key
+        os.environ["GUANXI_STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+        os.environ["GUANXI_PLANS_FILE"] = str(Path(__file__).parent.parent / "tests" / "plans.toml")
+        get_settings.cache_clear()
+        catalogue.cache_clear()
+        got = asyncio.run(_reconcile_night(f"http://127.0.0.1:{port}", workspaces))
+    finally:
+        stripe_local.terminate()
+        stripe_local.wait()
+        asyncio.run(dispose_engine())
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+        catalogue.cache_clear()
+        asyncio.run(_drop_reconcile_database(server))
+    timings = got["timings"]
+    return "\n".join([
+        f"## Billing reconciliation: {got['count']:,} workspaces, {got['drifted']:,} drifted",
+        "",
+        "Method: bench/billing.py `run_reconcile`; a database of its own with 10,000 workspaces' subscription rows "
+        "(no tenant schemas: reconciliation reads only `platform`), each with its customer and subscription on the "
+        "local Stripe stand-in (one uvicorn process, loopback); the scheduler's `enqueue_due` for `billing.reconcile`, "
+        "then `billing.tasks.reconcile` (the actor's code path, with its `scope_for_job`) for every workspace one "
+        "after the other, as one worker thread would.",
+        "",
+        f"- Enqueueing the night's jobs (outbox, one transaction): {got['enqueued']:,} jobs in "
+        f"{got['enqueue_s']:.1f} s",
+        f"- Reconciling all: {got['total_s']:.1f} s ({got['count'] / got['total_s']:.0f} workspaces/s); per workspace "
+        f"{summary_ms(timings)}",
+        f"- Drifted ({got['kinds']}): {got['fixed']:,} of {got['drifted']:,} repaired to Stripe's state; only the "
+        f"drifted ones changed: {got['repaired_only_drifted']}; outcomes: {got['outcomes']}",
+    ])  # fmt: skip

@@ -250,6 +250,50 @@ def billing() -> None:
 # Commands of the billing group: the plans on Stripe.
 
 
+@billing.command("sync-plans")
+@click.option(
+    "--file", "path", default=None, type=click.Path(dir_okay=False), help="The plans file (else GUANXI_PLANS_FILE)."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing on Stripe or in the file.")
+def billing_sync_plans(path: str | None, dry_run: bool) -> None:
+    """Make the plans file's plans and prices Stripe products and prices; write their ids back to the file."""
+    from pathlib import Path
+
+    import stripe
+
+    from guanxi.config import get_settings
+    from guanxi.domain.billing.plans import CatalogueError, read, write
+    from guanxi.domain.billing.service import stripe_client
+    from guanxi.domain.billing.sync import sync_plans
+    from guanxi.errors import DomainError
+
+    path = path or get_settings().plans_file
+    if not path:
+        raise click.ClickException(
+            "no plans file: set GUANXI_PLANS_FILE or pass --file PATH (the built-in catalogue has no place to keep "
+            "the Stripe ids: start from tests/plans.toml, see docs/billing.md)"
+        )
+    try:
+        catalogue = read(Path(path))
+        result = asyncio.run(sync_plans(stripe_client(), catalogue, dry_run=dry_run))
+    except CatalogueError as error:
+        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+    except stripe.StripeError as error:
+        raise click.ClickException(f"Stripe refused: {error.user_message or error}") from error
+    for step in result.steps:
+        click.echo(f"  {'*' if step.changed else ' '} {step}")
+    if dry_run:
+        click.echo(f"dry run: {len(result.changes)} change(s) would be made; nothing changed on Stripe or in {path}")
+    elif result.catalogue != catalogue:
+        write(Path(path), result.catalogue)
+        click.echo(f"{len(result.changes)} change(s) on Stripe; the ids are written to {path}")
+    else:
+        click.echo(f"{len(result.changes)} change(s) on Stripe; {path} already had every id" if result.changes
+                   else f"in step: nothing changed on Stripe or in {path}")  # fmt: skip
+
+
 @main.command("worker-ready")
 @click.option("--max-age", default=60, help="Seconds since the last worker heartbeat.")
 def worker_ready(max_age: int) -> None:

@@ -33,11 +33,24 @@ TRIAL = {"plan": "trial", "plan_name": "Trial", "status": "trialing", "seats": 2
 
 
 FEATURES = ["grading", "churn", "reports_builder", "scheduled_reports", "api", "portal", "sso"]
+NO_INVOICES = {"invoices": [], "upcoming": None}
+INVOICES = {
+    "invoices": [
+        {"number": "A1B2C3D4-0002", "date": "2026-12-27", "amount": "495.00", "currency": "CNY", "status": "open",
+         "hosted_url": "https://invoice.stripe.com/i/in_2", "pdf_url": "https://pay.stripe.com/invoice/in_2/pdf"},
+        {"number": "A1B2C3D4-0001", "date": "2026-11-27", "amount": "297.00", "currency": "CNY", "status": "paid",
+         "hosted_url": "https://invoice.stripe.com/i/in_1", "pdf_url": "https://pay.stripe.com/invoice/in_1/pdf"},
+    ],
+    "upcoming": {"amount": "495.00", "currency": "CNY", "date": "2027-01-27"},
+}  # fmt: skip
+PAID = {**TRIAL, "plan": "growth", "plan_name": "Growth", "status": "active", "subscribed": True, "interval": "month",
+        "currency": "CNY", "current_period_end": "2026-12-27T00:00:00Z"}  # fmt: skip
 
 
-def billing_api(fake_api: FakeApi, subscription: dict[str, Any]) -> None:
+def billing_api(fake_api: FakeApi, subscription: dict[str, Any], invoices: dict[str, Any] | None = None) -> None:
     fake_api.override("GET", "/api/v1/billing", httpx.Response(200, json=subscription))
     fake_api.override("GET", "/api/v1/billing/plans", httpx.Response(200, json=PLANS))
+    fake_api.override("GET", "/api/v1/billing/invoices", httpx.Response(200, json=invoices or NO_INVOICES))
 
 
 def with_billing(fake_api: FakeApi, status: str, features: list[str] | None = None) -> None:
@@ -82,9 +95,7 @@ def test_a_refused_checkout_is_said_on_the_page(signed_in: TestClient[Any], fake
 
 
 def test_a_paid_workspace_manages_its_plan_in_the_portal(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
-    billing_api(fake_api, {**TRIAL, "plan": "growth", "plan_name": "Growth", "status": "active", "subscribed": True,
-                           "interval": "month",
-                           "currency": "CNY", "current_period_end": "2026-12-27T00:00:00Z"})  # fmt: skip
+    billing_api(fake_api, PAID)
     html = signed_in.get("/w/settings/billing").text
     assert "Paid" in html and "Next invoice" in html and "Subscribe to" not in html
     fake_api.override(
@@ -92,6 +103,34 @@ def test_a_paid_workspace_manages_its_plan_in_the_portal(signed_in: TestClient[A
     )
     away = post_form(signed_in, "/w/settings/billing/portal", {})
     assert away.status_code == 303 and away.headers["location"] == "https://billing.stripe.com/p/1"
+
+
+def test_the_billing_page_lists_the_invoices_to_download_and_the_next_one(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    billing_api(fake_api, PAID, INVOICES)
+    html = signed_in.get("/w/settings/billing").text
+    assert "Invoices" in html and "A1B2C3D4-0001" in html and "¥297.00" in html and "Nov 27, 2026" in html
+    assert (
+        'href="https://pay.stripe.com/invoice/in_1/pdf"' in html and 'href="https://invoice.stripe.com/i/in_2"' in html
+    )
+    assert ">Open<" in html and 'data-label="Amount"' in html  # each cell names its column on a phone
+    assert "data-next-invoice" in html and "¥495.00, Jan 27, 2027" in html
+    signed_in.cookies.set("gx_locale", "zh-Hans", domain="testserver.local")
+    chinese = signed_in.get("/w/settings/billing").text
+    assert "发票" in chinese and "待支付" in chinese and "下次账单" in chinese and "2027年1月27日" in chinese
+
+
+def test_the_billing_page_without_invoices_or_when_stripe_does_not_answer(
+    signed_in: TestClient[Any], fake_api: FakeApi
+) -> None:
+    billing_api(fake_api, TRIAL)
+    assert "No invoices yet" in signed_in.get("/w/settings/billing").text
+    fake_api.override("GET", "/api/v1/billing/invoices", httpx.Response(503, json={
+        "type": "https://guanxi.example/problems/payment-provider", "title": "Payments unavailable", "status": 503,
+        "detail": "Stripe cannot be reached right now; try again in a moment."}))  # fmt: skip
+    page = signed_in.get("/w/settings/billing")
+    assert page.status_code == 200 and "Stripe did not answer" in page.text and "Free trial" in page.text
 
 
 def test_a_read_only_workspace_says_so_on_every_page(signed_in: TestClient[Any], fake_api: FakeApi) -> None:

@@ -17,6 +17,7 @@ _DESCRIPTIONS = {
     413: "The upload is larger than allowed",
     422: "Invalid fields; `errors` names each one",
     429: "Rate limited; see Retry-After",
+    502: "A service this route relies on (e.g. Stripe) refused or answered badly",
     503: "A service this route needs is not configured or not reachable (e.g. billing)",
 }
 

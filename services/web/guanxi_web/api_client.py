@@ -843,6 +843,9 @@ class ApiCaller:
     async def billing_plans(self) -> dict[str, Any]:
         return await self._call("GET", "/api/v1/billing/plans", dict[str, Any])
 
+    async def billing_invoices(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/v1/billing/invoices", dict[str, Any])
+
     async def billing_checkout(self, plan: str, interval: str, currency: str) -> str:
         body = {"plan": plan, "interval": interval, "currency": currency}
         return str((await self._call("POST", "/api/v1/billing/checkout", dict[str, Any], json=body))["url"])

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from guanxi.config import get_settings
 from guanxi.domain.access.service import Access
-from guanxi.domain.billing import service
+from guanxi.domain.billing import invoices, service
 from guanxi.domain.billing.limits import usage
 from guanxi.domain.billing.plans import LIMITS, catalogue
 from guanxi.domain.identity.service import AuthContext
@@ -54,6 +54,27 @@ class SubscriptionOut(msgspec.Struct):
     usage: dict[str, int]  # what the workspace uses now of each limit (api_calls_per_day: today's, UTC)
     features: list[str]
     subscribed: bool  # a live Stripe subscription: changes and payments go through the billing portal
+
+
+class InvoiceOut(msgspec.Struct):
+    number: str | None
+    date: dt.date
+    amount: str  # in the currency's major unit: "297.00"
+    currency: str
+    status: str | None  # draft | open | paid | uncollectible | void
+    hosted_url: str | None  # Stripe's page of the invoice (pay an open one there)
+    pdf_url: str | None  # the PDF to download
+
+
+class UpcomingOut(msgspec.Struct):
+    amount: str
+    currency: str
+    date: dt.date | None
+
+
+class InvoicesOut(msgspec.Struct):
+    invoices: list[InvoiceOut]  # newest first, the latest 24
+    upcoming: UpcomingOut | None  # the next invoice, when the subscription bills again
 
 
 class PriceOut(msgspec.Struct):
@@ -130,6 +151,22 @@ class BillingController(Controller):
             current_period_end=sub.current_period_end, cancel_at_period_end=sub.cancel_at_period_end,
             payment_failed_at=sub.payment_failed_at, limits=limits, usage=used,
             features=list(plan.features) if plan else [], subscribed=service.subscribed(sub),
+        )  # fmt: skip
+
+    @get("/invoices", summary="The workspace's Stripe invoices, newest first, and the next one (owner and "
+         "administrators); none before the first Checkout", responses=problems(401, 403, 502, 503))  # fmt: skip
+    async def invoices(
+        self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
+    ) -> InvoicesOut:
+        if not access.can("settings", "update"):
+            raise forbidden("Only the owner and administrators see the workspace's billing.")
+        found = await invoices.invoices_of(db, auth.scope.tenant_id)
+        upcoming = found.upcoming
+        return InvoicesOut(
+            invoices=[InvoiceOut(number=i.number, date=i.date, amount=str(i.amount), currency=i.currency,
+                                 status=i.status, hosted_url=i.hosted_url, pdf_url=i.pdf_url)
+                      for i in found.invoices],
+            upcoming=UpcomingOut(str(upcoming.amount), upcoming.currency, upcoming.date) if upcoming else None,
         )  # fmt: skip
 
     @post("/checkout", status_code=201, summary="A Stripe Checkout page for a plan at the workspace's seats (owner)",

@@ -3,6 +3,7 @@ to change or cancel) and the public pricing page. Payment pages are Stripe's: th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -56,6 +57,7 @@ class BillingController(Controller):
             request, "settings/_billing.html", me, _("Billing"), "billing", subscription=subscription,
             plans=plans["plans"], currency=currency, currencies=CURRENCIES, statuses=STATUSES, limits=LIMITS,
             features=FEATURES, is_owner=me.workspace is not None and me.workspace.role == "owner",
+            invoices=await _invoices(api),
             error=error, status_code=status, **({"notice": _(done)} if done else {}),
         )  # fmt: skip
 
@@ -92,6 +94,20 @@ class BillingController(Controller):
             if error.status in (401, 403):
                 raise
             return await self._page(request, api, me, error.problem.detail, 409 if error.status < 500 else 503)
+
+
+async def _invoices(api: ApiCaller) -> dict[str, Any] | None:
+    """The invoices and the next one, with their days as dates; None when Stripe did not answer (the rest of the
+    page is still shown)."""
+    try:
+        found = await api.billing_invoices()
+    except ApiError as error:
+        if error.status in (401, 403):
+            raise
+        return None
+    for invoice in [*found["invoices"], *([found["upcoming"]] if found.get("upcoming") else [])]:
+        invoice["date"] = dt.date.fromisoformat(invoice["date"]) if invoice.get("date") else None
+    return found
 
 
 def _currency_of(me: Me) -> str:
