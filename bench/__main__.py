@@ -79,6 +79,7 @@ def main() -> None:
             "grading",
             "churn",
             "billing",
+            "operator",
         ),
         action="append",
         help="run only these",
@@ -104,6 +105,7 @@ def main() -> None:
         grading,
         imports,
         memory,
+        operator,
         orders,
         pools,
         reports,
@@ -133,6 +135,7 @@ def main() -> None:
         "grading": lambda: grading.run(args.accounts, reuse_data=args.reuse_data),
         "churn": lambda: churn.run(args.churn_accounts, reuse_data=args.reuse_data),  # likewise
         "billing": lambda: billing.run(1000),  # 125 workspaces of its own, 1,000 webhook deliveries
+        "operator": lambda: operator.run(10_000),  # 10,000 workspaces' subscriptions, removed afterwards
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone
