@@ -80,6 +80,7 @@ def main() -> None:
             "churn",
             "billing",
             "reconcile",
+            "operator",
         ),
         action="append",
         help="run only these",
@@ -105,6 +106,7 @@ def main() -> None:
         grading,
         imports,
         memory,
+        operator,
         orders,
         pools,
         reports,
@@ -135,6 +137,7 @@ def main() -> None:
         "churn": lambda: churn.run(args.churn_accounts, reuse_data=args.reuse_data),  # likewise
         "billing": lambda: billing.run(1000),  # 125 workspaces of its own, 1,000 webhook deliveries
         "reconcile": lambda: billing.run_reconcile(10_000),  # a database of its own, dropped afterwards
+        "operator": lambda: operator.run(10_000),  # 10,000 workspaces' subscriptions, removed afterwards
     }
     sections = [run() for name, run in runs.items() if not args.only or name in args.only]
     if args.only:  # a partial run prints its figures and leaves the report alone

@@ -240,11 +240,83 @@ def deadletters_stats(prometheus: bool) -> None:
 
 
 @main.group()
+def operators() -> None:
+    """The people who run this installation (the operator's pages and API)."""
+
+
+@operators.command("grant")
+@click.argument("email")
+def operators_grant(email: str) -> None:
+    """Make the user with this email an operator (they sign in as usual)."""
+    _set_operator(email, True)
+
+
+@operators.command("revoke")
+@click.argument("email")
+def operators_revoke(email: str) -> None:
+    """Take the operator's pages and API away from the user with this email."""
+    _set_operator(email, False)
+
+
+def _set_operator(email: str, operator: bool) -> None:
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.identity.operators import UnknownUser, set_operator
+
+    async def go() -> str:
+        async with platform_session() as session:
+            user = await set_operator(session, email, operator)
+            await session.commit()
+            return user.email
+
+    try:
+        found = run_async(go)
+    except UnknownUser:
+        click.echo(f"no user with the email {email}", err=True)
+        sys.exit(1)
+    click.echo(f"{found}: {'operator' if operator else 'not an operator'}")
+
+
+@operators.command("list")
+def operators_list() -> None:
+    """Every operator: email and name."""
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.identity.operators import operators as all_operators
+
+    async def go() -> list[tuple[str, str]]:
+        async with platform_session() as session:
+            return [(user.email, user.name) for user in await all_operators(session)]
+
+    found = run_async(go)
+    for email, name in found:
+        click.echo(f"{email}  {name}")
+    click.echo(f"{len(found)} operator(s)")
+
+
+@main.group()
 def billing() -> None:
     """Plans, subscriptions and Stripe."""
 
 
 # Commands of the billing group: the operator's overview.
+@billing.command("overview")
+def billing_overview() -> None:
+    """Workspaces by status and plan, MRR per currency, trials ending soon, failed payments."""
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.billing.operator import SummaryOut, summary
+
+    async def go() -> SummaryOut:
+        async with platform_session() as session:
+            return await summary(session)
+
+    found = run_async(go)
+    click.echo(f"workspaces: {found.workspaces}  (as of {found.as_of:%Y-%m-%d %H:%M}Z)")
+    click.echo("by status: " + ", ".join(f"{status}={count}" for status, count in found.by_status.items()))
+    click.echo("by plan: " + (", ".join(f"{plan}={count}" for plan, count in found.by_plan.items()) or "-"))
+    click.echo("MRR: " + (", ".join(f"{m.currency} {m.amount} ({m.workspaces})" for m in found.mrr) or "-"))
+    if found.unpriced:
+        click.echo(f"  paying without a price in the catalogue: {found.unpriced}")
+    click.echo(f"trials ending within {found.trials_ending_days} days: {found.trials_ending}")
+    click.echo(f"failed payments: {found.failed_payments}")
 
 
 # Commands of the billing group: the plans on Stripe.

@@ -54,7 +54,7 @@ async def test_an_owner_subscribes_through_checkout_and_a_failed_payment_makes_t
         await page.wait_for_url(re.compile(r".*/checkout/cs_.*"))  # the stand-in for Stripe Checkout
         await page.click("button:has-text('Pay')")
         await page.wait_for_url(re.compile(r".*/w/settings/billing\?done=checkout$"))
-        await reload_until(page, "Paid", "the subscription applied")
+        await reload_until(page, "Subscribed", "the subscription applied")
         main = await page.inner_text("main")
         assert "Growth" in main and "Next invoice" in main and "Change plan, payment method or cancel" in main
         await screenshot(page, "desktop-en-billing-paid")

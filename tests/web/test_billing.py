@@ -97,7 +97,7 @@ def test_a_refused_checkout_is_said_on_the_page(signed_in: TestClient[Any], fake
 def test_a_paid_workspace_manages_its_plan_in_the_portal(signed_in: TestClient[Any], fake_api: FakeApi) -> None:
     billing_api(fake_api, PAID)
     html = signed_in.get("/w/settings/billing").text
-    assert "Paid" in html and "Next invoice" in html and "Subscribe to" not in html
+    assert "Subscribed" in html and "Next invoice" in html and "Subscribe to" not in html
     fake_api.override(
         "POST", "/api/v1/billing/portal", httpx.Response(201, json={"url": "https://billing.stripe.com/p/1"})
     )

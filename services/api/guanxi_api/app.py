@@ -40,6 +40,7 @@ from guanxi_api.controllers.leads import (
 from guanxi_api.controllers.notifications import NotificationController
 from guanxi_api.controllers.numbering import NumberingController
 from guanxi_api.controllers.oauth import OAuthController
+from guanxi_api.controllers.operator import OperatorBillingController
 from guanxi_api.controllers.orders import InstalmentController, OrderController, ReceivableController
 from guanxi_api.controllers.pipeline import PipelineController
 from guanxi_api.controllers.pools import AccountPoolController, PoolController
@@ -128,6 +129,7 @@ def create_app() -> Litestar:
             BillingController,
             PlansController,
             StripeWebhookController,
+            OperatorBillingController,
             DealController,
             PipelineAdminController,
             LossReasonController,

@@ -24,6 +24,8 @@ from guanxi.domain.activities.schemas import CalendarPeople, TimelineItem, Timel
 from guanxi.domain.announcements.schemas import AnnouncementOut, AnnouncementPage, Receipts
 from guanxi.domain.audit.schemas import AuditOut as AuditEntry
 from guanxi.domain.audit.schemas import AuditPage
+from guanxi.domain.billing.operator import SummaryOut as OperatorSummary
+from guanxi.domain.billing.operator import WorkspacePage as OperatorWorkspaces
 from guanxi.domain.contracts.schemas import ContractOut as Contract
 from guanxi.domain.contracts.schemas import ContractPage
 from guanxi.domain.customers.schemas import AccountOut as Account
@@ -852,6 +854,12 @@ class ApiCaller:
 
     async def billing_portal(self) -> str:
         return str((await self._call("POST", "/api/v1/billing/portal", dict[str, Any]))["url"])
+
+    async def operator_billing_summary(self) -> OperatorSummary:
+        return await self._call("GET", "/api/v1/operator/billing/summary", OperatorSummary)
+
+    async def operator_billing_workspaces(self, params: Query) -> OperatorWorkspaces:
+        return await self._call("GET", "/api/v1/operator/billing/workspaces", OperatorWorkspaces, params=params)
 
     async def grading_settings(self) -> dict[str, Any]:
         return await self._call("GET", "/api/v1/grading/settings", dict[str, Any])

@@ -39,6 +39,7 @@ from guanxi_web.controllers.leads import LeadController, PublicFormController
 from guanxi_web.controllers.locale import LocaleController
 from guanxi_web.controllers.notifications import NotificationController
 from guanxi_web.controllers.oauth import OAuthController, with_provider_buttons
+from guanxi_web.controllers.operator import OperatorBillingController
 from guanxi_web.controllers.orders import OrderController, ReceivablesController
 from guanxi_web.controllers.pools import AccountPoolController, PoolController
 from guanxi_web.controllers.products import ProductController
@@ -96,6 +97,7 @@ def create_app(*, api_transport: httpx.AsyncBaseTransport | None = None, setting
             AccountGradeController,
             BillingController,
             PricingController,
+            OperatorBillingController,
             ChurnController,
             AccountWinBackController,
             TodoController,

@@ -13,6 +13,7 @@ from guanxi.domain.identity import account, recovery, repository, totp
 from guanxi.domain.identity import service as identity
 from guanxi.domain.identity.models import User
 from guanxi.domain.identity.oauth_schemas import IdentityOut
+from guanxi.domain.identity.operators import is_operator
 from guanxi.domain.identity.schemas import (
     LoginRequest,
     MeOut,
@@ -218,6 +219,7 @@ class MeController(Controller):
             csrf_token=auth.csrf_token,
             timezone=await identity.timezone_of(db, auth.user, auth.tenant),
             billing=await billing.badge(db, auth.tenant.id) if auth.tenant else None,
+            operator=is_operator(auth),
         )
 
     @get(

@@ -21,7 +21,7 @@ from guanxi_web.controllers.settings import (
 )
 from guanxi_web.i18n import N_, _
 
-STATUSES = {"trialing": N_("Free trial"), "active": N_("Paid"), "past_due": N_("Payment failed"),
+STATUSES = {"trialing": N_("Free trial"), "active": N_("Subscribed"), "past_due": N_("Payment failed"),
             "read_only": N_("Read-only"), "canceled": N_("Cancelled")}  # fmt: skip
 LIMITS = {"seats": N_("Seats"), "records": N_("Records"), "storage_mb": N_("Storage (MB)"),
           "api_calls_per_day": N_("API calls a day"), "scheduled_reports": N_("Scheduled reports")}  # fmt: skip

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +14,10 @@ class User(IdMixin, TimestampsMixin, PlatformBase):
     """A global identity: one person, who may belong to several workspaces."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", func.lower("email"), unique=True),)
+    __table_args__ = (
+        Index("uq_users_email_lower", func.lower("email"), unique=True),
+        Index("ix_users_operators", "id", postgresql_where=text("is_operator")),
+    )
 
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
@@ -22,6 +25,8 @@ class User(IdMixin, TimestampsMixin, PlatformBase):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)  # None: the workspace's zone
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Runs the installation (the operator's pages and API); set only by ``python -m guanxi operators grant``.
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Membership(IdMixin, TimestampsMixin, PlatformBase):

@@ -69,6 +69,7 @@ class MeOut(msgspec.Struct):
     # The zone times are shown and typed in: the person's own, else the workspace's, else its language's.
     timezone: str = "UTC"
     billing: BillingBadge | None = None
+    operator: bool = False  # runs the installation: the operator's pages are open to them
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
