@@ -173,3 +173,14 @@ async def test_a_plan_without_the_api_refuses_tokens_and_their_calls(client: Any
                              headers=bearer(owner))  # fmt: skip
     assert made.status_code == 402
     assert (await client.get("/api/v1/accounts", headers=bearer(owner))).status_code == 200
+
+
+async def test_each_workspace_sees_only_its_own_subscription_and_usage(client: Any) -> None:
+    tiny = await on_plan(client, "tiny")
+    await add_account(client, tiny, name="只属于这里")
+    trial = await signed_up(client)
+    mine, theirs = [(await client.get("/api/v1/billing", headers=bearer(w))).json() for w in (tiny, trial)]
+    assert (mine["plan"], mine["usage"]["records"]) == ("tiny", 1)
+    assert (theirs["plan"], theirs["usage"]["records"], theirs["status"]) == ("trial", 0, "trialing")
+    other_tenant = {"X-Tenant-ID": tiny["workspace"]["id"], **bearer(trial)}  # a header names another workspace
+    assert (await client.get("/api/v1/billing", headers=other_tenant)).json()["plan"] == "trial"

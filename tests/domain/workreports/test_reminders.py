@@ -117,3 +117,16 @@ async def test_a_member_who_wants_no_reminders_gets_none_and_the_others_in_the_a
 async def test_a_workspace_without_rules_reminds_nobody(client: Any) -> None:
     owner = await signed_up(client)
     assert await remind_due(await job_for(owner["workspace"]["id"]), at(23, 9, 5)) == 0
+
+
+async def test_a_workspaces_reminder_job_reminds_only_its_own_members_by_its_own_rules(client: Any) -> None:
+    first, second = await signed_up(client, locale="zh-Hans"), await signed_up(client, locale="zh-Hans")
+    first_rep, second_rep = await join(client, first, "sales_rep"), await join(client, second, "sales_rep")
+    await add_rule(client, first)  # daily by 18:00 Shanghai time; the second workspace has no rule of its own yet
+    assert await remind_due(await job_for(first["workspace"]["id"]), at(23, 9, 5)) == 2  # the first's owner and rep
+    assert await reminders(client, second) == [] and await reminders(client, second_rep) == []
+    assert await remind_due(await job_for(second["workspace"]["id"]), at(23, 9, 5)) == 0  # the first's rule is not its
+    assert await mails_asked(second["workspace"]["id"]) == 0
+    await add_rule(client, second)
+    assert await remind_due(await job_for(second["workspace"]["id"]), at(23, 9, 6)) == 2
+    assert len(await reminders(client, first_rep)) == 1  # the second's run told nobody in the first
