@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from guanxi.db.tenancy import platform_session
+from guanxi.domain.identity.operators import set_operator
 from guanxi_dev.stack import Stack
 from sqlalchemy import text
 
@@ -44,8 +45,14 @@ async def test_an_owner_subscribes_through_checkout_and_a_failed_payment_makes_t
             assert invited.status_code == 201, invited.text
         refused = await api.post("/api/v1/admin/invitations", json={"email": f"p9.{email}", "role": "sales_rep"})
         assert refused.status_code == 402 and "billing page" in refused.json()["detail"]
-
         await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.goto(f"{stack.web_url}/w/settings/invitations")  # the same through the invitation form
+        await page.fill("input[name=email]", f"p8.{email}")
+        await page.click("main button:has-text('Send invitation')")
+        await page.wait_for_selector("text=has no room for this")
+        assert await page.input_value("input[name=email]") == f"p8.{email}"  # kept, to send once a seat is free
+        await screenshot(page, "desktop-en-invitation-seat-limit")
+
         await page.goto(f"{stack.web_url}/w/settings/billing")
         main = await page.inner_text("main")
         assert "Free trial" in main and "Subscribe to Growth" in main
@@ -97,3 +104,18 @@ async def test_an_owner_subscribes_through_checkout_and_a_failed_payment_makes_t
     main = await page.inner_text("main")
     assert "订阅付款前，此工作区为只读" in main and "更换套餐、付款方式或取消订阅" in main and "订阅 Growth" not in main
     await screenshot(page, "phone-zh-Hans-billing")
+
+    # the installation's operator sees this workspace among all, its plan, status and what it brings each month
+    async with platform_session() as session:
+        await set_operator(session, email, True)
+        await session.commit()
+    await page.goto(f"{stack.web_url}/operator/billing")
+    await no_sideways_scroll(page)
+    assert "Lin Valves" in await page.inner_text("main")
+    await screenshot(page, "phone-zh-Hans-operator-billing")
+    await choose_language(page, "English")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto(f"{stack.web_url}/operator/billing?q=Lin%20Valves")
+    main = await page.inner_text("main")
+    assert "Lin Valves" in main and "Read-only" in main
+    await screenshot(page, "desktop-en-operator-billing")
