@@ -137,8 +137,7 @@ class BillingController(Controller):
     async def subscription(
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
     ) -> SubscriptionOut:
-        if not access.can("settings", "update"):
-            raise forbidden("Only the owner and administrators see the workspace's billing.")
+        _billing_reader(access)
         sub = await service.subscription_of(db, auth.scope.tenant_id)
         if sub is None:
             raise not_found("Subscription")
@@ -158,8 +157,7 @@ class BillingController(Controller):
     async def invoices(
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
     ) -> InvoicesOut:
-        if not access.can("settings", "update"):
-            raise forbidden("Only the owner and administrators see the workspace's billing.")
+        _billing_reader(access)
         found = await invoices.invoices_of(db, auth.scope.tenant_id)
         upcoming = found.upcoming
         return InvoicesOut(
@@ -188,6 +186,11 @@ class BillingController(Controller):
         _owner_only(auth)
         url = await service.portal(db, auth.scope.tenant_id, f"{get_settings().public_url}/w/settings/billing")
         return RedirectOut(url=url)
+
+
+def _billing_reader(access: Access) -> None:
+    if not access.can("settings", "update"):
+        raise forbidden("Only the owner and administrators see the workspace's billing.")
 
 
 def _owner_only(auth: AuthContext) -> None:
