@@ -42,7 +42,7 @@ SCHEDULE = (
     Periodic("grading.run", 24 * 3600),  # every customer scored and graded again, in one transaction
     Periodic("grading.schedule_follow_ups", 24 * 3600),  # a visit task per customer past its grade's cadence
     Periodic("billing.reconcile", 24 * 3600),  # the subscription against Stripe's; trials and grace that ended
-    Periodic("billing.remind_trial_ending", 24 * 3600),  # owners hear 7, 3 and 1 days before a trial ends
+    Periodic("billing.remind", 24 * 3600),  # owners hear before a trial or a grace ends, and when read-only
 )
 
 

@@ -104,16 +104,16 @@ async def test_a_plan_without_grading_and_churn_refuses_them_and_skips_their_nig
     assert not await in_plan(job, "grading") and not await in_plan(job, "churn") and await in_plan(job, "api")
 
 
-async def test_owners_hear_seven_three_and_one_days_before_a_trial_ends_each_once(client: Any) -> None:
+async def test_owners_hear_before_a_trial_or_a_grace_ends_and_when_read_only_each_once(client: Any) -> None:
     import datetime as dt
 
-    from guanxi.domain.billing.tasks import remind_trial_ending
+    from guanxi.domain.billing.tasks import remind
     from guanxi.periodic import SCHEDULE
 
     from tests.api.test_admin import join as joined
     from tests.domain.audit.test_retention import job_for
 
-    assert "billing.remind_trial_ending" in {p.actor for p in SCHEDULE}
+    assert "billing.remind" in {p.actor for p in SCHEDULE}
     owner = await signed_up(client, locale="zh-Hans")
     rep = await joined(client, owner, "sales_rep")
     tenant_id = owner["workspace"]["id"]
@@ -124,15 +124,27 @@ async def test_owners_hear_seven_three_and_one_days_before_a_trial_ends_each_onc
         items = (await client.get("/api/v1/notifications", headers=bearer(who))).json()["items"]
         return [i["title"] for i in items if i["link"] == "/w/settings/billing"]
 
-    assert await remind_trial_ending(job, now) is None  # 14 days left: nothing yet
+    assert await remind(job, now) is None  # 14 days left: nothing yet
     await subscription_set(tenant_id, "trial_ends_at = now() + interval '2 days 3 hours'")
-    assert await remind_trial_ending(job, now) == 1  # three days left (rounded up): the owner is told
-    assert await remind_trial_ending(job, now + dt.timedelta(hours=6)) == 0  # the next run: said already
+    assert await remind(job, now) == 1  # three days left (rounded up): the owner is told
+    assert await remind(job, now + dt.timedelta(hours=6)) == 0  # the next run: said already
     assert await titles(owner) == ["免费试用将在 3 天后结束"] and await titles(rep) == []  # the owner's language
-    assert await remind_trial_ending(job, now + dt.timedelta(days=1, hours=6)) == 1  # 21 hours left
+    assert await remind(job, now + dt.timedelta(days=1, hours=6)) == 1  # 21 hours left
     assert await titles(owner) == ["免费试用将在 1 天后结束", "免费试用将在 3 天后结束"]
+    assert await remind(job, now + dt.timedelta(days=3)) == 1  # the trial ended: read-only, said once
+    assert await remind(job, now + dt.timedelta(days=4)) == 0
+    assert (await titles(owner))[0] == "工作区已变为只读"
 
-    await subscription_set(tenant_id, "stripe_status = 'active'")  # subscribed: no more reminders
-    assert await remind_trial_ending(job, now + dt.timedelta(days=2)) is None
-    other = await signed_up(client)  # another workspace's trial is its own
+    # subscribed, then a payment failed: the grace's last days, then read-only
+    failed = "stripe_status = 'active', payment_failed_at = now() - interval '5 days 1 hour'"
+    await subscription_set(tenant_id, failed)
+    assert await remind(job, now) == 1  # two days of the seven left
+    assert await remind(job, now + dt.timedelta(hours=1)) == 0
+    assert (await titles(owner))[0] == "工作区将在 2 天后变为只读"
+    assert await remind(job, now + dt.timedelta(days=2, hours=1)) == 1  # the grace is over
+    assert await remind(job, now + dt.timedelta(days=2, hours=2)) == 0
+    assert (await titles(owner))[:2] == ["工作区已变为只读", "工作区将在 2 天后变为只读"]
+    await subscription_set(tenant_id, "payment_failed_at = NULL")  # paid: nothing more to say
+    assert await remind(job, now + dt.timedelta(days=3)) is None
+    other = await signed_up(client)  # another workspace's reminders are its own
     assert await titles(other) == []

@@ -28,6 +28,8 @@ KIND_LABELS: dict[str, str] = {
     "billing.payment_failed": N_("A payment for the workspace failed"),
     "billing.payment_recovered": N_("A failed payment came through"),
     "billing.trial_ending": N_("The free trial is ending"),
+    "billing.grace_ending": N_("A failed payment's grace is ending"),
+    "billing.read_only": N_("The workspace became read-only"),
 }
 NOTICES = {"prefs-saved": N_("Your notification preferences are saved."), "all-read": N_("All caught up.")}
 BADGE_MAX = 99

@@ -15,6 +15,7 @@ from guanxi.config import get_settings
 from guanxi.db.base import utcnow
 from guanxi.db.tenancy import platform_session, tenant_session
 from guanxi.domain.billing import service
+from guanxi.domain.billing.models import Subscription
 from guanxi.domain.identity.models import Membership
 from guanxi.domain.notifications.service import Kind, notify, register_kind
 from guanxi.jobs import JobContext, tenant_job
@@ -64,7 +65,36 @@ TRIAL_ENDING = register_kind(
         email="instant",
     )
 )  # fmt: skip
-TRIAL_REMINDERS = (7, 3, 1)  # days before the trial's end; each reminder once
+GRACE_ENDING = register_kind(
+    Kind(
+        "billing.grace_ending",
+        {
+            "en": ("The workspace becomes read-only in {days} days",
+                   "The last payment has still not come through. Update the payment method on the billing page, or "
+                   "the workspace becomes read-only (nothing is deleted, exports still work) until it is paid."),
+            "zh-Hans": ("工作区将在 {days} 天后变为只读",
+                        "上次付款仍未成功。请到账单页面更新付款方式，否则工作区将变为只读（数据不会删除，仍可导出），直到付款。"),
+            "zh-Hant": ("工作區將在 {days} 天後變為唯讀",
+                        "上次付款仍未成功。請到帳單頁面更新付款方式，否則工作區將變為唯讀（資料不會刪除，仍可匯出），直到付款。"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
+READ_ONLY = register_kind(
+    Kind(
+        "billing.read_only",
+        {
+            "en": ("The workspace is read-only",
+                   "Nothing is deleted and exports still work. Pay on the billing page and it is writable again at "
+                   "once."),
+            "zh-Hans": ("工作区已变为只读", "数据不会删除，仍可导出。在账单页面付款后立即恢复可编辑。"),
+            "zh-Hant": ("工作區已變為唯讀", "資料不會刪除，仍可匯出。在帳單頁面付款後立即恢復可編輯。"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
+TRIAL_REMINDERS: tuple[int, ...] = (7, 3, 1)  # days before the trial's end; each reminder once
+GRACE_REMINDERS: tuple[int, ...] = (3, 1)  # days before a failed payment's grace ends
 
 
 async def owners_of(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUID]:
@@ -76,29 +106,46 @@ async def owners_of(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUI
     return set(found)
 
 
-async def remind_trial_ending(job: JobContext, now: dt.datetime | None = None) -> int | None:
-    """Tell the owners 7, 3 and 1 days before a trial without a subscription ends (each once, in app and by mail);
-    the owners told now (0: told already), or None when no reminder is due."""
+def reminder_due(sub: Subscription, now: dt.datetime) -> tuple[Kind, dict[str, int], str] | None:
+    """What the owners should hear now, if anything: a trial or a grace ending in so many days (at each of the
+    reminder days), or that the workspace became read-only; with the key that says it once."""
+    status = service.status_of(sub, now)
+    if status == "read_only":
+        since = sub.payment_failed_at or sub.trial_ends_at
+        return (READ_ONLY, {}, f"{READ_ONLY.key}:{since.isoformat()}") if since else None
+    if status == "trialing" and sub.stripe_status is None and sub.trial_ends_at is not None:
+        deadline, kind, steps = sub.trial_ends_at, TRIAL_ENDING, TRIAL_REMINDERS
+    elif status == "past_due" and sub.payment_failed_at is not None:
+        deadline = sub.payment_failed_at + dt.timedelta(days=get_settings().billing_grace_days)
+        kind, steps = GRACE_ENDING, GRACE_REMINDERS
+    else:
+        return None
+    days = math.ceil((deadline - now) / dt.timedelta(days=1))
+    due = min((d for d in steps if days <= d), default=None)
+    return None if due is None else (kind, {"days": days}, f"{kind.key}:{deadline.isoformat()}:{due}")
+
+
+async def remind(job: JobContext, now: dt.datetime | None = None) -> int | None:
+    """Tell the owners, in app and by mail, 7, 3 and 1 days before a trial without a subscription ends, 3 and 1 days
+    before a failed payment's grace ends, and when the workspace became read-only; each once. The owners told now
+    (0: told already), or None when nothing is due."""
     now = now or utcnow()
     async with platform_session() as session:
         sub = await service.subscription_of(session, job.scope.tenant_id)
-        if sub is None or sub.stripe_status is not None or sub.trial_ends_at is None or sub.trial_ends_at <= now:
-            return None
-        days = math.ceil((sub.trial_ends_at - now) / dt.timedelta(days=1))
-        due = min((d for d in TRIAL_REMINDERS if days <= d), default=None)
-        owners = await owners_of(session, job.scope.tenant_id)
+        due = reminder_due(sub, now) if sub is not None else None
+        owners = await owners_of(session, job.scope.tenant_id) if due else set()
     if due is None or not owners:
         return None
+    kind, params, key = due
     async with tenant_session(job.scope) as session:
-        told = await notify(session, job.scope, TRIAL_ENDING.key, owners, {"days": days}, link="/w/settings/billing",
-                            key=f"{TRIAL_ENDING.key}:{sub.trial_ends_at.isoformat()}:{due}")  # fmt: skip
+        told = await notify(session, job.scope, kind.key, owners, params, link="/w/settings/billing", key=key)
         await session.commit()
     return told
 
 
-@tenant_job("billing.remind_trial_ending", time_limit_ms=60_000, max_retries=5)
-async def trial_reminders(job: JobContext) -> None:
-    await remind_trial_ending(job)
+@tenant_job("billing.remind", time_limit_ms=60_000, max_retries=5)
+async def reminders(job: JobContext) -> None:
+    await remind(job)
 
 
 async def in_plan(job: JobContext, feature: str) -> bool:
