@@ -10,8 +10,10 @@ delivered twice, or late after a newer one, changes nothing: any order of delive
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -98,10 +100,27 @@ def stripe_client() -> stripe.StripeClient:
     if not settings.stripe_secret_key:
         raise DomainError(detail="Billing is not configured on this installation.", status=503,
                           type="billing-unavailable", title="Billing unavailable")  # fmt: skip
-    base: BaseAddresses = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
-    return stripe.StripeClient(
-        settings.stripe_secret_key, base_addresses=base, http_client=stripe.HTTPXClient(), max_network_retries=2
-    )
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    try:
+        per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    except RuntimeError:  # no event loop: a client for this call only
+        return _new_client(*key)
+    if key not in per_loop:
+        per_loop[key] = _new_client(*key)
+    return per_loop[key]
+
+
+# One client per event loop and key: its connections and its TLS context (slow to build) serve every call, instead
+# of new ones per call (the nightly reconciliation calls Stripe once per workspace). httpx binds connections to the
+# loop that opened them, hence per loop.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str | None], stripe.StripeClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _new_client(secret_key: str, api_base: str | None) -> stripe.StripeClient:
+    base: BaseAddresses = {"api": api_base} if api_base else {}
+    return stripe.StripeClient(secret_key, base_addresses=base, http_client=stripe.HTTPXClient(), max_network_retries=2)
 
 
 @contextmanager
