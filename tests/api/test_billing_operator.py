@@ -7,6 +7,7 @@ are added; each adds whole cents, so the rounded totals move by exactly the hand
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -237,11 +238,26 @@ async def test_the_status_in_sql_is_the_status_the_service_gives(client: Any) ->
     assert set(expected.values()) == {"trialing", "read_only", "active", "past_due", "canceled"}
 
 
-def guanxi_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "guanxi", *args], capture_output=True, text=True, env={**os.environ}, cwd=ROOT,
-        timeout=60, check=False,
-    )  # fmt: skip
+def guanxi_commands(*commands: list[str]) -> list[tuple[int, str, str]]:
+    """Several operator commands run one after the other in one process (one start-up): exit code, out, err each."""
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from guanxi.cli import main\n"
+        "answers = []\n"
+        "for args in json.loads(sys.argv[1]):\n"
+        "    out, err = io.StringIO(), io.StringIO()\n"
+        "    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
+        "        try:\n"
+        "            main(args, standalone_mode=False)\n"
+        "            code = 0\n"
+        "        except SystemExit as stop:\n"
+        "            code = stop.code if isinstance(stop.code, int) else 1\n"
+        "    answers.append([code, out.getvalue(), err.getvalue()])\n"
+        "print(json.dumps(answers))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(commands)], capture_output=True, text=True,
+                          env={**os.environ}, cwd=ROOT, timeout=60, check=True)  # fmt: skip
+    return [tuple(answer) for answer in json.loads(done.stdout.splitlines()[-1])]
 
 
 async def test_operators_are_granted_listed_and_revoked_from_the_command_line(client: Any) -> None:
@@ -249,21 +265,20 @@ async def test_operators_are_granted_listed_and_revoked_from_the_command_line(cl
     email = person["user"]["email"]
     assert (await client.get(SUMMARY, headers=bearer(person))).status_code == 404
 
-    granted = guanxi_cli("operators", "grant", email.upper())  # any case of the address
-    assert granted.returncode == 0, granted.stderr
-    assert f"{email}: operator" in granted.stdout
+    granted, listing, overview = guanxi_commands(
+        ["operators", "grant", email.upper()], ["operators", "list"], ["billing", "overview"]
+    )  # any case of the address
+    assert granted[0] == 0 and f"{email}: operator" in granted[1], granted
     assert (await client.get(SUMMARY, headers=bearer(person))).status_code == 200
-    listing = guanxi_cli("operators", "list")
-    assert listing.returncode == 0 and f"{email}  李运维" in listing.stdout
+    assert listing[0] == 0 and f"{email}  李运维" in listing[1]
+    assert overview[0] == 0, overview
+    assert "by status: trialing=" in overview[1] and "MRR: " in overview[1]
+    assert "trials ending within 7 days: " in overview[1] and "failed payments: " in overview[1]
 
-    overview = guanxi_cli("billing", "overview")
-    assert overview.returncode == 0, overview.stderr
-    assert "by status: trialing=" in overview.stdout and "MRR: " in overview.stdout
-    assert "trials ending within 7 days: " in overview.stdout and "failed payments: " in overview.stdout
-
-    revoked = guanxi_cli("operators", "revoke", email)
-    assert revoked.returncode == 0 and f"{email}: not an operator" in revoked.stdout
+    revoked, listing, unknown = guanxi_commands(
+        ["operators", "revoke", email], ["operators", "list"], ["operators", "grant", "nobody-here@example.com"]
+    )
+    assert revoked[0] == 0 and f"{email}: not an operator" in revoked[1]
     assert (await client.get(SUMMARY, headers=bearer(person))).status_code == 404
-    assert email not in guanxi_cli("operators", "list").stdout
-    unknown = guanxi_cli("operators", "grant", "nobody-here@example.com")
-    assert unknown.returncode == 1 and "no user with the email" in unknown.stderr
+    assert email not in listing[1]
+    assert unknown[0] == 1 and "no user with the email" in unknown[2]
