@@ -40,6 +40,8 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str,
         # No nightly jobs for the hundreds of workspaces the test database gathers: the scheduler only relays
         # the outbox, so a test's own jobs (mails, imports, grading) are not queued behind them.
         "GUANXI_PERIODIC_JOBS": "",
+        # Every browser signs up from 127.0.0.1, some forty times a run (the limit itself is tested in the API's).
+        "GUANXI_SIGNUPS_PER_IP_PER_HOUR": "100000",
         # Its own Redis database: the per-test flush of the test's database must not drop its queue.
         "REDIS_URL": REDIS_SERVER_URL.rsplit("/", 1)[0] + f"/{20 + WORKER_NUMBER}",
         **(extra_env or {}),
@@ -70,10 +72,11 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str,
         running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Module-scoped: its scheduler relays this database's outbox, so it must be gone before other
-    modules (the outbox tests) run on this test worker."""
+    """One for the browser tests (they run together on one test worker: ``xdist_group("browser")``), started
+    once instead of once per module; gone when they are done, as its scheduler relays this database's outbox and
+    must not run beside the outbox tests that run on this test worker afterwards."""
     with running_stack(tmp_path_factory) as running:
         yield running
 
