@@ -282,3 +282,12 @@ async def test_operators_are_granted_listed_and_revoked_from_the_command_line(cl
     assert (await client.get(SUMMARY, headers=bearer(person))).status_code == 404
     assert email not in listing[1]
     assert unknown[0] == 1 and "no user with the email" in unknown[2]
+
+
+async def test_odd_searches_are_only_searches(client: Any) -> None:
+    operator = await an_operator(client)
+    for q in ("'; DROP TABLE platform.tenants; --", "100%_\\", "مرحبا 🚀", "华强"):
+        response = await client.get(WORKSPACES, params={"q": q}, headers=bearer(operator))
+        assert response.status_code == 200, (q, response.text)
+        assert all(q.lower() in row["name"].lower() for row in response.json()["items"])
+    assert (await client.get(SUMMARY, headers=bearer(operator))).status_code == 200  # the tables are all there
