@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from guanxi.redis import get_redis
 
 from tests.api.test_attachments import attach
@@ -184,3 +185,37 @@ async def test_each_workspace_sees_only_its_own_subscription_and_usage(client: A
     assert (theirs["plan"], theirs["usage"]["records"], theirs["status"]) == ("trial", 0, "trialing")
     other_tenant = {"X-Tenant-ID": tiny["workspace"]["id"], **bearer(trial)}  # a header names another workspace
     assert (await client.get("/api/v1/billing", headers=other_tenant)).json()["plan"] == "trial"
+
+
+async def test_a_large_limit_is_checked_by_postgres_estimate_until_it_comes_near(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.db.tenancy import platform_session
+    from guanxi.domain.billing import limits
+    from sqlalchemy import text
+
+    from tests.api.test_customers import counted_sql
+
+    monkeypatch.setattr(limits, "EXACT_UP_TO", 0)  # the Tiny plan's 3 records take the way of a large limit
+    owner = await on_plan(client, "tiny")
+
+    def counted(statements: list[str]) -> bool:
+        return any("deleted_at IS NULL LIMIT" in s for s in statements)
+
+    with counted_sql() as statements:  # never analysed: no estimate, counted exactly
+        await add_account(client, owner, name="一")
+    assert counted(statements)
+
+    async with platform_session() as session:
+        schema = await session.scalar(text("SELECT schema_name FROM platform.tenants WHERE id = CAST(:t AS uuid)"),
+                                      {"t": owner["workspace"]["id"]})  # fmt: skip
+        await session.execute(text(f'ANALYZE "{schema}".accounts, "{schema}".contacts, "{schema}".leads, '
+                                   f'"{schema}".deals'))  # fmt: skip
+        await session.commit()
+    monkeypatch.setattr(limits, "NEAR", 10.0)  # 1 + 1 far below 10 × 3: the estimate is enough
+    with counted_sql() as statements:
+        await add_account(client, owner, name="二")
+    assert not counted(statements)
+    monkeypatch.setattr(limits, "NEAR", 0.5)  # 1 + 1 is near 0.5 × 3 (the estimate still says 1): counted, held
+    await add_account(client, owner, name="三")
+    assert_limit(await client.post("/api/v1/accounts", json={"name": "四"}, headers=bearer(owner)), "name", "records")

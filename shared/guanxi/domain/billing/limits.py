@@ -5,9 +5,11 @@ with an API token). A workspace at a limit gets **402** ``plan-limit`` naming th
 day's API calls beyond the plan's answer **429** ``api-quota`` until midnight UTC. Nothing made before a downgrade
 is taken away: a workspace above a smaller plan's limit keeps its records and cannot add more.
 
-Counting a million rows on every insert would cost more than the insert, so the records check first reads
-PostgreSQL's estimate of the tables' rows (``pg_class.reltuples``, kept by autovacuum) and counts exactly, up to
-the limit, only when the estimate is within a fifth of it or the tables were never analysed.
+Counting a million rows on every insert would cost more than the insert, so for a large limit the records check
+first reads PostgreSQL's estimate of the tables' rows (``pg_class.reltuples``, kept by autovacuum, which analyses a
+table again once a tenth of it changed) and counts exactly, up to the limit, only when the estimate is within a
+fifth of it or the tables were never analysed. A small limit (up to ``EXACT_UP_TO``) is always counted exactly,
+each table no further than the limit: a stale estimate could otherwise let a small workspace well past it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from guanxi.redis import get_redis
 
 RECORD_TABLES = ("accounts", "contacts", "leads", "deals")  # each with deleted_at: the live rows count
 NEAR = 0.8  # below this share of the limit by the estimate, no exact count
+EXACT_UP_TO = 20_000  # limits up to this are always counted exactly (a bounded count of so many rows is cheap)
 MIB = 1024 * 1024
 NAMES = {"records": "customers, contacts, leads and deals", "storage_mb": "MB of files",
          "scheduled_reports": "scheduled reports", "seats": "seats"}  # fmt: skip
@@ -77,9 +80,10 @@ async def check_records(session: AsyncSession, scope: TenantScope, *, adding: in
     allowed = plan.limits.records if plan else None
     if plan is None or allowed is None:
         return
-    estimate = await _estimated_records(session, scope.schema)
-    if estimate is not None and estimate + adding < allowed * NEAR:
-        return
+    if allowed > EXACT_UP_TO:
+        estimate = await _estimated_records(session, scope.schema)
+        if estimate is not None and estimate + adding < allowed * NEAR:
+            return
     used = await count_records(session, scope, up_to=allowed)
     if used + adding > allowed:
         raise limit_error(plan, "records", allowed, used, field)
