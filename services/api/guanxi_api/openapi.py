@@ -9,7 +9,7 @@ from guanxi_api.problems import Problem
 _DESCRIPTIONS = {
     400: "The body is not valid JSON",
     401: "Not signed in, or the session has ended",
-    402: "The workspace is read-only until its subscription is paid",
+    402: "The workspace's plan: read-only until paid, a limit reached (plan-limit) or a feature it lacks",
     403: "Not allowed (or the CSRF check failed)",
     404: "Not found",
     409: "Conflict with existing data",

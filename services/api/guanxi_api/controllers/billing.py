@@ -137,7 +137,7 @@ class BillingController(Controller):
     async def subscription(
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
     ) -> SubscriptionOut:
-        _billing_reader(access)
+        _billing_reader(auth, access)
         sub = await service.subscription_of(db, auth.scope.tenant_id)
         if sub is None:
             raise not_found("Subscription")
@@ -157,7 +157,7 @@ class BillingController(Controller):
     async def invoices(
         self, auth: NamedDependency[AuthContext], access: NamedDependency[Access], db: NamedDependency[AsyncSession]
     ) -> InvoicesOut:
-        _billing_reader(access)
+        _billing_reader(auth, access)
         found = await invoices.invoices_of(db, auth.scope.tenant_id)
         upcoming = found.upcoming
         return InvoicesOut(
@@ -168,7 +168,7 @@ class BillingController(Controller):
         )  # fmt: skip
 
     @post("/checkout", status_code=201, summary="A Stripe Checkout page for a plan at the workspace's seats (owner)",
-          responses=problems(400, 401, 403, 409, 422, 503))  # fmt: skip
+          responses=problems(400, 401, 403, 409, 422, 502, 503))  # fmt: skip
     async def checkout(
         self, auth: NamedDependency[AuthContext], data: JSONBody[CheckoutIn], db: NamedDependency[AsyncSession]
     ) -> RedirectOut:
@@ -181,16 +181,17 @@ class BillingController(Controller):
         return RedirectOut(url=url)
 
     @post("/portal", status_code=201, summary="The Stripe Billing Portal: plan, cancellation, payment methods (owner)",
-          responses=problems(401, 403, 409, 503))  # fmt: skip
+          responses=problems(401, 403, 409, 502, 503))  # fmt: skip
     async def portal(self, auth: NamedDependency[AuthContext], db: NamedDependency[AsyncSession]) -> RedirectOut:
         _owner_only(auth)
         url = await service.portal(db, auth.scope.tenant_id, f"{get_settings().public_url}/w/settings/billing")
         return RedirectOut(url=url)
 
 
-def _billing_reader(access: Access) -> None:
-    if not access.can("settings", "update"):
-        raise forbidden("Only the owner and administrators see the workspace's billing.")
+def _billing_reader(auth: AuthContext, access: Access) -> None:
+    """The owner and administrators, signed in: an API token (of whatever scope) does not read billing."""
+    if not access.can("settings", "update") or auth.token_id is not None:
+        raise forbidden("Only the owner and administrators, signed in, see the workspace's billing.")
 
 
 def _owner_only(auth: AuthContext) -> None:

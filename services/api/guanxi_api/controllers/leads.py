@@ -358,7 +358,7 @@ class PublicLeadFormController(Controller):
         "",
         status_code=201,
         summary="Send a web form: a lead, through the assignment rules (spam-checked, rate-limited)",
-        responses=problems(400, 404, 422, 429),
+        responses=problems(400, 404, 422, 429, 503),
     )
     async def submit_form(
         self,

@@ -30,6 +30,7 @@ KIND_LABELS: dict[str, str] = {
     "billing.trial_ending": N_("The free trial is ending"),
     "billing.grace_ending": N_("A failed payment's grace is ending"),
     "billing.read_only": N_("The workspace became read-only"),
+    "billing.records_full": N_("A web form refused a lead: the plan is full"),
 }
 NOTICES = {"prefs-saved": N_("Your notification preferences are saved."), "all-read": N_("All caught up.")}
 BADGE_MAX = 99

@@ -33,6 +33,7 @@ from guanxi.redis import get_redis
 RECORD_TABLES = ("accounts", "contacts", "leads", "deals")  # each with deleted_at: the live rows count
 NEAR = 0.8  # below this share of the limit by the estimate, no exact count
 EXACT_UP_TO = 20_000  # limits up to this are always counted exactly (a bounded count of so many rows is cheap)
+BULK = 0.01  # an addition of more than this share of the limit (an import) is always counted exactly
 MIB = 1024 * 1024
 NAMES = {"records": "customers, contacts, leads and deals", "storage_mb": "MB of files",
          "scheduled_reports": "scheduled reports", "seats": "seats"}  # fmt: skip
@@ -74,17 +75,25 @@ async def count_records(session: AsyncSession, scope: TenantScope, up_to: int | 
     return int(await session.scalar(text("SELECT " + " + ".join(parts))) or 0)
 
 
-async def check_records(session: AsyncSession, scope: TenantScope, *, adding: int = 1, field: str = "name") -> None:
-    """Refuse ``adding`` more records beyond the plan's ``records`` limit."""
+async def check_records(
+    session: AsyncSession, scope: TenantScope, *, adding: int = 1, field: str = "name", reserved: int = 0
+) -> None:
+    """Refuse ``adding`` more records beyond the plan's ``records`` limit (``reserved``: rows that other work of the
+    workspace, a running import, is about to add).
+
+    The workspace's checks take turns (a transaction-scoped advisory lock, held until the caller's transaction ends),
+    so two requests at the limit cannot both pass. A bulk addition (more than a hundredth of the limit) is always
+    counted exactly."""
     plan = await plan_of(session, scope.tenant_id)
     allowed = plan.limits.records if plan else None
     if plan is None or allowed is None:
         return
-    if allowed > EXACT_UP_TO:
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope.schema}:records"})
+    if allowed > EXACT_UP_TO and adding <= allowed * BULK and not reserved:
         estimate = await _estimated_records(session, scope.schema)
         if estimate is not None and estimate + adding < allowed * NEAR:
             return
-    used = await count_records(session, scope, up_to=allowed)
+    used = await count_records(session, scope, up_to=allowed) + reserved
     if used + adding > allowed:
         raise limit_error(plan, "records", allowed, used, field)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -102,9 +101,12 @@ def stripe_client() -> stripe.StripeClient:
                           type="billing-unavailable", title="Billing unavailable")  # fmt: skip
     key = (settings.stripe_secret_key, settings.stripe_api_base)
     try:
-        per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+        loop = asyncio.get_running_loop()
     except RuntimeError:  # no event loop: a client for this call only
         return _new_client(*key)
+    for ended in [known for known in _clients if known.is_closed()]:  # loops of earlier asyncio.run calls
+        del _clients[ended]
+    per_loop = _clients.setdefault(loop, {})
     if key not in per_loop:
         per_loop[key] = _new_client(*key)
     return per_loop[key]
@@ -112,10 +114,9 @@ def stripe_client() -> stripe.StripeClient:
 
 # One client per event loop and key: its connections and its TLS context (slow to build) serve every call, instead
 # of new ones per call (the nightly reconciliation calls Stripe once per workspace). httpx binds connections to the
-# loop that opened them, hence per loop.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str | None], stripe.StripeClient]] = (
-    weakref.WeakKeyDictionary()
-)
+# loop that opened them, hence per loop; the clients of a loop that has ended are dropped (a client refers to its
+# loop through its connections, so a weak mapping would never let go of them).
+_clients: dict[asyncio.AbstractEventLoop, dict[tuple[str, str | None], stripe.StripeClient]] = {}
 
 
 def _new_client(secret_key: str, api_base: str | None) -> stripe.StripeClient:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guanxi.config import get_settings
 from guanxi.db.base import utcnow
-from guanxi.db.tenancy import platform_session, tenant_session
+from guanxi.db.tenancy import TenantScope, platform_session, tenant_session
 from guanxi.domain.billing import service
 from guanxi.domain.billing.models import Subscription
 from guanxi.domain.identity.models import Membership
@@ -93,6 +93,22 @@ READ_ONLY = register_kind(
         email="instant",
     )
 )  # fmt: skip
+RECORDS_FULL = register_kind(
+    Kind(
+        "billing.records_full",
+        {
+            "en": ("A web form could not take a lead: the plan is full",
+                   "The workspace holds as many records as its plan allows, so the web form \"{form}\" refused a "
+                   "visitor's submission. Move to a larger plan on the billing page, or remove records no longer "
+                   "needed."),
+            "zh-Hans": ("套餐已满，网页表单无法接收线索",
+                        "工作区的记录数已达套餐上限，网页表单「{form}」拒绝了访客的提交。请在账单页面升级套餐，或删除不再需要的记录。"),
+            "zh-Hant": ("方案已滿，網頁表單無法接收潛在客戶",
+                        "工作區的記錄數已達方案上限，網頁表單「{form}」拒絕了訪客的提交。請在帳單頁面升級方案，或刪除不再需要的記錄。"),
+        },
+        email="instant",
+    )
+)  # fmt: skip
 TRIAL_REMINDERS: tuple[int, ...] = (7, 3, 1)  # days before the trial's end; each reminder once
 GRACE_REMINDERS: tuple[int, ...] = (3, 1)  # days before a failed payment's grace ends
 
@@ -141,6 +157,13 @@ async def remind(job: JobContext, now: dt.datetime | None = None) -> int | None:
         told = await notify(session, job.scope, kind.key, owners, params, link="/w/settings/billing", key=key)
         await session.commit()
     return told
+
+
+async def tell_records_full(session: AsyncSession, scope: TenantScope, form_name: str) -> None:
+    """A public form refused a visitor because the plan is full: the owners hear of it, once a day. No commit."""
+    owners = await owners_of(session, scope.tenant_id)
+    await notify(session, scope, RECORDS_FULL.key, owners, {"form": form_name}, link="/w/settings/billing",
+                 key=f"{RECORDS_FULL.key}:{utcnow().date().isoformat()}")  # fmt: skip
 
 
 @tenant_job("billing.remind", time_limit_ms=60_000, max_retries=5)

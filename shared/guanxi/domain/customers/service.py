@@ -349,6 +349,16 @@ async def restore_record(session: AsyncSession, access: Access, model: Record, r
             raise DomainError(
                 detail="Restore the contact's account first.", status=409, type="account-deleted", title="Conflict"
             )
+    returning = 1  # and for an account, the contacts deleted with it
+    if model is Account:
+        returning += int(
+            await session.scalar(
+                select(func.count()).select_from(Contact).where(Contact.account_id == record_id,
+                                                                Contact.deleted_at == stamp),
+                execution_options=options,
+            ) or 0
+        )  # fmt: skip
+    await limits.check_records(session, access.scope, adding=returning, field="id")
     await session.execute(
         update(model).where(model.id == record_id).values(deleted_at=None, deleted_by=None), execution_options=options
     )

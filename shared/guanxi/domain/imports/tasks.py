@@ -498,7 +498,14 @@ async def run_import(job_ctx: JobContext, import_id: uuid.UUID) -> None:
             job = await session.scalar(select(Import).where(Import.id == import_id))
             assert job is not None
             if job.processed_rows == 0 and job.total_rows:  # every row may be a new record: the plan must hold them
-                await limits.check_records(session, scope, adding=job.total_rows, field="file")
+                others = await session.scalar(  # and the rows other running imports of the workspace still add
+                    select(func.coalesce(func.sum(Import.total_rows - Import.processed_rows), 0)).where(
+                        Import.id != import_id, Import.status == "running", Import.total_rows.is_not(None)
+                    )
+                )
+                await limits.check_records(
+                    session, scope, adding=job.total_rows, field="file", reserved=int(others or 0)
+                )
         except DomainError as error:  # the importer was deactivated since, or the plan is full: nothing is written
             await session.execute(
                 update(Import)

@@ -22,6 +22,7 @@ from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.access.service import Access, not_found_for
 from guanxi.domain.billing import limits
+from guanxi.domain.billing.tasks import tell_records_full
 from guanxi.domain.customers.validation import Cleaner
 from guanxi.domain.leads import assignment
 from guanxi.domain.leads.models import LeadForm
@@ -176,5 +177,16 @@ async def submit(session: AsyncSession, scope: TenantScope, form: LeadForm, data
         error.detail = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
         raise
     values["source"] = form.source or form.name
-    await limits.check_records(session, scope, field="values")
+    try:
+        await limits.check_records(session, scope, field="values")
+    except DomainError as full:  # the visitor is not told about the company's plan; its owners are
+        if full.type != "plan-limit":
+            raise
+        await tell_records_full(session, scope, form.name)
+        await session.commit()
+        raise DomainError(
+            detail="This form cannot take submissions right now. Please try again later, or reach the company "
+            "another way.", status=503, type="form-unavailable", title="Form unavailable",
+            headers={"Retry-After": "3600"},
+        ) from None  # fmt: skip
     return await insert_lead(session, scope, None, values, "form")
