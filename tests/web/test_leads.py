@@ -109,6 +109,15 @@ def test_the_public_form_is_framable_needs_no_sign_in_and_sends_through_the_api(
     assert web.get("/f/nope/nothing-here-at-all").status_code == 404
 
 
+def test_a_form_that_cannot_take_leads_now_says_so_and_keeps_what_was_typed(
+    web: TestClient[Any], leads: FakeLeads
+) -> None:
+    leads.api.override("POST", f"/api/v1/public/lead-forms/{SLUG}/{KEY}", problem(503, "form-unavailable"))
+    answer = web.post(f"/f/{SLUG}/{KEY}", data={"name": "王芳", "email": "wf@example.cn", "token": "signed-token"})
+    assert answer.status_code == 503 and "cannot take messages right now" in answer.text
+    assert 'value="王芳"' in answer.text and leads.submissions == []
+
+
 def test_an_administrator_builds_a_form_and_gets_its_embed_snippet(
     signed_in: TestClient[Any], leads: FakeLeads
 ) -> None:

@@ -364,7 +364,7 @@ class PublicFormController(Controller):
         try:
             await api.send_public_form(slug, key, body)
         except ApiError as error:
-            if error.status not in (422, 429):
+            if error.status not in (422, 429, 503):  # 503: the workspace cannot take leads now (its plan is full)
                 raise
             return await self._show(api, slug, key, values, error, error.status)
         return await self._show(api, slug, key, sent=True)
