@@ -21,6 +21,9 @@ async def test_demo_workspace_is_created_once_with_its_team(client: Any) -> None
     assert by_name["王强"]["manager_id"] == by_name["李娜"]["id"]
     departments = {d["name"] for d in (await client.get("/api/v1/admin/departments", headers=bearer(owner))).json()}
     assert {"销售部", "华东销售组", "客服部"} <= departments
+    billing = (await client.get("/api/v1/billing", headers=bearer(owner))).json()
+    assert (billing["plan"], billing["status"], billing["trial_ends_at"]) == ("pro", "trialing", None)  # never ends
+    assert billing["limits"]["seats"] is None and billing["usage"]["seats"] == 1 + len(PEOPLE)
 
     rep = await client.post("/api/v1/auth/login", json={"email": "wang.qiang@example.com", "password": DEMO_PASSWORD})
     assert rep.status_code == 200 and rep.json()["workspace"]["role"] == "sales_rep"

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.base import new_id
 from guanxi.db.tenancy import TenantScope, platform_session, scoped
 from guanxi.domain.access.models import Department, Member
+from guanxi.domain.billing.models import Subscription
+from guanxi.domain.billing.plans import catalogue
 from guanxi.domain.customers.generator import generate, generate_activities
 from guanxi.domain.identity import repository
 from guanxi.domain.identity.models import Membership, User
@@ -119,6 +121,13 @@ async def ensure_demo_workspace() -> tuple[str, str, bool]:
         )
         scope = TenantScope(tenant_id=tenant.id, schema=tenant.schema_name)
         options = scoped(scope)
+        # The demo shows everything and never runs out: the catalogue's last plan on sale, without a trial end
+        # (nothing is billed; a real workspace starts a trial of GUANXI_TRIAL_DAYS instead).
+        largest = [p for p in catalogue().plans if p.public][-1]
+        await session.execute(
+            update(Subscription).where(Subscription.tenant_id == tenant.id).values(plan_key=largest.key,
+                                                                                 trial_ends_at=None)
+        )  # fmt: skip
         departments: dict[str, object] = {}
         for name, parent in DEPARTMENTS:
             departments[name] = new_id()
