@@ -154,8 +154,12 @@ def _page(items: list[dict[str, Any]], url: str, query: dict[str, Any]) -> dict[
     return {"object": "list", "url": url, "data": items[:limit], "has_more": len(items) > limit}
 
 
-def _missing(kind: str, object_id: str) -> NotFoundException:
-    return NotFoundException(f"No such {kind}: '{object_id}'")
+def _one(store: dict[str, dict[str, Any]], kind: str, object_id: str) -> dict[str, Any]:
+    """The stored object, or Stripe's 404 ``resource_missing`` for it."""
+    found = store.get(object_id)
+    if found is None:
+        raise NotFoundException(f"No such {kind}: '{object_id}'")
+    return found
 
 
 def _stripe_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
@@ -256,9 +260,7 @@ def create_app(state: State) -> Litestar:
 
     @get("/v1/customers/{customer_id:str}")
     async def read_customer(customer_id: str) -> dict[str, Any]:
-        if customer_id not in state.customers:
-            raise NotFoundException(f"No such customer: {customer_id}")
-        return state.customers[customer_id]
+        return _one(state.customers, "customer", customer_id)
 
     @post("/v1/checkout/sessions", status_code=200)
     async def create_session(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -308,9 +310,7 @@ def create_app(state: State) -> Litestar:
 
     @get("/v1/subscriptions/{sub_id:str}")
     async def read_subscription(sub_id: str) -> dict[str, Any]:
-        if sub_id not in state.subscriptions:
-            raise NotFoundException(f"No such subscription: {sub_id}")
-        return state.subscriptions[sub_id]
+        return _one(state.subscriptions, "subscription", sub_id)
 
     @get("/v1/subscriptions")
     async def list_subscriptions(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -325,9 +325,7 @@ def create_app(state: State) -> Litestar:
     async def update_subscription(sub_id: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
         data = await form(request)
         with state.lock:
-            sub = state.subscriptions.get(sub_id)
-            if sub is None:
-                raise NotFoundException(f"No such subscription: {sub_id}")
+            sub = _one(state.subscriptions, "subscription", sub_id)
             item = sub["items"]["data"][0]
             for change in data.get("items", []):
                 if change.get("quantity") is not None:
@@ -421,16 +419,12 @@ def catalogue_routes(state: State) -> list[Any]:
 
     @get("/v1/products/{product_id:str}")
     async def read_product(product_id: str) -> dict[str, Any]:
-        if product_id not in state.products:
-            raise _missing("product", product_id)
-        return state.products[product_id]
+        return _one(state.products, "product", product_id)
 
     @post("/v1/products/{product_id:str}", status_code=200)
     async def update_product(product_id: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
         data = await _form_of(request)
-        product = state.products.get(product_id)
-        if product is None:
-            raise _missing("product", product_id)
+        product = _one(state.products, "product", product_id)
         if "name" in data:
             product["name"] = data["name"]
         if "active" in data:
@@ -447,8 +441,7 @@ def catalogue_routes(state: State) -> list[Any]:
     @post("/v1/prices", status_code=200)
     async def create_price(request: Request[Any, Any, Any]) -> dict[str, Any]:
         data = await _form_of(request)
-        if data.get("product") not in state.products:
-            raise _missing("product", str(data.get("product")))
+        _one(state.products, "product", str(data.get("product")))
         key = data.get("lookup_key")
         with state.lock:
             holder = next((p for p in state.prices.values() if key and p["lookup_key"] == key), None)
@@ -470,16 +463,12 @@ def catalogue_routes(state: State) -> list[Any]:
 
     @get("/v1/prices/{price_id:str}")
     async def read_price(price_id: str) -> dict[str, Any]:
-        if price_id not in state.prices:
-            raise _missing("price", price_id)
-        return state.prices[price_id]
+        return _one(state.prices, "price", price_id)
 
     @post("/v1/prices/{price_id:str}", status_code=200)
     async def update_price(price_id: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
         data = await _form_of(request)
-        price = state.prices.get(price_id)
-        if price is None:
-            raise _missing("price", price_id)
+        price = _one(state.prices, "price", price_id)
         if set(data) - {"active", "metadata", "lookup_key", "nickname", "transfer_lookup_key"}:
             raise HTTPException(status_code=400, detail="A price's amount, currency and interval cannot change.")
         if "active" in data:
@@ -517,9 +506,7 @@ def invoice_routes(state: State) -> list[Any]:
 
     @get("/v1/invoices/{invoice_id:str}")
     async def read_invoice(invoice_id: str) -> dict[str, Any]:
-        if invoice_id not in state.invoices:
-            raise _missing("invoice", invoice_id)
-        return state.invoices[invoice_id]
+        return _one(state.invoices, "invoice", invoice_id)
 
     @post("/v1/invoices/create_preview", status_code=200)
     async def preview(request: Request[Any, Any, Any]) -> Response[Any]:
@@ -542,9 +529,7 @@ def invoice_routes(state: State) -> list[Any]:
 
     @get("/invoices/{invoice_id:str}", media_type="text/html")
     async def invoice_page(invoice_id: str) -> str:
-        invoice = state.invoices.get(invoice_id)
-        if invoice is None:
-            raise _missing("invoice", invoice_id)
+        invoice = _one(state.invoices, "invoice", invoice_id)
         return (f"<!doctype html><html lang='en'><head><meta name='viewport' content='width=device-width'>"
                 f"<title>Invoice {invoice['number']}</title></head><body><main><h1>Invoice {invoice['number']}</h1>"
                 f"<p>{invoice['total'] / 100:.2f} {invoice['currency'].upper()}, {invoice['status']}</p>"
@@ -552,9 +537,7 @@ def invoice_routes(state: State) -> list[Any]:
 
     @get("/invoices/{invoice_id:str}/pdf")
     async def invoice_pdf(invoice_id: str) -> Response[bytes]:
-        invoice = state.invoices.get(invoice_id)
-        if invoice is None:
-            raise _missing("invoice", invoice_id)
+        invoice = _one(state.invoices, "invoice", invoice_id)
         lines = [f"Invoice {invoice['number']}", f"Customer {invoice['customer']}",
                  f"Total {invoice['total'] / 100:.2f} {invoice['currency'].upper()}",
                  f"Status {invoice['status']}"]  # fmt: skip
