@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guanxi.db.base import utcnow
 from guanxi.db.tenancy import TenantScope, scoped
 from guanxi.domain.attachments.models import Attachment
-from guanxi.domain.billing.plans import Plan
-from guanxi.domain.billing.service import active_seats, plan_of, require_feature
+from guanxi.domain.billing.plans import Plan, catalogue
+from guanxi.domain.billing.service import active_seats, feature_refused, includes, plan_key_of
 from guanxi.domain.reports.models import ReportSchedule
 from guanxi.errors import DomainError, FieldError
 from guanxi.redis import get_redis
@@ -36,7 +36,20 @@ EXACT_UP_TO = 20_000  # limits up to this are always counted exactly (a bounded 
 BULK = 0.01  # an addition of more than this share of the limit (an import) is always counted exactly
 MIB = 1024 * 1024
 NAMES = {"records": "customers, contacts, leads and deals", "storage_mb": "MB of files",
-         "scheduled_reports": "scheduled reports", "seats": "seats"}  # fmt: skip
+         "scheduled_reports": "scheduled reports"}  # fmt: skip
+
+
+async def limited(
+    session: AsyncSession, tenant_id: uuid.UUID, limit: str, *, feature: str | None = None
+) -> tuple[Plan, int] | None:
+    """The workspace's plan and its number for ``limit``, or None when nothing limits it; with ``feature``, a plan
+    without it is refused first (402 ``plan-feature``). One key lookup for both."""
+    plan_key = await plan_key_of(session, tenant_id)
+    if feature is not None and not includes(plan_key, feature):
+        raise feature_refused(feature)
+    plan = catalogue().plan(plan_key) if plan_key else None
+    allowed = getattr(plan.limits, limit) if plan else None
+    return None if plan is None or allowed is None else (plan, allowed)
 
 
 def limit_error(plan: Plan, limit: str, allowed: int, used: int, field: str) -> DomainError:
@@ -84,10 +97,10 @@ async def check_records(
     The workspace's checks take turns (a transaction-scoped advisory lock, held until the caller's transaction ends),
     so two requests at the limit cannot both pass. A bulk addition (more than a hundredth of the limit) is always
     counted exactly."""
-    plan = await plan_of(session, scope.tenant_id)
-    allowed = plan.limits.records if plan else None
-    if plan is None or allowed is None:
+    found = await limited(session, scope.tenant_id, "records")
+    if found is None:
         return
+    plan, allowed = found
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope.schema}:records"})
     if allowed > EXACT_UP_TO and adding <= allowed * BULK and not reserved:
         estimate = await _estimated_records(session, scope.schema)
@@ -108,10 +121,10 @@ async def storage_bytes(session: AsyncSession, scope: TenantScope) -> int:
 
 async def check_storage(session: AsyncSession, scope: TenantScope, *, adding: int, field: str = "file") -> None:
     """Refuse a file that would take the workspace's files beyond the plan's ``storage_mb``."""
-    plan = await plan_of(session, scope.tenant_id)
-    allowed = plan.limits.storage_mb if plan else None
-    if plan is None or allowed is None:
+    found = await limited(session, scope.tenant_id, "storage_mb")
+    if found is None:
         return
+    plan, allowed = found
     used = await storage_bytes(session, scope)
     if used + adding > allowed * MIB:
         raise limit_error(plan, "storage_mb", allowed, -(-used // MIB), field)
@@ -124,11 +137,10 @@ async def count_schedules(session: AsyncSession, scope: TenantScope) -> int:
 
 async def check_schedules(session: AsyncSession, scope: TenantScope, *, field: str = "frequency") -> None:
     """Scheduled reports need the plan's feature, and stop at its ``scheduled_reports``."""
-    await require_feature(session, scope.tenant_id, "scheduled_reports")
-    plan = await plan_of(session, scope.tenant_id)
-    allowed = plan.limits.scheduled_reports if plan else None
-    if plan is None or allowed is None:
+    found = await limited(session, scope.tenant_id, "scheduled_reports", feature="scheduled_reports")
+    if found is None:
         return
+    plan, allowed = found
     used = await count_schedules(session, scope)
     if used + 1 > allowed:
         raise limit_error(plan, "scheduled_reports", allowed, used, field)
@@ -150,11 +162,10 @@ async def count_api_call(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """A call made with an API token: the plan must include the API, and the day's calls stop at its limit.
 
     Counted in Redis per workspace and UTC day (the key expires after two days); calls refused count too."""
-    await require_feature(session, tenant_id, "api")
-    plan = await plan_of(session, tenant_id)
-    allowed = plan.limits.api_calls_per_day if plan else None
-    if plan is None or allowed is None:
+    found = await limited(session, tenant_id, "api_calls_per_day", feature="api")
+    if found is None:
         return
+    plan, allowed = found
     now = utcnow()
     key = _calls_key(tenant_id, now.date())
     async with get_redis().pipeline(transaction=True) as pipe:

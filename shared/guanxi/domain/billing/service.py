@@ -452,26 +452,39 @@ async def check_seats(session: AsyncSession, tenant_id: uuid.UUID, *, joining: i
         )  # fmt: skip
 
 
-async def has_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> bool:
-    """Whether the workspace's plan includes ``feature`` (a workspace without a subscription row: yes)."""
-    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+async def plan_key_of(session: AsyncSession, tenant_id: uuid.UUID) -> str | None:
+    """The key of the workspace's plan (None: no subscription row). One key lookup."""
+    return await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+
+
+def includes(plan_key: str | None, feature: str) -> bool:
+    """Whether the plan ``plan_key`` includes ``feature`` (a workspace without a subscription row: yes; a plan the
+    catalogue no longer has: no)."""
     plan = catalogue().plan(plan_key) if plan_key else None
     return plan_key is None or (plan is not None and plan.has(feature))
 
 
+async def has_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> bool:
+    return includes(await plan_key_of(session, tenant_id), feature)
+
+
 async def plan_of(session: AsyncSession, tenant_id: uuid.UUID) -> Plan | None:
     """The plan the workspace is on (None: no subscription row, or a plan the catalogue no longer has)."""
-    plan_key = await session.scalar(select(Subscription.plan_key).where(Subscription.tenant_id == tenant_id))
+    plan_key = await plan_key_of(session, tenant_id)
     return catalogue().plan(plan_key) if plan_key else None
+
+
+def feature_refused(feature: str) -> DomainError:
+    return DomainError(
+        detail=f"The workspace's plan does not include {FEATURE_NAMES.get(feature, feature)}. The owner can "
+        "move to a plan that does on the billing page.",
+        status=402, type="plan-feature", title="Not in the plan",
+    )  # fmt: skip
 
 
 async def require_feature(session: AsyncSession, tenant_id: uuid.UUID, feature: str) -> None:
     if not await has_feature(session, tenant_id, feature):
-        raise DomainError(
-            detail=f"The workspace's plan does not include {FEATURE_NAMES.get(feature, feature)}. The owner can "
-            "move to a plan that does on the billing page.",
-            status=402, type="plan-feature", title="Not in the plan",
-        )  # fmt: skip
+        raise feature_refused(feature)
 
 
 FEATURE_NAMES = {"grading": "customer grading", "churn": "churn early warning", "reports_builder": "the report builder",
