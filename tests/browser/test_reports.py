@@ -72,7 +72,9 @@ async def test_a_report_is_built_saved_charted_and_downloaded(page: Any, stack: 
 
 async def redrawn(page: Any, name: str, value: str) -> None:
     """Choosing an entity, a filter's field or condition, or a group redraws the builder's form through HTMX (a
-    choice already made changes nothing, so nothing is redrawn)."""
+    choice already made changes nothing, so nothing is redrawn). The earlier redraw must have settled first: a change
+    made while HTMX is still swapping the form is not sent."""
+    await page.locator(".htmx-request, .htmx-swapping, .htmx-settling").first.wait_for(state="detached")
     if await page.locator(f"select[name='{name}']").input_value() == value:
         return
     async with page.expect_response(lambda r: r.url.endswith("/reports/builder") and r.request.method == "POST"):
